@@ -1,0 +1,289 @@
+//! Roles, actions and the one permission check of the whole system (product.md C1).
+//!
+//! A user holds one or more [`Grant`]s: a role scoped to an organisation subtree. An action on an
+//! object owned by organisation `o` is permitted when some grant's role allows the action and `o`
+//! lies in the grant's subtree. Deployment-wide actions (the calendar, settings) need a grant scoped
+//! at a root of the tree. Every handler asks [`permits`]; nothing else decides access.
+
+use crate::org::{OrgId, OrgTree};
+use serde::{Deserialize, Serialize};
+
+/// A staff role (product.md §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 承办人
+    Drafter,
+    /// 科室负责人
+    DepartmentHead,
+    /// 保密审查员
+    ConfidentialityReviewer,
+    /// 分管/主要领导
+    ApprovingLeader,
+    /// 政务公开办公室
+    DisclosureOffice,
+    /// 系统管理员
+    Administrator,
+    /// 审计员
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Drafter,
+        Role::DepartmentHead,
+        Role::ConfidentialityReviewer,
+        Role::ApprovingLeader,
+        Role::DisclosureOffice,
+        Role::Administrator,
+        Role::Auditor,
+    ];
+
+    /// Stable storage and CLI code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Drafter => "drafter",
+            Role::DepartmentHead => "department_head",
+            Role::ConfidentialityReviewer => "confidentiality_reviewer",
+            Role::ApprovingLeader => "approving_leader",
+            Role::DisclosureOffice => "disclosure_office",
+            Role::Administrator => "administrator",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The Chinese label shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Drafter => "承办人",
+            Role::DepartmentHead => "科室负责人",
+            Role::ConfidentialityReviewer => "保密审查员",
+            Role::ApprovingLeader => "审批领导",
+            Role::DisclosureOffice => "政务公开办公室",
+            Role::Administrator => "系统管理员",
+            Role::Auditor => "审计员",
+        }
+    }
+
+    /// The actions this role may take (within its scope).
+    pub fn allows(self, action: Action) -> bool {
+        use Action::*;
+        match action {
+            // Every staff member may open the console, see their own work and change their password.
+            ViewConsole => true,
+            DraftItem => matches!(self, Role::Drafter | Role::DepartmentHead),
+            ReviewItem => matches!(self, Role::DepartmentHead),
+            ConfidentialityReview => matches!(self, Role::ConfidentialityReviewer),
+            ApproveItem | ApproveExtension => matches!(self, Role::ApprovingLeader),
+            PublishItem | ManageApplications | ManageMailbox | EditGuide | ViewStatistics => {
+                matches!(self, Role::DisclosureOffice)
+            }
+            ViewOrganisations => matches!(
+                self,
+                Role::Administrator | Role::DisclosureOffice | Role::Auditor
+            ),
+            ManageOrganisations | ManageUsers | ManageCalendar | ManageSettings => {
+                matches!(self, Role::Administrator)
+            }
+            ViewAudit | ExportAudit => matches!(self, Role::Auditor),
+        }
+    }
+}
+
+/// Something a staff member may try to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    ViewConsole,
+    DraftItem,
+    ReviewItem,
+    ConfidentialityReview,
+    ApproveItem,
+    ApproveExtension,
+    PublishItem,
+    ManageApplications,
+    ManageMailbox,
+    EditGuide,
+    ViewStatistics,
+    ViewOrganisations,
+    ManageOrganisations,
+    ManageUsers,
+    ManageCalendar,
+    ManageSettings,
+    ViewAudit,
+    ExportAudit,
+}
+
+impl Action {
+    pub const ALL: [Action; 18] = [
+        Action::ViewConsole,
+        Action::DraftItem,
+        Action::ReviewItem,
+        Action::ConfidentialityReview,
+        Action::ApproveItem,
+        Action::ApproveExtension,
+        Action::PublishItem,
+        Action::ManageApplications,
+        Action::ManageMailbox,
+        Action::EditGuide,
+        Action::ViewStatistics,
+        Action::ViewOrganisations,
+        Action::ManageOrganisations,
+        Action::ManageUsers,
+        Action::ManageCalendar,
+        Action::ManageSettings,
+        Action::ViewAudit,
+        Action::ExportAudit,
+    ];
+
+    /// Deployment-wide actions: they touch data that belongs to no single organisation, so only a
+    /// grant scoped at a root of the tree allows them.
+    pub fn is_deployment_wide(self) -> bool {
+        matches!(
+            self,
+            Action::ManageCalendar | Action::ManageSettings | Action::ViewAudit | Action::ExportAudit
+        )
+    }
+}
+
+/// A role held over an organisation subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Grant {
+    pub role: Role,
+    pub scope: OrgId,
+}
+
+/// The single permission check. `target` is the organisation that owns the object acted on; for
+/// deployment-wide actions pass `None`.
+pub fn permits(grants: &[Grant], action: Action, target: Option<OrgId>, tree: &OrgTree) -> bool {
+    grants.iter().any(|g| {
+        if !g.role.allows(action) {
+            return false;
+        }
+        if action.is_deployment_wide() {
+            return tree.roots().contains(&g.scope);
+        }
+        match target {
+            Some(org) => tree.is_within(org, g.scope),
+            // An action not tied to one organisation (e.g. opening a list page): the list itself
+            // is filtered by scope, so holding the role anywhere is enough to open it.
+            None => true,
+        }
+    })
+}
+
+/// The organisations a user's grants for `action` cover, as subtree roots. Queries use this to
+/// filter lists inside the database rather than after the fact.
+pub fn scopes_for(grants: &[Grant], action: Action) -> Vec<OrgId> {
+    let mut scopes: Vec<OrgId> = grants
+        .iter()
+        .filter(|g| g.role.allows(action))
+        .map(|g| g.scope)
+        .collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    scopes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree() -> OrgTree {
+        // 1 = city body, 2 = a department, 3 = county A, 4 = county B, 5 = a unit in county A
+        OrgTree::new([(1, None), (2, Some(1)), (3, Some(1)), (4, Some(1)), (5, Some(3))])
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_code(r.code()), Some(r));
+        }
+    }
+
+    /// The full matrix role × scope × action, written out independently of `Role::allows`.
+    #[test]
+    fn permission_matrix() {
+        use Action::*;
+        let expected_role_actions: &[(Role, &[Action])] = &[
+            (Role::Drafter, &[ViewConsole, DraftItem]),
+            (Role::DepartmentHead, &[ViewConsole, DraftItem, ReviewItem]),
+            (Role::ConfidentialityReviewer, &[ViewConsole, ConfidentialityReview]),
+            (Role::ApprovingLeader, &[ViewConsole, ApproveItem, ApproveExtension]),
+            (
+                Role::DisclosureOffice,
+                &[
+                    ViewConsole,
+                    PublishItem,
+                    ManageApplications,
+                    ManageMailbox,
+                    EditGuide,
+                    ViewStatistics,
+                    ViewOrganisations,
+                ],
+            ),
+            (
+                Role::Administrator,
+                &[
+                    ViewConsole,
+                    ViewOrganisations,
+                    ManageOrganisations,
+                    ManageUsers,
+                    ManageCalendar,
+                    ManageSettings,
+                ],
+            ),
+            (Role::Auditor, &[ViewConsole, ViewAudit, ExportAudit, ViewOrganisations]),
+        ];
+        let t = tree();
+        for (role, actions) in expected_role_actions {
+            for action in Action::ALL {
+                let allowed = actions.contains(&action);
+                // Scoped at the root: every org, and deployment-wide actions.
+                let root = [Grant { role: *role, scope: 1 }];
+                for org in 1..=5 {
+                    assert_eq!(
+                        permits(&root, action, Some(org), &t),
+                        allowed,
+                        "{role:?} at root, {action:?} on org {org}"
+                    );
+                }
+                // Scoped at county A (3): only 3 and 5; never deployment-wide actions.
+                let county = [Grant { role: *role, scope: 3 }];
+                for org in 1..=5 {
+                    let inside = org == 3 || org == 5;
+                    let want = allowed && (inside || action.is_deployment_wide())
+                        && !action.is_deployment_wide();
+                    assert_eq!(
+                        permits(&county, action, Some(org), &t),
+                        want,
+                        "{role:?} at county A, {action:?} on org {org}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn county_a_never_sees_county_b() {
+        let t = tree();
+        let g = [Grant { role: Role::DisclosureOffice, scope: 3 }];
+        assert!(permits(&g, Action::ManageApplications, Some(5), &t));
+        assert!(!permits(&g, Action::ManageApplications, Some(4), &t));
+        assert_eq!(scopes_for(&g, Action::ManageApplications), vec![3]);
+        assert!(scopes_for(&g, Action::ViewAudit).is_empty());
+    }
+
+    #[test]
+    fn no_grants_no_access() {
+        let t = tree();
+        for a in Action::ALL {
+            assert!(!permits(&[], a, Some(1), &t));
+            assert!(!permits(&[], a, None, &t));
+        }
+    }
+}

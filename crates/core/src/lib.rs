@@ -1,0 +1,12 @@
+//! Pure domain rules of Gongkai. Nothing in this crate does I/O: no database, no network, no files
+//! (data tables such as the holiday calendar and the region codes are compiled in with
+//! `include_str!`). Every workflow crate builds on these functions, so they are exhaustively tested
+//! against independent oracles (see `tests/oracles/`).
+
+pub mod auth;
+pub mod calendar;
+pub mod fee;
+pub mod ids;
+pub mod mask;
+pub mod org;
+pub mod scan;
