@@ -1,1 +1,405 @@
-//! Being written: see the issue that owns this module.
+//! Masking (脱敏) of personal data found by the scanner, with a configurable policy (product C3,
+//! REG §5.5, §6.2, tech-choices §9 "Masking conventions"):
+//!
+//! - names: in published documents keep the surname and write 某 for each given-name character
+//!   (张某某, 2 characters → 张某; 《最高人民法院关于人民法院在互联网公布裁判文书的规定》 Art. 9);
+//!   in lists keep the first and last character (张*三, 2 characters → 张*). Names are masked only
+//!   when a reviewer confirms them: [`mask_text`] applies exactly the findings it is given;
+//! - resident IDs: keep the first 6 and the last 4 (110101********2176);
+//! - disability certificate numbers: like the ID part, and the category and level digits too
+//!   (REG §6.2: they disclose health status) unless the policy allows showing them;
+//! - mobiles: 138****5678; bank cards and account numbers: first 4 and last 4; landlines: keep the
+//!   area code and the last 4;
+//! - e-mail: keep the first character of the local part and the domain.
+//!
+//! Number masks keep the layout of the original: separators, invisible characters and the width
+//! of the kept digits stay as they were, and every hidden digit or `X` becomes the mask character.
+//! So a masked text never contains a hidden digit, whatever the spacing of the original.
+
+use serde::{Deserialize, Serialize};
+
+use crate::scan::{Finding, FindingKind, surname_len};
+
+/// How names are masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameStyle {
+    /// 张某某 / 张某: published documents (裁判文书 convention).
+    #[default]
+    Published,
+    /// 张*三 / 张*: lists in the user interface.
+    List,
+}
+
+/// The masking policy; `Default` gives the documented conventions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MaskPolicy {
+    pub name_style: NameStyle,
+    /// Resident IDs (and the ID part of disability numbers): characters kept at the start.
+    pub id_keep_head: usize,
+    /// Resident IDs: characters kept at the end.
+    pub id_keep_tail: usize,
+    /// Show the disability category and level digits (only for authorised users, REG §6.2).
+    pub disability_show_category: bool,
+    pub mobile_keep_head: usize,
+    pub mobile_keep_tail: usize,
+    /// Bank cards, possible account numbers and USCCs.
+    pub card_keep_head: usize,
+    pub card_keep_tail: usize,
+    /// Landlines: digits kept at the end (the area code is always kept).
+    pub landline_keep_tail: usize,
+    /// Replaces each hidden character of numbers, e-mails and list-style names.
+    pub mask_char: char,
+}
+
+impl Default for MaskPolicy {
+    fn default() -> Self {
+        MaskPolicy {
+            name_style: NameStyle::Published,
+            id_keep_head: 6,
+            id_keep_tail: 4,
+            disability_show_category: false,
+            mobile_keep_head: 3,
+            mobile_keep_tail: 4,
+            card_keep_head: 4,
+            card_keep_tail: 4,
+            landline_keep_tail: 4,
+            mask_char: '*',
+        }
+    }
+}
+
+/// Errors of [`mask_text`]; the messages are shown as they are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MaskError {
+    #[error("待遮蔽项位置 {start}—{end} 超出文本范围")]
+    OutOfRange { start: usize, end: usize },
+    #[error("待遮蔽项位置 {start}—{end} 的原文与文本不一致（文本可能已修改，请重新扫描）")]
+    Mismatch { start: usize, end: usize },
+    #[error("待遮蔽项位置 {start}—{end} 与其他项重叠")]
+    Overlap { start: usize, end: usize },
+}
+
+/// Masks a name: `张三丰` → `张某某` (published) or `张*丰` (list); `张三` → `张某` / `张*`. Compound
+/// surnames stay whole in the published style (`欧阳娜娜` → `欧阳某某`). Names with a middle dot
+/// (minority names, `阿依古丽·买买提`) keep only their first character (REG tech-choices §9).
+pub fn mask_name(name: &str, style: NameStyle) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let n = chars.len();
+    if n <= 1 {
+        return name.to_string();
+    }
+    let is_dot = |c: char| matches!(c, '·' | '•' | '・' | '.');
+    match style {
+        NameStyle::Published => {
+            let keep = if chars.iter().any(|&c| is_dot(c)) {
+                1
+            } else {
+                surname_len(name)
+            };
+            chars
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| if i < keep || is_dot(c) { c } else { '某' })
+                .collect()
+        }
+        NameStyle::List => {
+            if n == 2 {
+                return format!("{}*", chars[0]);
+            }
+            chars
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| {
+                    if i == 0 || i == n - 1 || is_dot(c) {
+                        c
+                    } else {
+                        '*'
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// The mask for one span of the original text of the given kind.
+pub fn mask_span(kind: FindingKind, original: &str, policy: &MaskPolicy) -> String {
+    let p = policy;
+    match kind {
+        FindingKind::ResidentId | FindingKind::LegacyResidentId => {
+            mask_significant(original, p.mask_char, |i, n| {
+                i < p.id_keep_head || i + p.id_keep_tail >= n
+            })
+        }
+        FindingKind::DisabilityCert => mask_significant(original, p.mask_char, |i, n| {
+            // The last two characters are category and level; the ID part is n-2 long.
+            let id_len = n.saturating_sub(2);
+            if i >= id_len {
+                p.disability_show_category
+            } else {
+                i < p.id_keep_head || i + p.id_keep_tail >= id_len
+            }
+        }),
+        FindingKind::Mobile => mask_significant(original, p.mask_char, |i, n| {
+            i < p.mobile_keep_head || i + p.mobile_keep_tail >= n
+        }),
+        FindingKind::BankCard | FindingKind::AccountNumber | FindingKind::Uscc => {
+            mask_significant(original, p.mask_char, |i, n| {
+                i < p.card_keep_head || i + p.card_keep_tail >= n
+            })
+        }
+        FindingKind::Landline => {
+            let area = landline_area_len(original);
+            mask_significant(original, p.mask_char, |i, n| {
+                i < area || i + p.landline_keep_tail >= n
+            })
+        }
+        FindingKind::Email => mask_email(original, p.mask_char),
+        FindingKind::Name => mask_name(original, p.name_style),
+        FindingKind::Classification | FindingKind::SensitiveWord => original
+            .chars()
+            .map(|c| if c.is_whitespace() { c } else { p.mask_char })
+            .collect(),
+    }
+}
+
+/// Area-code length of a landline: 3 for 010 and 02x, 4 otherwise (GB/T 2260-based numbering).
+fn landline_area_len(original: &str) -> usize {
+    let digits: Vec<u8> = original.chars().filter_map(digit_or_x).take(2).collect();
+    match digits.as_slice() {
+        [b'0', b'1' | b'2'] => 3,
+        _ => 4,
+    }
+}
+
+/// The ASCII digit or `X` a character stands for after NFKC (the "significant" characters of a
+/// number); separators and invisible characters give `None`.
+fn digit_or_x(c: char) -> Option<u8> {
+    match crate::scan::ascii_fold(c) {
+        Some(b @ b'0'..=b'9') => Some(b),
+        Some(b'X' | b'x') => Some(b'X'),
+        _ => None,
+    }
+}
+
+/// Replaces the significant characters at positions where `keep(i, n)` is false by `mask_char`;
+/// everything else is copied.
+fn mask_significant(
+    original: &str,
+    mask_char: char,
+    keep: impl Fn(usize, usize) -> bool,
+) -> String {
+    let n = original
+        .chars()
+        .filter(|&c| digit_or_x(c).is_some())
+        .count();
+    let mut out = String::with_capacity(original.len());
+    let mut i = 0;
+    for c in original.chars() {
+        if digit_or_x(c).is_some() {
+            out.push(if keep(i, n) { c } else { mask_char });
+            i += 1;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `zhangsan@example.cn` → `z*******@example.cn`.
+fn mask_email(original: &str, mask_char: char) -> String {
+    let at = original.rfind(['@', '＠']).unwrap_or(original.len());
+    let (local, domain) = original.split_at(at);
+    let mut out = String::with_capacity(original.len());
+    for (i, c) in local.chars().enumerate() {
+        out.push(if i == 0 { c } else { mask_char });
+    }
+    out.push_str(domain);
+    out
+}
+
+/// Applies the given findings (those the reviewer confirmed) to `text`, each masked with
+/// `policy`. Findings are located by their character offsets and must still match the text.
+pub fn mask_text(
+    text: &str,
+    findings: &[Finding],
+    policy: &MaskPolicy,
+) -> Result<String, MaskError> {
+    let mut order: Vec<&Finding> = findings.iter().collect();
+    order.sort_by_key(|f| (f.start, f.end));
+    for w in order.windows(2) {
+        if w[1].start < w[0].end {
+            return Err(MaskError::Overlap {
+                start: w[1].start,
+                end: w[1].end,
+            });
+        }
+    }
+    // Char offsets → byte offsets in one pass.
+    let mut bounds = Vec::with_capacity(order.len());
+    let mut iter = text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(text.len()));
+    let mut char_pos = 0usize;
+    let mut byte_at = iter.next();
+    let mut locate = |target: usize| -> Option<usize> {
+        while char_pos < target {
+            byte_at = iter.next();
+            char_pos += 1;
+        }
+        byte_at
+    };
+    for f in &order {
+        let range = MaskError::OutOfRange {
+            start: f.start,
+            end: f.end,
+        };
+        if f.start > f.end {
+            return Err(range);
+        }
+        let (Some(bs), Some(be)) = (locate(f.start), locate(f.end)) else {
+            return Err(range);
+        };
+        if text[bs..be] != f.text {
+            return Err(MaskError::Mismatch {
+                start: f.start,
+                end: f.end,
+            });
+        }
+        bounds.push((bs, be, *f));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (bs, be, f) in bounds {
+        out.push_str(&text[last..bs]);
+        out.push_str(&mask_span(f.kind, &text[bs..be], policy));
+        last = be;
+    }
+    out.push_str(&text[last..]);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        use NameStyle::*;
+        assert_eq!(mask_name("张三", Published), "张某");
+        assert_eq!(mask_name("张三丰", Published), "张某某");
+        assert_eq!(mask_name("欧阳娜娜", Published), "欧阳某某");
+        assert_eq!(mask_name("欧阳娜", Published), "欧阳某");
+        assert_eq!(mask_name("张三", List), "张*");
+        assert_eq!(mask_name("张三丰", List), "张*丰");
+        assert_eq!(mask_name("欧阳娜娜", List), "欧**娜");
+        assert_eq!(mask_name("阿依古丽·买买提", Published), "阿某某某·某某某");
+        assert_eq!(mask_name("张", Published), "张");
+    }
+
+    #[test]
+    fn numbers_with_default_policy() {
+        let p = MaskPolicy::default();
+        assert_eq!(
+            mask_span(FindingKind::ResidentId, "11010519491231002X", &p),
+            "110105********002X"
+        );
+        assert_eq!(
+            mask_span(FindingKind::DisabilityCert, "11010519491231002X41", &p),
+            "110105********002X**"
+        );
+        let show = MaskPolicy {
+            disability_show_category: true,
+            ..MaskPolicy::default()
+        };
+        assert_eq!(
+            mask_span(FindingKind::DisabilityCert, "11010519491231002X41", &show),
+            "110105********002X41"
+        );
+        assert_eq!(
+            mask_span(FindingKind::Mobile, "13812345678", &p),
+            "138****5678"
+        );
+        assert_eq!(
+            mask_span(FindingKind::Mobile, "138 1234 5678", &p),
+            "138 **** 5678"
+        );
+        assert_eq!(
+            mask_span(FindingKind::Mobile, "１３８１２３４５６７８", &p),
+            "１３８****５６７８"
+        );
+        assert_eq!(
+            mask_span(FindingKind::BankCard, "6222 0212 3456 7890 128", &p),
+            "6222 **** **** ***0 128"
+        );
+        assert_eq!(
+            mask_span(FindingKind::Landline, "010-12345678", &p),
+            "010-****5678"
+        );
+        assert_eq!(
+            mask_span(FindingKind::Landline, "0755-1234567", &p),
+            "0755-***4567"
+        );
+        assert_eq!(
+            mask_span(FindingKind::Email, "zhangsan@example.cn", &p),
+            "z*******@example.cn"
+        );
+    }
+
+    #[test]
+    fn mask_text_checks_findings() {
+        let text = "电话13812345678。";
+        let f = Finding {
+            kind: FindingKind::Mobile,
+            start: 2,
+            end: 13,
+            text: "13812345678".into(),
+            suggested_mask: String::new(),
+            confidence: crate::scan::Confidence::High,
+            blocking: true,
+            reason: String::new(),
+        };
+        let p = MaskPolicy::default();
+        assert_eq!(
+            mask_text(text, std::slice::from_ref(&f), &p).unwrap(),
+            "电话138****5678。"
+        );
+        let stale = Finding {
+            start: 1,
+            end: 12,
+            ..f.clone()
+        };
+        assert!(matches!(
+            mask_text(text, &[stale], &p),
+            Err(MaskError::Mismatch { .. })
+        ));
+        let far = Finding {
+            start: 10,
+            end: 40,
+            ..f.clone()
+        };
+        assert!(matches!(
+            mask_text(text, &[far], &p),
+            Err(MaskError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            mask_text(text, &[f.clone(), f], &p),
+            Err(MaskError::Overlap { .. })
+        ));
+        assert_eq!(mask_text(text, &[], &p).unwrap(), text);
+    }
+
+    #[test]
+    fn policy_from_toml_with_defaults() {
+        let p: MaskPolicy =
+            toml::from_str("name_style = \"list\"\nid_keep_head = 1\nid_keep_tail = 2").unwrap();
+        assert_eq!(p.name_style, NameStyle::List);
+        assert_eq!(p.mobile_keep_head, 3);
+        assert_eq!(
+            mask_span(FindingKind::ResidentId, "11010519491231002X", &p),
+            "1***************2X"
+        );
+    }
+}

@@ -1,1 +1,0 @@
-//! Being written: see the issue that owns this module.
