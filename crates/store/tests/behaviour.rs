@@ -1,5 +1,7 @@
 //! The storage behaviour suite: every test runs on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use gongkai_core::auth::{Grant, Role};
 use gongkai_store::audit::{self, Actor};
 use gongkai_store::orgs::{self, OrgInput};
