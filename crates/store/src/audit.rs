@@ -1,0 +1,247 @@
+//! The audit log (product.md C1): every state change, who, when, what, before/after as JSON.
+//!
+//! Append-only: triggers in both backends refuse UPDATE and DELETE on `audit_log`. Tamper-evident:
+//! each record stores the SHA-256 of its own content and the previous record's hash, so editing or
+//! removing any row (after dropping the triggers) breaks the chain from that row on, and
+//! [`verify`] names the first broken record.
+//!
+//! Records are appended inside the same transaction as the change they describe, so a change
+//! without its audit record (or the reverse) can never be committed. Appends are serialised: on
+//! SQLite by the single writer, on PostgreSQL by a transaction-scoped advisory lock.
+
+use crate::{Backend, Db, Result, Tx, now_ms, on_db, on_tx};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The hash that precedes the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+const ADVISORY_LOCK_KEY: i64 = 0x6761_6f6b_6169; // "gaokai", any constant unique to this chain
+
+/// Who made a change.
+#[derive(Debug, Clone, Serialize)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    /// Username, or `system` / `cli:<os user>` for changes not made by a logged-in person.
+    pub label: String,
+    pub ip: String,
+}
+
+impl Actor {
+    pub fn system() -> Actor {
+        Actor {
+            user_id: None,
+            label: "system".into(),
+            ip: String::new(),
+        }
+    }
+
+    pub fn cli() -> Actor {
+        let who = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+        Actor {
+            user_id: None,
+            label: format!("cli:{who}"),
+            ip: String::new(),
+        }
+    }
+
+    pub fn user(user_id: i64, username: &str, ip: &str) -> Actor {
+        Actor {
+            user_id: Some(user_id),
+            label: username.to_string(),
+            ip: ip.to_string(),
+        }
+    }
+}
+
+/// One change to record.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// A stored audit record.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub ip: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The content hash of a record: SHA-256 over an unambiguous JSON array of every field.
+pub fn record_hash(r: &AuditRecord) -> String {
+    let canonical = serde_json::json!([
+        r.prev_hash,
+        r.id,
+        r.at,
+        r.actor_user_id,
+        r.actor,
+        r.action,
+        r.object_type,
+        r.object_id,
+        r.before_json,
+        r.after_json,
+        r.ip
+    ]);
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+/// Appends a record for `change` by `actor` inside `tx`. Returns its id.
+pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<i64> {
+    if tx.backend() == Backend::Postgres {
+        on_tx!(tx, |c| sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(ADVISORY_LOCK_KEY)
+            .execute(c)
+            .await?
+            .rows_affected());
+    }
+    let last: Option<(i64, String)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
+    )
+    .fetch_optional(c)
+    .await?);
+    let (id, prev_hash) = match last {
+        Some((id, hash)) => (id + 1, hash),
+        None => (1, GENESIS.to_string()),
+    };
+    let mut record = AuditRecord {
+        id,
+        at: now_ms(),
+        actor_user_id: actor.user_id,
+        actor: actor.label.clone(),
+        action: change.action.to_string(),
+        object_type: change.object_type.to_string(),
+        object_id: change.object_id,
+        before_json: change.before.map(|v| v.to_string()),
+        after_json: change.after.map(|v| v.to_string()),
+        ip: actor.ip.clone(),
+        prev_hash,
+        hash: String::new(),
+    };
+    record.hash = record_hash(&record);
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO audit_log (id, at, actor_user_id, actor, action, object_type, object_id, \
+         before_json, after_json, ip, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    )
+    .bind(record.id)
+    .bind(record.at)
+    .bind(record.actor_user_id)
+    .bind(&record.actor)
+    .bind(&record.action)
+    .bind(&record.object_type)
+    .bind(&record.object_id)
+    .bind(&record.before_json)
+    .bind(&record.after_json)
+    .bind(&record.ip)
+    .bind(&record.prev_hash)
+    .bind(&record.hash)
+    .execute(c)
+    .await?
+    .rows_affected());
+    Ok(id)
+}
+
+/// The outcome of [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub checked: u64,
+    /// The first record that does not verify, and why (in Chinese).
+    pub first_broken: Option<(i64, String)>,
+}
+
+/// Walks the whole chain in id order, in pages, and reports the first broken record.
+pub async fn verify(db: &Db) -> Result<Verification> {
+    const PAGE: i64 = 5_000;
+    let mut expected_prev = GENESIS.to_string();
+    let mut expected_id = 1i64;
+    let mut after_id = 0i64;
+    let mut checked = 0u64;
+    loop {
+        let rows: Vec<AuditRecord> = on_db!(db, |p| sqlx::query_as(
+            "SELECT id, at, actor_user_id, actor, action, object_type, object_id, before_json, \
+             after_json, ip, prev_hash, hash FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"
+        )
+        .bind(after_id)
+        .bind(PAGE)
+        .fetch_all(p)
+        .await?);
+        if rows.is_empty() {
+            return Ok(Verification {
+                checked,
+                first_broken: None,
+            });
+        }
+        for r in &rows {
+            let problem = if r.id != expected_id {
+                Some(format!("缺少第 {expected_id} 条记录（记录被删除）"))
+            } else if r.prev_hash != expected_prev {
+                Some("与上一条记录的哈希不衔接（前序记录被修改或删除）".to_string())
+            } else if record_hash(r) != r.hash {
+                Some("记录内容与其哈希不符（记录被修改）".to_string())
+            } else {
+                None
+            };
+            if let Some(why) = problem {
+                return Ok(Verification {
+                    checked,
+                    first_broken: Some((r.id, why)),
+                });
+            }
+            checked += 1;
+            expected_id = r.id + 1;
+            expected_prev = r.hash.clone();
+            after_id = r.id;
+        }
+    }
+}
+
+/// Filters for the console's audit view.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Newest first, filtered in the database. Empty filter strings are ignored.
+pub async fn list(db: &Db, f: &Filter) -> Result<Vec<AuditRecord>> {
+    let non_empty = |s: &Option<String>| s.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
+    let rows = on_db!(db, |p| sqlx::query_as(
+        "SELECT id, at, actor_user_id, actor, action, object_type, object_id, before_json, \
+         after_json, ip, prev_hash, hash FROM audit_log \
+         WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) \
+           AND ($3 IS NULL OR object_type = $3) AND ($4 IS NULL OR object_id = $4) \
+           AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) AND ($7 IS NULL OR id < $7) \
+         ORDER BY id DESC LIMIT $8"
+    )
+    .bind(non_empty(&f.actor))
+    .bind(non_empty(&f.action))
+    .bind(non_empty(&f.object_type))
+    .bind(non_empty(&f.object_id))
+    .bind(f.from_ms)
+    .bind(f.to_ms)
+    .bind(f.before_id)
+    .bind(f.limit.clamp(1, 1000))
+    .fetch_all(p)
+    .await?);
+    Ok(rows)
+}

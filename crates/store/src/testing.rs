@@ -1,0 +1,152 @@
+//! Test support: a fresh, migrated database per test, on SQLite or PostgreSQL.
+//!
+//! One behaviour suite runs on both backends (`both_backends!`). PostgreSQL tests connect to
+//! `GONGKAI_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/postgres`), create a database
+//! named `gk_test_<random>` and drop it afterwards. When PostgreSQL is unreachable the test fails
+//! under `CI=true`, and otherwise prints a loud notice and skips; it never skips silently in CI.
+
+// Test support may panic: a broken fixture must stop the test loudly.
+#![allow(clippy::expect_used)]
+
+use crate::{Db, DbOptions};
+use sqlx::Connection;
+
+/// A database that lives as long as the test.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+fn admin_url() -> String {
+    std::env::var("GONGKAI_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+fn url_for(db_name: &str) -> String {
+    let admin = admin_url();
+    match admin.rfind('/') {
+        Some(i) => format!("{}/{db_name}", &admin[..i]),
+        None => admin,
+    }
+}
+
+impl TestDb {
+    /// A migrated SQLite database in a temporary folder.
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("gongkai.db");
+        let url = path.display().to_string();
+        let db = Db::connect(
+            &url,
+            &DbOptions {
+                create: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("open sqlite");
+        db.migrate().await.expect("migrate sqlite");
+        TestDb {
+            db,
+            url,
+            _dir: Some(dir),
+            pg_name: None,
+        }
+    }
+
+    /// An empty, unmigrated PostgreSQL database, or `None` (skip) outside CI when PostgreSQL is
+    /// not running.
+    pub async fn postgres_empty() -> Option<TestDb> {
+        let mut admin = match sqlx::PgConnection::connect(&admin_url()).await {
+            Ok(c) => c,
+            Err(e) => {
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("PostgreSQL is required under CI=true but unreachable: {e}");
+                }
+                eprintln!("!!! SKIPPING PostgreSQL test: {e} (start PostgreSQL to run it)");
+                return None;
+            }
+        };
+        let name = format!("gk_test_{}", &crate::sessions::random_token()[..16]);
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let url = url_for(&name);
+        let db = Db::connect(&url, &DbOptions::default())
+            .await
+            .expect("connect test database");
+        Some(TestDb {
+            db,
+            url,
+            _dir: None,
+            pg_name: Some(name),
+        })
+    }
+
+    /// A migrated PostgreSQL database (see [`TestDb::postgres_empty`]).
+    pub async fn postgres() -> Option<TestDb> {
+        let t = Self::postgres_empty().await?;
+        t.db.migrate().await.expect("migrate postgres");
+        Some(t)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop needs async work; run it on its own thread and runtime. The pool is not closed
+        // here (its connections belong to the test's runtime, which is blocked on this drop);
+        // `WITH (FORCE)` ends them from the server side instead.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url()).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut admin)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Defines `mod $name { sqlite(), postgres() }`: the same async test body run on each backend.
+/// The body is a closure-like block receiving `db: &Db`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, |$db:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($db: &$crate::Db) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                let t = $crate::testing::TestDb::sqlite().await;
+                run(&t.db).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(t) = $crate::testing::TestDb::postgres().await else {
+                    return;
+                };
+                run(&t.db).await;
+            }
+        }
+    };
+}
