@@ -28,7 +28,7 @@ if [ ! -f "$VENV/.req-$req_hash" ]; then
 fi
 
 # npm packages (browser driver, axe, JS oracles); never downloads a browser.
-pkg_hash=$(cat tests/package.json tests/package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
+pkg_hash=$(cat tests/package.json tests/package-lock.json 2>/dev/null | sha256sum | cut -c1-16 || true)
 if [ ! -f "tests/node_modules/.pkg-$pkg_hash" ]; then
   echo "test-deps: installing npm packages"
   (cd tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error >/dev/null)
