@@ -68,6 +68,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// True when the database was too busy to answer in time (a 503, not a 500).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Sqlx(sqlx::Error::PoolTimedOut))
+    }
+
     /// True when the error is a unique-constraint violation.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Sqlx(sqlx::Error::Database(e)) if e.is_unique_violation())

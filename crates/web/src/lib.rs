@@ -1,1 +1,75 @@
-//! placeholder
+//! Gongkai's HTTP surfaces, each with its own route table:
+//! - the public portal at `/` (`portal`), server-rendered and working without JavaScript;
+//! - the staff console at `/admin` (`admin`);
+//! - the JSON API at `/api/v1` (`api`), with its OpenAPI document at `/api/openapi.json`;
+//! - `/healthz`, `/readyz` and `/static/*`.
+//!
+//! Cross-cutting pieces live in one place each: errors (`error`), house extractors (`extract`),
+//! page rendering and the layout (`page`), security headers and CSRF (`security`), the staff
+//! session and permission checks (`session`).
+
+pub mod admin;
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod page;
+pub mod portal;
+pub mod security;
+pub mod session;
+
+use axum::Router;
+use gongkai_store::Db;
+use std::sync::Arc;
+
+/// Settings the web layer needs (a subset of the binary's configuration).
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when the public URL is https).
+    pub secure_cookies: bool,
+    /// The public origin (`https://host[:port]`), if known; requests whose `Origin` differs are
+    /// refused for state-changing methods. Without it the request's own `Host` is used.
+    pub public_origin: Option<String>,
+    pub session: gongkai_store::sessions::Lifetimes,
+    pub login_limits: gongkai_store::logins::Limits,
+}
+
+
+/// Shared state of every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: WebConfig) -> AppState {
+        AppState {
+            db,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// The whole application: every surface with its middleware.
+pub fn router(state: AppState) -> Router {
+    let html = Router::new()
+        .merge(portal::routes())
+        .nest("/admin", admin::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf_guard,
+        ));
+    Router::new()
+        .merge(html)
+        .nest("/api", api::routes())
+        .merge(health::routes())
+        .merge(assets::routes())
+        .fallback(portal::not_found)
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            2 * 1024 * 1024,
+        ))
+        .with_state(state)
+}

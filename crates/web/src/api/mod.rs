@@ -1,0 +1,177 @@
+//! The JSON API at `/api/v1` for staff tools and higher-level sites, authenticated with bearer
+//! tokens (`Authorization: Bearer gk_…`), never with cookies, so it needs no CSRF token.
+//! Errors are `{"error": "<stable_code>", "message": "<中文>"}` (see [`json_errors`]).
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+use axum::Router;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use gongkai_core::auth::{Action, Grant, permits};
+use gongkai_core::org::OrgTree;
+use serde::Serialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(show_openapi))
+        .route("/v1/me", get(show_me))
+        .route("/v1/orgs", get(list_orgs))
+        .fallback(api_not_found)
+        .layer(axum::middleware::from_fn(json_errors))
+}
+
+/// Turns any error response (ours, carried as an [`AppError`] extension, or axum's own 404/405)
+/// into the API's JSON error shape.
+pub async fn json_errors(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let err = match res.extensions().get::<AppError>() {
+        Some(e) => e.clone(),
+        None if res.status() == StatusCode::METHOD_NOT_ALLOWED => AppError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "该接口不支持此请求方法。",
+        ),
+        None if res.status().is_client_error() || res.status().is_server_error() => {
+            AppError::new(res.status(), "error", "请求未能完成。")
+        }
+        None => return res,
+    };
+    let mut out = (
+        err.status,
+        axum::Json(serde_json::json!({"error": err.code, "message": err.message})),
+    )
+        .into_response();
+    if let Some(v) = res.headers().get(header::WWW_AUTHENTICATE) {
+        out.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, v.clone());
+    }
+    out
+}
+
+async fn api_not_found() -> AppError {
+    AppError::not_found("接口不存在，请查阅 /api/openapi.json。")
+}
+
+/// A staff member authenticated by an API token.
+pub struct ApiStaff {
+    pub user: gongkai_store::users::User,
+    pub grants: Vec<Grant>,
+    pub tree: OrgTree,
+}
+
+impl ApiStaff {
+    pub fn require(&self, action: Action, org: Option<i64>) -> Result<(), AppError> {
+        if permits(&self.grants, action, org, &self.tree) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ApiStaff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(AppError::unauthorized)?;
+        let user_id = gongkai_store::api_tokens::authenticate(&state.db, token.trim())
+            .await?
+            .ok_or_else(AppError::unauthorized)?;
+        let user = gongkai_store::users::get(&state.db, user_id)
+            .await?
+            .filter(|u| u.active)
+            .ok_or_else(AppError::unauthorized)?;
+        let grants = gongkai_store::users::grants(&state.db, user.id).await?;
+        let tree = gongkai_store::orgs::tree(&state.db).await?;
+        Ok(ApiStaff { user, grants, tree })
+    }
+}
+
+#[derive(Serialize)]
+struct Me {
+    id: i64,
+    username: String,
+    display_name: String,
+    org_id: i64,
+    roles: Vec<serde_json::Value>,
+}
+
+/// The token's user and grants.
+async fn show_me(staff: ApiStaff) -> AppResult<axum::Json<Me>> {
+    Ok(axum::Json(Me {
+        id: staff.user.id,
+        username: staff.user.username.clone(),
+        display_name: staff.user.display_name.clone(),
+        org_id: staff.user.org_id,
+        roles: staff
+            .grants
+            .iter()
+            .map(|g| serde_json::json!({"role": g.role.code(), "scope_org_id": g.scope}))
+            .collect(),
+    }))
+}
+
+/// The organisation tree (needs a role that may view organisations).
+async fn list_orgs(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+) -> AppResult<axum::Json<Vec<gongkai_store::orgs::Org>>> {
+    staff.require(Action::ViewOrganisations, None)?;
+    Ok(axum::Json(gongkai_store::orgs::list(&state.db).await?))
+}
+
+/// The OpenAPI 3.1 document of this API.
+async fn show_openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        openapi_document().to_string(),
+    )
+        .into_response()
+}
+
+/// The OpenAPI document. `tests` check that every documented path is routed and every routed
+/// path is documented.
+pub fn openapi_document() -> serde_json::Value {
+    let error = serde_json::json!({"$ref": "#/components/schemas/Error"});
+    let err_responses = serde_json::json!({
+        "401": {"description": "未登录或令牌无效", "content": {"application/json": {"schema": error}}},
+        "403": {"description": "无权访问", "content": {"application/json": {"schema": error}}}
+    });
+    serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Gongkai API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "政府信息公开工作系统接口。认证方式：Authorization: Bearer <API 令牌>。"},
+        "paths": {
+            "/api/v1/me": {"get": {"summary": "当前令牌对应的用户及其角色", "operationId": "show_me",
+                "security": [{"bearer": []}],
+                "responses": merge(serde_json::json!({"200": {"description": "用户信息"}}), &err_responses)}},
+            "/api/v1/orgs": {"get": {"summary": "机构列表", "operationId": "list_orgs",
+                "security": [{"bearer": []}],
+                "responses": merge(serde_json::json!({"200": {"description": "全部机构"}}), &err_responses)}}
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": {"type": "object", "required": ["error", "message"],
+                "properties": {"error": {"type": "string", "description": "稳定的错误代码"},
+                               "message": {"type": "string", "description": "中文说明"}}}}
+        }
+    })
+}
+
+fn merge(mut a: serde_json::Value, b: &serde_json::Value) -> serde_json::Value {
+    if let (Some(a), Some(b)) = (a.as_object_mut(), b.as_object()) {
+        for (k, v) in b {
+            a.insert(k.clone(), v.clone());
+        }
+    }
+    a
+}

@@ -1,0 +1,175 @@
+//! Typed pages: one askama template struct per page, the shared [`Layout`] every page carries,
+//! and the single function that turns a template into a response.
+
+use crate::assets;
+use crate::error::AppError;
+use askama::Template;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// Reading preferences (MIIT 适老化): chosen with plain links/forms, remembered in a cookie, applied
+/// as classes on `<body>`, so they work without JavaScript and without browser settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prefs {
+    pub large_text: bool,
+    pub high_contrast: bool,
+}
+
+pub const PREFS_COOKIE: &str = "gk_prefs";
+
+impl Prefs {
+    /// Parses the cookie value, e.g. `large.contrast`.
+    pub fn from_cookie(value: &str) -> Prefs {
+        let mut p = Prefs::default();
+        for part in value.split('.') {
+            match part {
+                "large" => p.large_text = true,
+                "contrast" => p.high_contrast = true,
+                _ => {}
+            }
+        }
+        p
+    }
+
+    pub fn from_headers(headers: &HeaderMap) -> Prefs {
+        crate::security::cookie(headers, PREFS_COOKIE)
+            .map(Prefs::from_cookie)
+            .unwrap_or_default()
+    }
+
+    pub fn to_cookie(self) -> String {
+        let mut parts = Vec::new();
+        if self.large_text {
+            parts.push("large");
+        }
+        if self.high_contrast {
+            parts.push("contrast");
+        }
+        parts.join(".")
+    }
+
+    /// Classes for `<body>`.
+    pub fn body_class(&self) -> String {
+        let mut c = Vec::new();
+        if self.large_text {
+            c.push("pref-large");
+        }
+        if self.high_contrast {
+            c.push("pref-contrast");
+        }
+        c.join(" ")
+    }
+}
+
+/// What every page's layout needs.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// The page's own title; the `<title>` becomes "title - site".
+    pub title: String,
+    /// The request path, to mark the current navigation entry and return after a preference change.
+    pub path: String,
+    pub prefs: Prefs,
+    /// The CSRF token for forms on this page.
+    pub csrf: String,
+    /// Display name of the logged-in staff member (console pages).
+    pub staff_name: Option<String>,
+    /// Console navigation entries the staff member may use: (href, label).
+    pub staff_nav: Vec<(&'static str, &'static str)>,
+    /// A one-off notice shown at the top of the main content (e.g. "已保存").
+    pub flash: Option<String>,
+}
+
+impl Layout {
+    pub fn css_url(&self) -> String {
+        assets::url("site.css")
+    }
+
+    /// `aria-current="page"` when `href` is the current section.
+    pub fn current(&self, href: &str) -> &'static str {
+        let here = self.path.as_str();
+        let is_current = if href == "/" || href == "/admin" {
+            here == href
+        } else {
+            here == href || here.starts_with(&format!("{href}/"))
+        };
+        if is_current { "page" } else { "false" }
+    }
+}
+
+/// Renders `page` as an HTML response with the right headers. Console pages are never cached.
+pub fn render<T: Template>(page: &T) -> Result<Response, AppError> {
+    render_with_status(page, StatusCode::OK)
+}
+
+pub fn render_with_status<T: Template>(page: &T, status: StatusCode) -> Result<Response, AppError> {
+    let body = page.render()?;
+    let mut res = (status, body).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    // Pages depend on the session and preference cookies.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, private"),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Cookie"));
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    status: u16,
+    message: &'a str,
+}
+
+/// The Chinese error page for any [`AppError`]. The error travels on as a response extension so
+/// the API router can re-render it as JSON.
+pub fn error_page(err: &AppError) -> Response {
+    let page = ErrorPage {
+        layout: Layout {
+            title: match err.status.as_u16() {
+                404 => "页面不存在".into(),
+                403 => "无权访问".into(),
+                400 => "请求有误".into(),
+                s if s >= 500 => "系统错误".into(),
+                _ => "无法完成请求".into(),
+            },
+            ..Default::default()
+        },
+        status: err.status.as_u16(),
+        message: &err.message,
+    };
+    let mut res = match render_with_status(&page, err.status) {
+        Ok(r) => r,
+        Err(_) => (err.status, err.message.clone()).into_response(),
+    };
+    res.extensions_mut().insert(err.clone());
+    res
+}
+
+/// A 303 redirect after a successful POST.
+pub fn see_other(to: &str) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// Formats a millisecond UTC timestamp in China Standard Time, e.g. `2019-03-31 09:30`.
+pub fn cst(ms: i64) -> String {
+    let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return String::new();
+    };
+    match chrono::FixedOffset::east_opt(8 * 3600) {
+        Some(offset) => t
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        None => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}

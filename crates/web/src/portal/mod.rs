@@ -1,0 +1,380 @@
+//! The public portal (product.md C6): the standard disclosure column with stable URLs that never
+//! change once published. Works without JavaScript. Sections that later issues build say so
+//! honestly instead of showing fake content.
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+use crate::extract::Query;
+use crate::page::{Layout, PREFS_COOKIE, Prefs, render, see_other};
+use crate::security::set_cookie;
+use crate::session::PublicCtx;
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(show_home))
+        .route("/guide", get(show_guide))
+        .route("/rules", get(show_rules))
+        .route("/catalog", get(show_catalog))
+        .route("/items/{id}", get(show_item))
+        .route("/reports", get(list_reports))
+        .route("/reports/{year}", get(show_report))
+        .route("/apply", get(show_apply))
+        .route("/apply/status", get(show_apply_status))
+        .route("/mailbox", get(show_mailbox))
+        .route("/search", get(show_search))
+        .route("/feeds/{feed}", get(show_feed))
+        .route("/sitemap.xml", get(show_sitemap))
+        .route("/prefs", get(set_prefs))
+}
+
+/// The disclosure column (REG §4.4), in the order the home page shows it.
+pub const COLUMN: &[(&str, &str, &str)] = &[
+    (
+        "/guide",
+        "政府信息公开指南",
+        "公开的范围、方式、程序，受理机构及联系方式",
+    ),
+    (
+        "/rules",
+        "政府信息公开制度",
+        "本机关政府信息公开工作的规章制度",
+    ),
+    (
+        "/catalog",
+        "法定主动公开内容",
+        "按类别、机构、年份浏览主动公开的政府信息",
+    ),
+    (
+        "/reports",
+        "政府信息公开年报",
+        "历年政府信息公开工作年度报告",
+    ),
+    (
+        "/apply",
+        "依申请公开",
+        "在线提交政府信息公开申请，查询办理进度",
+    ),
+    (
+        "/mailbox",
+        "信箱与咨询",
+        "理事长信箱、在线咨询、公众留言及公开答复",
+    ),
+];
+
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+struct HomePage {
+    layout: Layout,
+    site_name: String,
+    column: &'static [(&'static str, &'static str, &'static str)],
+}
+
+async fn site_name(state: &AppState) -> AppResult<String> {
+    Ok(gongkai_store::orgs::root(&state.db)
+        .await?
+        .map(|o| o.full_name)
+        .unwrap_or_else(|| "政府信息公开".to_string()))
+}
+
+/// The home page: the disclosure column.
+async fn show_home(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
+    let site_name = site_name(&state).await?;
+    render(&HomePage {
+        layout: ctx.layout("首页"),
+        site_name,
+        column: COLUMN,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/guide.html")]
+struct GuidePage {
+    layout: Layout,
+    org: Option<gongkai_store::orgs::Org>,
+    paragraphs: Vec<String>,
+    updated: String,
+}
+
+fn paragraphs(body: &str) -> Vec<String> {
+    body.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// 政府信息公开指南 (Art. 12): the editable text plus the office's contact details.
+async fn show_guide(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
+    let org = gongkai_store::orgs::root(&state.db).await?;
+    let page = gongkai_store::pages::get(&state.db, "guide").await?;
+    render(&GuidePage {
+        layout: ctx.layout("政府信息公开指南"),
+        org,
+        paragraphs: page
+            .as_ref()
+            .map(|p| paragraphs(&p.body))
+            .unwrap_or_default(),
+        updated: page
+            .map(|p| crate::page::cst(p.updated_at))
+            .unwrap_or_default(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/text_page.html")]
+struct TextPage {
+    layout: Layout,
+    paragraphs: Vec<String>,
+    updated: String,
+    empty_note: &'static str,
+}
+
+/// 政府信息公开制度: an editable text page.
+async fn show_rules(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
+    let page = gongkai_store::pages::get(&state.db, "rules").await?;
+    render(&TextPage {
+        layout: ctx.layout("政府信息公开制度"),
+        paragraphs: page
+            .as_ref()
+            .map(|p| paragraphs(&p.body))
+            .unwrap_or_default(),
+        updated: page
+            .map(|p| crate::page::cst(p.updated_at))
+            .unwrap_or_default(),
+        empty_note: "本机关尚未在本系统中发布政府信息公开制度。",
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/pending.html")]
+struct PendingPage {
+    layout: Layout,
+    what: &'static str,
+    meanwhile: &'static str,
+}
+
+fn pending(
+    ctx: &PublicCtx,
+    title: &str,
+    what: &'static str,
+    meanwhile: &'static str,
+) -> AppResult<Response> {
+    render(&PendingPage {
+        layout: ctx.layout(title),
+        what,
+        meanwhile,
+    })
+}
+
+const CONTACT_OFFICE: &str =
+    "如需查阅或申请政府信息，请按“政府信息公开指南”中的地址、电话或传真与政务公开办公室联系。";
+
+/// 法定主动公开内容 (query-string filters once items exist).
+async fn show_catalog(ctx: PublicCtx) -> AppResult<Response> {
+    pending(
+        &ctx,
+        "法定主动公开内容",
+        "主动公开信息目录正在建设中，目前尚无可浏览的信息条目。",
+        CONTACT_OFFICE,
+    )
+}
+
+/// One information item. No items exist yet, so every id is unknown.
+async fn show_item(crate::extract::Path(id): crate::extract::Path<String>) -> AppResult<Response> {
+    let _ = id;
+    Err(AppError::not_found(
+        "您要查看的政府信息不存在或尚未公开。请从“法定主动公开内容”或站内搜索查找。",
+    ))
+}
+
+/// 政府信息公开年报: every year's report.
+async fn list_reports(ctx: PublicCtx) -> AppResult<Response> {
+    pending(
+        &ctx,
+        "政府信息公开年报",
+        "年度报告栏目正在建设中，历年年报将由本系统根据办理记录生成并在此发布。",
+        CONTACT_OFFICE,
+    )
+}
+
+/// One year's report.
+async fn show_report(
+    crate::extract::Path(year): crate::extract::Path<String>,
+) -> AppResult<Response> {
+    match year.parse::<i32>() {
+        Ok(y) if (2008..=2100).contains(&y) => Err(AppError::not_found(format!(
+            "{y}年度政府信息公开工作年度报告尚未在本系统发布。"
+        ))),
+        _ => Err(AppError::not_found(
+            "年份格式不正确，请使用四位数字年份，如 /reports/2019。",
+        )),
+    }
+}
+
+/// 依申请公开: the application form.
+async fn show_apply(ctx: PublicCtx) -> AppResult<Response> {
+    pending(
+        &ctx,
+        "依申请公开",
+        "在线申请功能正在建设中，暂不能在网上提交政府信息公开申请。",
+        "您可以当面、邮寄或传真提交书面申请，地址和电话见“政府信息公开指南”。确有困难的，可以口头提出，由工作人员代为填写（《政府信息公开条例》第二十九条）。",
+    )
+}
+
+/// 申请办理进度查询.
+async fn show_apply_status(ctx: PublicCtx) -> AppResult<Response> {
+    pending(
+        &ctx,
+        "申请办理进度查询",
+        "办理进度查询功能正在建设中。",
+        "如需了解申请的办理情况，请致电政务公开办公室。",
+    )
+}
+
+/// 信箱与咨询.
+async fn show_mailbox(ctx: PublicCtx) -> AppResult<Response> {
+    pending(
+        &ctx,
+        "信箱与咨询",
+        "理事长信箱、在线咨询和公众留言功能正在建设中。",
+        "如需咨询，请按“政府信息公开指南”中的电话或地址联系我们。",
+    )
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/search.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+}
+
+/// 站内搜索 (the index comes with the search issue; the page and URL are stable now).
+async fn show_search(ctx: PublicCtx, Query(query): Query<SearchQuery>) -> AppResult<Response> {
+    let q: String = query.q.chars().take(200).collect();
+    render(&SearchPage {
+        layout: ctx.layout("站内搜索"),
+        q,
+    })
+}
+
+/// Atom feeds. No items are published yet, so each feed is valid and empty.
+async fn show_feed(
+    State(state): State<AppState>,
+    crate::extract::Path(feed): crate::extract::Path<String>,
+) -> AppResult<Response> {
+    let Some(name) = feed.strip_suffix(".atom") else {
+        return Err(AppError::not_found(
+            "订阅源不存在，请使用以 .atom 结尾的地址。",
+        ));
+    };
+    let title = match name {
+        "all" => "全部主动公开信息",
+        _ => {
+            return Err(AppError::not_found(
+                "订阅源不存在。可用的订阅源：/feeds/all.atom",
+            ));
+        }
+    };
+    let site = site_name(&state).await?;
+    let updated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n  <title>{} — {}</title>\n  <id>urn:gongkai:feed:{}</id>\n  <updated>{}</updated>\n  <link rel=\"self\" href=\"/feeds/{}\"/>\n</feed>\n",
+        xml_escape(&site),
+        title,
+        name,
+        updated,
+        feed
+    );
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        body,
+    )
+        .into_response())
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The sitemap of the stable public URLs.
+async fn show_sitemap() -> Response {
+    let mut body = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for path in [
+        "/", "/guide", "/rules", "/catalog", "/reports", "/apply", "/mailbox", "/search",
+    ] {
+        body.push_str(&format!("  <url><loc>{path}</loc></url>\n"));
+    }
+    body.push_str("</urlset>\n");
+    (
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct PrefsQuery {
+    /// `large` / `normal`
+    text: Option<String>,
+    /// `high` / `normal`
+    contrast: Option<String>,
+    back: Option<String>,
+}
+
+/// Switches a reading preference and returns to the page the reader came from. A plain GET link
+/// or form, so it works without JavaScript; the choice is remembered for a year.
+async fn set_prefs(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<PrefsQuery>,
+) -> Response {
+    let mut prefs = Prefs::from_headers(&headers);
+    match q.text.as_deref() {
+        Some("large") => prefs.large_text = true,
+        Some("normal") => prefs.large_text = false,
+        _ => {}
+    }
+    match q.contrast.as_deref() {
+        Some("high") => prefs.high_contrast = true,
+        Some("normal") => prefs.high_contrast = false,
+        _ => {}
+    }
+    // Only local paths: never an open redirect.
+    let back = q
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or_else(|| "/".to_string());
+    let mut res = see_other(&back);
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        PREFS_COOKIE,
+        &prefs.to_cookie(),
+        Some(365 * 24 * 3600),
+        state.config.secure_cookies,
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// The portal's 404 page (also the fallback of the whole application).
+pub async fn not_found() -> AppError {
+    AppError::not_found("您访问的页面不存在，可能已被移动或网址有误。请从首页重新进入。")
+}

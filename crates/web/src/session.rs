@@ -1,0 +1,184 @@
+//! The logged-in staff member and the permission checks handlers call.
+//!
+//! [`Staff`] is an extractor: a console handler that takes it can only run for a live session of
+//! an active user. Handlers then ask [`Staff::require`], which calls the one permission function
+//! `gongkai_core::auth::permits`. A user whose password must be changed is sent to the
+//! password page first.
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::page::{Layout, Prefs};
+use crate::security::{AnonCsrf, SESSION_COOKIE, cookie};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use gongkai_core::auth::{Action, Grant, permits, scopes_for};
+use gongkai_core::org::{OrgId, OrgTree};
+use gongkai_store::audit::Actor;
+use gongkai_store::sessions::Session;
+use gongkai_store::users::User;
+
+/// A logged-in staff member.
+pub struct Staff {
+    pub user: User,
+    pub grants: Vec<Grant>,
+    pub tree: OrgTree,
+    pub session: Session,
+    pub ip: String,
+    pub prefs: Prefs,
+    pub path: String,
+}
+
+/// Console navigation: (href, label, the action that shows it).
+pub const CONSOLE_NAV: &[(&str, &str, Action)] = &[
+    ("/admin", "工作台", Action::ViewConsole),
+    ("/admin/orgs", "机构管理", Action::ViewOrganisations),
+    ("/admin/users", "用户管理", Action::ManageUsers),
+    ("/admin/audit", "审计日志", Action::ViewAudit),
+    ("/admin/password", "修改口令", Action::ViewConsole),
+];
+
+impl Staff {
+    /// May this staff member take `action` on an object owned by `org`?
+    pub fn can(&self, action: Action, org: Option<OrgId>) -> bool {
+        permits(&self.grants, action, org, &self.tree)
+    }
+
+    /// Like [`Staff::can`], as a 403 error.
+    pub fn require(&self, action: Action, org: Option<OrgId>) -> Result<(), AppError> {
+        if self.can(action, org) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+
+    /// The subtree roots this staff member may act on for `action` (for scoped queries).
+    pub fn scopes(&self, action: Action) -> Vec<OrgId> {
+        scopes_for(&self.grants, action)
+    }
+
+    /// The actor to record in the audit log.
+    pub fn actor(&self) -> Actor {
+        Actor::user(self.user.id, &self.user.username, &self.ip)
+    }
+
+    /// The layout of a console page titled `title`.
+    pub fn layout(&self, title: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            path: self.path.clone(),
+            prefs: self.prefs,
+            csrf: self.session.csrf_token.clone(),
+            staff_name: Some(self.user.display_name.clone()),
+            staff_nav: CONSOLE_NAV
+                .iter()
+                .filter(|(_, _, action)| self.can(*action, None))
+                .map(|(href, label, _)| (*href, *label))
+                .collect(),
+            flash: None,
+        }
+    }
+}
+
+/// Why a request has no staff member: the console redirects to the login page.
+pub struct NotLoggedIn {
+    next: String,
+}
+
+impl IntoResponse for NotLoggedIn {
+    fn into_response(self) -> Response {
+        let next: String = url::form_urlencoded::byte_serialize(self.next.as_bytes()).collect();
+        crate::page::see_other(&format!("/admin/login?next={next}"))
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let path = parts.uri.path().to_string();
+        let not_logged_in = || NotLoggedIn { next: path.clone() }.into_response();
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(not_logged_in());
+        };
+        let db = &state.db;
+        let session = match gongkai_store::sessions::load(db, token, state.config.session).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Err(not_logged_in()),
+            Err(e) => return Err(AppError::from(e).into_response()),
+        };
+        let user = match gongkai_store::users::get(db, session.user_id).await {
+            Ok(Some(u)) if u.active => u,
+            Ok(_) => return Err(not_logged_in()),
+            Err(e) => return Err(AppError::from(e).into_response()),
+        };
+        if user.must_change_password && path != "/admin/password" && path != "/admin/logout" {
+            return Err(crate::page::see_other("/admin/password"));
+        }
+        let grants = gongkai_store::users::grants(db, user.id)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        let tree = gongkai_store::orgs::tree(db)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        let ip = crate::security::client_ip(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>(),
+        );
+        Ok(Staff {
+            user,
+            grants,
+            tree,
+            session,
+            ip,
+            prefs: Prefs::from_headers(&parts.headers),
+            path,
+        })
+    }
+}
+
+/// The layout of a public (anonymous) page: preferences and the anonymous CSRF token.
+pub struct PublicCtx {
+    pub prefs: Prefs,
+    pub csrf: String,
+    pub path: String,
+    pub ip: String,
+}
+
+impl PublicCtx {
+    pub fn layout(&self, title: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            path: self.path.clone(),
+            prefs: self.prefs,
+            csrf: self.csrf.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PublicCtx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PublicCtx {
+            prefs: Prefs::from_headers(&parts.headers),
+            csrf: parts
+                .extensions
+                .get::<AnonCsrf>()
+                .map(|a| a.0.clone())
+                .unwrap_or_default(),
+            path: parts.uri.path().to_string(),
+            ip: crate::security::client_ip(
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>(),
+            ),
+        })
+    }
+}
