@@ -1049,10 +1049,11 @@ pub async fn backup(db: &Db, dest: &Path) -> Result<(BackupKind, BackupSummary)>
     db.schema_status().await?;
     match db.backend() {
         Backend::Sqlite => {
-            require_registry(db).await?;
-            let row_counts = row_counts(db).await?;
+            // A file copy takes every table, registered or not, and works on an older schema
+            // too (back up before migrating); the counts are read from the copy itself.
             sqlite_backup(db, dest).await?;
             let schema_version = inspect_sqlite_file(dest).await?;
+            let row_counts = sqlite_file_row_counts(dest).await?;
             Ok((
                 BackupKind::SqliteFile,
                 BackupSummary {
@@ -1063,6 +1064,34 @@ pub async fn backup(db: &Db, dest: &Path) -> Result<(BackupKind, BackupSummary)>
         }
         Backend::Postgres => Ok((BackupKind::LogicalDump, dump_to_file(db, dest).await?)),
     }
+}
+
+fn read_only_file(path: &Path) -> sqlx::sqlite::SqliteConnectOptions {
+    sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .immutable(true)
+}
+
+/// Rows per registered table in a SQLite file (tables it lacks are left out).
+async fn sqlite_file_row_counts(path: &Path) -> Result<Vec<(&'static str, u64)>> {
+    let mut conn = sqlx::SqliteConnection::connect_with(&read_only_file(path)).await?;
+    let mut out = Vec::new();
+    for t in TABLES {
+        let exists: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+        )
+        .bind(t.name)
+        .fetch_one(&mut conn)
+        .await?;
+        if exists > 0 {
+            let sql = AssertSqlSafe(format!("SELECT COUNT(*) FROM {}", t.name));
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await?;
+            out.push((t.name, u64::try_from(n).unwrap_or(0)));
+        }
+    }
+    conn.close().await?;
+    Ok(out)
 }
 
 /// Tells a SQLite database file from a logical dump by its first bytes.
@@ -1098,11 +1127,7 @@ pub async fn inspect_sqlite_file(path: &Path) -> Result<i64> {
             path.display()
         )));
     }
-    let opts = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(path)
-        .read_only(true)
-        .immutable(true);
-    let mut conn = sqlx::SqliteConnection::connect_with(&opts).await?;
+    let mut conn = sqlx::SqliteConnection::connect_with(&read_only_file(path)).await?;
     let check: String = sqlx::query_scalar("PRAGMA quick_check")
         .fetch_one(&mut conn)
         .await?;

@@ -316,6 +316,10 @@ async fn sqlite_backup_and_file_restore() {
     let (kind, summary) = backup::backup(&source.db, &file).await.unwrap();
     assert_eq!(kind, BackupKind::SqliteFile);
     assert_eq!(summary.schema_version, 1);
+    assert_eq!(
+        summary.row_counts,
+        backup::row_counts(&source.db).await.unwrap()
+    );
     assert_eq!(backup::detect_kind(&file).unwrap(), BackupKind::SqliteFile);
     // Never overwrite.
     let err = backup::backup(&source.db, &file).await.unwrap_err();
