@@ -19,6 +19,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod demo;
 pub mod jobs;
 pub mod logins;
 pub mod orgs;
