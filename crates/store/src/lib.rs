@@ -20,6 +20,7 @@
 pub mod api_tokens;
 pub mod audit;
 pub mod backup;
+pub mod demo;
 pub mod jobs;
 pub mod logins;
 pub mod orgs;

@@ -35,6 +35,7 @@ pub const CONSOLE_NAV: &[(&str, &str, Action)] = &[
     ("/admin/orgs", "机构管理", Action::ViewOrganisations),
     ("/admin/users", "用户管理", Action::ManageUsers),
     ("/admin/audit", "审计日志", Action::ViewAudit),
+    ("/admin/tokens", "API 令牌", Action::ViewConsole),
     ("/admin/password", "修改口令", Action::ViewConsole),
 ];
 
@@ -100,7 +101,7 @@ impl FromRequestParts<AppState> for Staff {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let path = parts.uri.path().to_string();
+        let path = full_path(parts);
         let not_logged_in = || NotLoggedIn { next: path.clone() }.into_response();
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(not_logged_in());
@@ -142,6 +143,16 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// The request's full path. Inside a nested router (`/admin`) axum strips the prefix from
+/// `parts.uri`; the original URI keeps it, and redirects, `next` and `aria-current` need it.
+fn full_path(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|u| u.0.path().to_string())
+        .unwrap_or_else(|| parts.uri.path().to_string())
+}
+
 /// The layout of a public (anonymous) page: preferences and the anonymous CSRF token.
 pub struct PublicCtx {
     pub prefs: Prefs,
@@ -173,7 +184,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PublicCtx {
                 .get::<AnonCsrf>()
                 .map(|a| a.0.clone())
                 .unwrap_or_default(),
-            path: parts.uri.path().to_string(),
+            path: full_path(parts),
             ip: crate::security::client_ip(
                 parts
                     .extensions
