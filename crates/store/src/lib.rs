@@ -19,6 +19,8 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod calendar;
+pub mod deadlines;
 pub mod jobs;
 pub mod logins;
 pub mod orgs;
