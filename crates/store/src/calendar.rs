@@ -38,7 +38,7 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
 use crate::deadlines::RECOMPUTE_JOB;
-use crate::{Db, Result, StoreError, Tx, jobs, now_ms, on_db, on_tx};
+use crate::{Backend, Db, Result, StoreError, Tx, jobs, now_ms, on_db, on_tx};
 
 /// `source` of rows seeded from the compiled-in files.
 pub const SOURCE_OFFICIAL: &str = "official";
@@ -48,6 +48,9 @@ pub const SOURCE_ADMIN: &str = "admin";
 pub const KIND_WORK: &str = "work";
 /// `kind` of a day off.
 pub const KIND_OFF: &str = "off";
+
+/// PostgreSQL advisory lock key serialising calendar changes ("gkcal").
+const CALENDAR_LOCK_KEY: i64 = 0x67_6b63_616c;
 
 /// Longest override name and document number, in characters.
 const MAX_NAME_CHARS: usize = 64;
@@ -173,8 +176,9 @@ pub struct CalendarData {
     tree: OrgTree,
     /// `calendar_state.version` when read.
     pub version: i64,
-    /// Stored years that could not be used (their dates fall back to the compiled data or are
-    /// provisional), in Chinese.
+    /// Stored years or overrides that could not be used (their dates fall back to the compiled
+    /// data or are provisional), in Chinese. Problems of the compiled-in files are reported by
+    /// `Calendar::load_errors` of the built calendars.
     pub problems: Vec<String>,
 }
 
@@ -250,11 +254,9 @@ async fn raw_tx(tx: &mut Tx) -> Result<Raw> {
 impl CalendarData {
     fn build(raw: Raw) -> CalendarData {
         let official = Calendar::official();
-        let mut problems: Vec<String> = official
-            .load_errors()
-            .iter()
-            .map(|e| format!("内置节假日数据：{e}"))
-            .collect();
+        // Problems of the compiled-in files stay in `Calendar::load_errors` of every built
+        // calendar; `problems` lists those of the stored data only.
+        let mut problems: Vec<String> = Vec::new();
         let mut base = official.clone();
         for row in &raw.years {
             match row.data() {
@@ -509,6 +511,7 @@ pub async fn seed_official(db: &Db) -> Result<SeedReport> {
         ..SeedReport::default()
     };
     let mut tx = db.begin().await?;
+    lock_calendar(&mut tx).await?;
     let actor = Actor::system();
     for data in official.years() {
         let stored = year_tx(&mut tx, data.year).await?;
@@ -560,6 +563,7 @@ pub async fn seed_official(db: &Db) -> Result<SeedReport> {
 /// Returns the stored row; storing the same data again changes nothing.
 pub async fn add_year(tx: &mut Tx, actor: &Actor, toml_text: &str) -> Result<CalendarYear> {
     let data = YearData::from_toml(toml_text).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    lock_calendar(tx).await?;
     let before = year_tx(tx, data.year).await?;
     if let Some(row) = &before
         && row.source == SOURCE_ADMIN
@@ -608,6 +612,7 @@ pub async fn override_day(
             return Err(StoreError::Invalid("适用机构不存在".into()));
         }
     }
+    lock_calendar(tx).await?;
     let before = day_tx(tx, date, input.scope_org_id).await?;
     let kind = if input.is_workday {
         KIND_WORK
@@ -691,6 +696,7 @@ pub async fn remove_override(
     date: NaiveDate,
     scope: Option<OrgId>,
 ) -> Result<()> {
+    lock_calendar(tx).await?;
     let before = day_tx(tx, date, scope)
         .await?
         .filter(|d| d.source == SOURCE_ADMIN)
@@ -956,6 +962,20 @@ async fn sync_official_days(
         }
     }
     Ok(counts)
+}
+
+/// Serialises calendar changes: on PostgreSQL a transaction-scoped advisory lock (two instances
+/// seeding at start-up, or two administrators overriding the same day, would otherwise race on
+/// the unique (date, scope) index); on SQLite the single writer already does.
+async fn lock_calendar(tx: &mut Tx) -> Result<()> {
+    if tx.backend() == Backend::Postgres {
+        on_tx!(tx, |c| sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CALENDAR_LOCK_KEY)
+            .execute(c)
+            .await?
+            .rows_affected());
+    }
+    Ok(())
 }
 
 async fn bump_version(tx: &mut Tx) -> Result<()> {

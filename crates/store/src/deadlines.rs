@@ -198,20 +198,27 @@ pub async fn upsert(tx: &mut Tx, actor: &Actor, input: &DeadlineInput) -> Result
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', NULL, $11, $11) \
                  RETURNING {COLUMNS}"
             );
-            on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(input.object_type.trim())
-                .bind(input.object_id)
-                .bind(input.org_id)
-                .bind(input.kind.trim())
-                .bind(&input.label)
-                .bind(&clock_json)
-                .bind(&due)
-                .bind(&original_due)
-                .bind(deadline.provisional)
-                .bind(&explanation)
-                .bind(now)
-                .fetch_one(c)
-                .await?)
+            let inserted: std::result::Result<DeadlineRow, sqlx::Error> =
+                on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(input.object_type.trim())
+                    .bind(input.object_id)
+                    .bind(input.org_id)
+                    .bind(input.kind.trim())
+                    .bind(&input.label)
+                    .bind(&clock_json)
+                    .bind(&due)
+                    .bind(&original_due)
+                    .bind(deadline.provisional)
+                    .bind(&explanation)
+                    .bind(now)
+                    .fetch_one(c)
+                    .await);
+            inserted.map_err(|e| match StoreError::from(e) {
+                e if e.is_unique_violation() => {
+                    StoreError::Conflict("该期限已被同时登记，请重试".into())
+                }
+                e => e,
+            })?
         }
     };
     audit::append(

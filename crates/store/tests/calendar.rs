@@ -852,3 +852,19 @@ both_backends!(deadlines_register_lists_windows_scopes_and_closes, |db| {
     assert_eq!(list(Window::Overdue, all.to_vec()).await, vec![101, 1]);
     assert!(audit::verify(db).await.unwrap().first_broken.is_none());
 });
+
+both_backends!(concurrent_seeding_is_serialised, |db| {
+    // Several instances starting at once: one seeds, the others find nothing to do.
+    let (a, b, c) = tokio::join!(
+        calendar::seed_official(db),
+        calendar::seed_official(db),
+        calendar::seed_official(db)
+    );
+    let changed = [a.unwrap(), b.unwrap(), c.unwrap()]
+        .iter()
+        .filter(|r| r.changed())
+        .count();
+    assert_eq!(changed, 1);
+    assert_eq!(audit_count(db, "calendar.seed").await, 1);
+    assert_eq!(mirror(db).await, official_listings());
+});
