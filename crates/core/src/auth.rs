@@ -145,7 +145,10 @@ impl Action {
     pub fn is_deployment_wide(self) -> bool {
         matches!(
             self,
-            Action::ManageCalendar | Action::ManageSettings | Action::ViewAudit | Action::ExportAudit
+            Action::ManageCalendar
+                | Action::ManageSettings
+                | Action::ViewAudit
+                | Action::ExportAudit
         )
     }
 }
@@ -195,7 +198,13 @@ mod tests {
 
     fn tree() -> OrgTree {
         // 1 = city body, 2 = a department, 3 = county A, 4 = county B, 5 = a unit in county A
-        OrgTree::new([(1, None), (2, Some(1)), (3, Some(1)), (4, Some(1)), (5, Some(3))])
+        OrgTree::new([
+            (1, None),
+            (2, Some(1)),
+            (3, Some(1)),
+            (4, Some(1)),
+            (5, Some(3)),
+        ])
     }
 
     #[test]
@@ -212,8 +221,14 @@ mod tests {
         let expected_role_actions: &[(Role, &[Action])] = &[
             (Role::Drafter, &[ViewConsole, DraftItem]),
             (Role::DepartmentHead, &[ViewConsole, DraftItem, ReviewItem]),
-            (Role::ConfidentialityReviewer, &[ViewConsole, ConfidentialityReview]),
-            (Role::ApprovingLeader, &[ViewConsole, ApproveItem, ApproveExtension]),
+            (
+                Role::ConfidentialityReviewer,
+                &[ViewConsole, ConfidentialityReview],
+            ),
+            (
+                Role::ApprovingLeader,
+                &[ViewConsole, ApproveItem, ApproveExtension],
+            ),
             (
                 Role::DisclosureOffice,
                 &[
@@ -237,14 +252,20 @@ mod tests {
                     ManageSettings,
                 ],
             ),
-            (Role::Auditor, &[ViewConsole, ViewAudit, ExportAudit, ViewOrganisations]),
+            (
+                Role::Auditor,
+                &[ViewConsole, ViewAudit, ExportAudit, ViewOrganisations],
+            ),
         ];
         let t = tree();
         for (role, actions) in expected_role_actions {
             for action in Action::ALL {
                 let allowed = actions.contains(&action);
                 // Scoped at the root: every org, and deployment-wide actions.
-                let root = [Grant { role: *role, scope: 1 }];
+                let root = [Grant {
+                    role: *role,
+                    scope: 1,
+                }];
                 for org in 1..=5 {
                     assert_eq!(
                         permits(&root, action, Some(org), &t),
@@ -253,10 +274,14 @@ mod tests {
                     );
                 }
                 // Scoped at county A (3): only 3 and 5; never deployment-wide actions.
-                let county = [Grant { role: *role, scope: 3 }];
+                let county = [Grant {
+                    role: *role,
+                    scope: 3,
+                }];
                 for org in 1..=5 {
                     let inside = org == 3 || org == 5;
-                    let want = allowed && (inside || action.is_deployment_wide())
+                    let want = allowed
+                        && (inside || action.is_deployment_wide())
                         && !action.is_deployment_wide();
                     assert_eq!(
                         permits(&county, action, Some(org), &t),
@@ -271,7 +296,10 @@ mod tests {
     #[test]
     fn county_a_never_sees_county_b() {
         let t = tree();
-        let g = [Grant { role: Role::DisclosureOffice, scope: 3 }];
+        let g = [Grant {
+            role: Role::DisclosureOffice,
+            scope: 3,
+        }];
         assert!(permits(&g, Action::ManageApplications, Some(5), &t));
         assert!(!permits(&g, Action::ManageApplications, Some(4), &t));
         assert_eq!(scopes_for(&g, Action::ManageApplications), vec![3]);

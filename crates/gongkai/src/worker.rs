@@ -16,14 +16,28 @@ pub const HOUSEKEEPING: &str = "housekeeping";
 pub async fn run_job(db: &Db, job: &Job, life: sessions::Lifetimes) -> Result<(), String> {
     match job.kind.as_str() {
         HOUSEKEEPING => {
-            let s = sessions::purge_expired(db, life).await.map_err(|e| e.to_string())?;
+            let s = sessions::purge_expired(db, life)
+                .await
+                .map_err(|e| e.to_string())?;
             let l = gongkai_store::logins::purge_older_than(db, 30 * 24 * 3600 * 1000)
                 .await
                 .map_err(|e| e.to_string())?;
             let j = jobs::purge_done(db, 7 * 24 * 3600 * 1000)
                 .await
                 .map_err(|e| e.to_string())?;
-            tracing::info!(sessions = s, login_attempts = l, jobs = j, "housekeeping done");
+            tracing::info!(
+                sessions = s,
+                login_attempts = l,
+                jobs = j,
+                "housekeeping done"
+            );
+            Ok(())
+        }
+        gongkai_store::deadlines::RECOMPUTE_JOB => {
+            let report = gongkai_store::deadlines::run_job(db, job)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(?report, "open deadlines recomputed");
             Ok(())
         }
         other => Err(format!("unknown job kind {other}")),

@@ -32,12 +32,8 @@ fn gk(dir: &Path, args: &[&str], stdin: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // The command may exit before reading its input (e.g. a refused database): ignore EPIPE.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     let Output {
         status,
         stdout,
@@ -193,7 +189,7 @@ fn a_missing_database_is_refused_not_created() {
     assert!(!db_path(dir.path()).exists());
     // `migrate` is the command that creates it.
     let run = ok(gk(dir.path(), &["migrate"], ""));
-    assert!(run.stdout.contains("0 → 1"), "{}", run.stdout);
+    assert!(run.stdout.contains("结构版本 0 → "), "{}", run.stdout);
     assert!(db_path(dir.path()).exists());
     let run = ok(gk(dir.path(), &["migrate"], ""));
     assert!(run.stdout.contains("已是最新"), "{}", run.stdout);
@@ -417,7 +413,7 @@ async fn a_newer_schema_is_refused() {
         fails(
             gk(dir.path(), args, "long-enough-1\n"),
             2,
-            "比本程序支持的版本（1）新",
+            "比本程序支持的版本（",
         );
     }
     assert!(!dir.path().join("b.db").exists());

@@ -77,6 +77,9 @@ pub struct Table {
     pub identity: Option<&'static str>,
     /// A column referencing this same table, and the column it references.
     pub self_ref: Option<(&'static str, &'static str)>,
+    /// Rows that a migration inserts (e.g. the `calendar_state` counter): an empty target
+    /// already has them, so loading replaces them instead of refusing the target.
+    pub migration_seeded: bool,
 }
 
 const fn int(name: &'static str) -> Column {
@@ -141,6 +144,7 @@ pub const TABLES: &[Table] = &[
         key: &["id"],
         identity: Some("id"),
         self_ref: Some(("parent_id", "id")),
+        migration_seeded: false,
     },
     Table {
         name: "users",
@@ -159,6 +163,7 @@ pub const TABLES: &[Table] = &[
         key: &["id"],
         identity: Some("id"),
         self_ref: None,
+        migration_seeded: false,
     },
     Table {
         name: "user_grants",
@@ -166,6 +171,7 @@ pub const TABLES: &[Table] = &[
         key: &["user_id", "role", "scope_org_id"],
         identity: None,
         self_ref: None,
+        migration_seeded: false,
     },
     Table {
         name: "sessions",
@@ -180,6 +186,7 @@ pub const TABLES: &[Table] = &[
         key: &["id_hash"],
         identity: None,
         self_ref: None,
+        migration_seeded: false,
     },
     Table {
         name: "login_attempts",
@@ -193,6 +200,7 @@ pub const TABLES: &[Table] = &[
         key: &["id"],
         identity: Some("id"),
         self_ref: None,
+        migration_seeded: false,
     },
     Table {
         name: "api_tokens",
@@ -208,6 +216,7 @@ pub const TABLES: &[Table] = &[
         key: &["id"],
         identity: Some("id"),
         self_ref: None,
+        migration_seeded: false,
     },
     Table {
         name: "audit_log",
@@ -228,6 +237,7 @@ pub const TABLES: &[Table] = &[
         key: &["id"],
         identity: Some("id"),
         self_ref: None,
+        migration_seeded: false,
     },
     Table {
         name: "jobs",
@@ -249,6 +259,7 @@ pub const TABLES: &[Table] = &[
         key: &["id"],
         identity: Some("id"),
         self_ref: None,
+        migration_seeded: false,
     },
     Table {
         name: "pages",
@@ -262,6 +273,7 @@ pub const TABLES: &[Table] = &[
         key: &["slug"],
         identity: None,
         self_ref: None,
+        migration_seeded: false,
     },
     Table {
         name: "settings",
@@ -269,6 +281,76 @@ pub const TABLES: &[Table] = &[
         key: &["key"],
         identity: None,
         self_ref: None,
+        migration_seeded: false,
+    },
+    Table {
+        name: "calendar_years",
+        columns: &[
+            int("year"),
+            text("notice_title"),
+            text("document_number"),
+            text("urls_json"),
+            text("data_json"),
+            text("source"),
+            int("loaded_at"),
+            text("updated_by"),
+        ],
+        key: &["year"],
+        identity: None,
+        self_ref: None,
+        migration_seeded: false,
+    },
+    Table {
+        name: "calendar_days",
+        columns: &[
+            int("id"),
+            text("date"),
+            text("kind"),
+            text("name"),
+            text("source"),
+            int_null("notice_year"),
+            text("document_number"),
+            text("notice_url"),
+            int_null("scope_org_id"),
+            text("updated_by"),
+            int("updated_at"),
+        ],
+        key: &["id"],
+        identity: Some("id"),
+        self_ref: None,
+        migration_seeded: false,
+    },
+    Table {
+        name: "calendar_state",
+        columns: &[int("id"), int("version")],
+        key: &["id"],
+        identity: None,
+        self_ref: None,
+        migration_seeded: true,
+    },
+    Table {
+        name: "deadlines",
+        columns: &[
+            int("id"),
+            text("object_type"),
+            int("object_id"),
+            int("org_id"),
+            text("kind"),
+            text("label"),
+            text("clock_json"),
+            text("due_date"),
+            text("original_due_date"),
+            boolean("provisional"),
+            text("explanation"),
+            text("status"),
+            int_null("closed_at"),
+            int("created_at"),
+            int("updated_at"),
+        ],
+        key: &["id"],
+        identity: Some("id"),
+        self_ref: None,
+        migration_seeded: false,
     },
 ];
 
@@ -686,6 +768,15 @@ impl Loader {
         let mut tx = db.begin().await?;
         let mut non_empty = Vec::new();
         for t in TABLES {
+            if t.migration_seeded {
+                // Replaced by the loaded rows, in this same transaction.
+                let sql = AssertSqlSafe(format!("DELETE FROM {}", t.name));
+                on_tx!(&mut tx, |c| sqlx::query(sql)
+                    .execute(c)
+                    .await?
+                    .rows_affected());
+                continue;
+            }
             let n = count_in(&mut tx, t.name).await?;
             if n > 0 {
                 non_empty.push(format!("{} 有 {n} 行", t.name));

@@ -35,7 +35,6 @@ pub struct WebConfig {
     pub login_limits: gongkai_store::logins::Limits,
 }
 
-
 /// Shared state of every handler. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {

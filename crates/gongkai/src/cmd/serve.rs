@@ -75,6 +75,11 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
         }
     }
 
+    // The compiled-in State Council notices seed the calendar table; a change queues the
+    // recomputation of open deadlines.
+    let seeded = gongkai_store::calendar::seed_official(&db).await?;
+    tracing::info!(?seeded, "calendar seeded");
+
     let listener = tokio::net::TcpListener::bind(cfg.bind)
         .await
         .with_context(|| format!("无法监听 {}（端口可能已被占用）", cfg.bind))?;
