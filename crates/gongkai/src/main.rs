@@ -32,6 +32,8 @@ enum Command {
     Fee(cmd::fee::Args),
     /// Create the database if needed and apply pending schema migrations.
     Migrate(cmd::ops::MigrateArgs),
+    /// Manage the organisation tree (`org add`, `org list`).
+    Org(cmd::org::Args),
     /// Manage staff accounts (`user add`).
     User(cmd::user::Args),
     /// Back up the database to a new file (SQLite: VACUUM INTO; PostgreSQL: logical dump).
@@ -63,6 +65,7 @@ fn main() -> std::process::ExitCode {
         Command::Mask(a) => cmd::text::run_mask(a),
         Command::Fee(a) => cmd::fee::run(a),
         Command::Migrate(a) => cmd::ops::run_migrate(&cli.global, a),
+        Command::Org(a) => cmd::org::run(&cli.global, a),
         Command::User(a) => cmd::user::run(&cli.global, a),
         Command::Backup(a) => cmd::backup::run_backup(&cli.global, a),
         Command::Restore(a) => cmd::backup::run_restore(&cli.global, a),

@@ -570,3 +570,103 @@ async fn db_copy_backup_and_restore_with_postgres() {
         "db-copy",
     );
 }
+
+/// A fresh deployment without demo data gets its body and first administrator from the CLI.
+#[test]
+fn a_fresh_deployment_is_bootstrapped_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(gk(dir.path(), &["migrate"], ""));
+    let run = ok(gk(
+        dir.path(),
+        &[
+            "org",
+            "add",
+            "--code",
+            "ccdpf",
+            "--kind",
+            "body",
+            "--name",
+            "长春市残疾人联合会",
+        ],
+        "",
+    ));
+    assert!(
+        run.stdout.contains("已添加机构 长春市残疾人联合会"),
+        "{}",
+        run.stdout
+    );
+    ok(gk(
+        dir.path(),
+        &[
+            "org",
+            "add",
+            "--code",
+            "ccdpf-nanguan",
+            "--kind",
+            "county",
+            "--name",
+            "南关区残疾人联合会",
+            "--parent",
+            "ccdpf",
+        ],
+        "",
+    ));
+    fails(
+        gk(
+            dir.path(),
+            &[
+                "org", "add", "--code", "x", "--kind", "planet", "--name", "某",
+            ],
+            "",
+        ),
+        2,
+        "未知的机构类型",
+    );
+    fails(
+        gk(
+            dir.path(),
+            &[
+                "org", "add", "--code", "y", "--kind", "county", "--name", "某", "--parent", "nope",
+            ],
+            "",
+        ),
+        2,
+        "上级机构代码“nope”不存在",
+    );
+    fails(
+        gk(
+            dir.path(),
+            &[
+                "org", "add", "--code", "ccdpf", "--kind", "body", "--name", "重复",
+            ],
+            "",
+        ),
+        2,
+        "已被使用",
+    );
+    let list = ok(gk(dir.path(), &["org", "list"], ""));
+    assert_eq!(
+        list.stdout,
+        "ccdpf\tbody\t-\t长春市残疾人联合会\nccdpf-nanguan\tcounty\tccdpf\t南关区残疾人联合会\n"
+    );
+    ok(gk(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "admin",
+            "--org",
+            "ccdpf",
+            "--role",
+            "administrator",
+        ],
+        "first-admin-pass-1\n",
+    ));
+    let verify = ok(gk(dir.path(), &["audit", "verify"], ""));
+    assert!(
+        verify.stdout.contains('3') || verify.stdout.contains("完整"),
+        "{}",
+        verify.stdout
+    );
+}

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod fee;
 pub mod id;
 pub mod ops;
+pub mod org;
 pub mod serve;
 pub mod text;
 pub mod user;
