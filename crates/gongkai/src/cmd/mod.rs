@@ -3,4 +3,5 @@
 pub mod calendar;
 pub mod fee;
 pub mod id;
+pub mod serve;
 pub mod text;

@@ -1,0 +1,90 @@
+//! The background worker of `gongkai serve`: claims jobs from the database queue and runs them.
+//!
+//! Every instance runs one worker; the queue guarantees that a job is held by one worker at a
+//! time (see `gongkai_store::jobs`), and every handler is idempotent, so a job that is retried
+//! after a crash does no harm. Housekeeping is enqueued hourly with a dedupe key per hour, so
+//! several instances enqueue it once between them.
+
+use gongkai_store::jobs::{self, Job};
+use gongkai_store::{Db, Result, now_ms, sessions};
+use std::time::Duration;
+
+/// Job kinds this binary knows.
+pub const HOUSEKEEPING: &str = "housekeeping";
+
+/// Runs one job. Unknown kinds fail (and are retried until a binary that knows them takes them).
+pub async fn run_job(db: &Db, job: &Job, life: sessions::Lifetimes) -> Result<(), String> {
+    match job.kind.as_str() {
+        HOUSEKEEPING => {
+            let s = sessions::purge_expired(db, life).await.map_err(|e| e.to_string())?;
+            let l = gongkai_store::logins::purge_older_than(db, 30 * 24 * 3600 * 1000)
+                .await
+                .map_err(|e| e.to_string())?;
+            let j = jobs::purge_done(db, 7 * 24 * 3600 * 1000)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(sessions = s, login_attempts = l, jobs = j, "housekeeping done");
+            Ok(())
+        }
+        other => Err(format!("unknown job kind {other}")),
+    }
+}
+
+/// Enqueues this hour's housekeeping (once across all instances).
+pub async fn enqueue_housekeeping(db: &Db) -> Result<()> {
+    let hour = now_ms() / 3_600_000;
+    let mut tx = db.begin().await?;
+    jobs::enqueue(
+        &mut tx,
+        HOUSEKEEPING,
+        &serde_json::json!({}),
+        Some(&format!("{HOUSEKEEPING}:{hour}")),
+        now_ms(),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Claims and runs jobs until `shutdown` resolves.
+pub async fn run(db: Db, life: sessions::Lifetimes, shutdown: tokio::sync::watch::Receiver<bool>) {
+    let worker = format!(
+        "{}:{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "gongkai".into()),
+        std::process::id()
+    );
+    let mut shutdown = shutdown;
+    let mut last_housekeeping = 0i64;
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if now_ms() - last_housekeeping > 3_600_000 {
+            if let Err(e) = enqueue_housekeeping(&db).await {
+                tracing::warn!(error = %e, "could not enqueue housekeeping");
+            }
+            last_housekeeping = now_ms();
+        }
+        match jobs::claim(&db, &worker, 5 * 60 * 1000).await {
+            Ok(Some(job)) => {
+                let outcome = run_job(&db, &job, life).await;
+                let recorded = match outcome {
+                    Ok(()) => jobs::complete(&db, job.id, &worker).await.map(|_| ()),
+                    Err(e) => {
+                        tracing::warn!(job = job.id, kind = %job.kind, error = %e, "job failed");
+                        jobs::fail(&db, &job, &worker, &e).await
+                    }
+                };
+                if let Err(e) = recorded {
+                    tracing::warn!(error = %e, "could not record job outcome");
+                }
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not claim a job"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
