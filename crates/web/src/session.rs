@@ -100,7 +100,7 @@ impl FromRequestParts<AppState> for Staff {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let path = parts.uri.path().to_string();
+        let path = full_path(parts);
         let not_logged_in = || NotLoggedIn { next: path.clone() }.into_response();
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(not_logged_in());
@@ -142,6 +142,18 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// The request's path as the browser sent it. Inside a nested router (`/admin`) `parts.uri` has
+/// the prefix stripped, so the original URI is used: the preference buttons' `back`, the
+/// navigation's `aria-current`, the login `next` and the forced password-change check all need
+/// the full path.
+fn full_path(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|u| u.0.path().to_string())
+        .unwrap_or_else(|| parts.uri.path().to_string())
+}
+
 /// The layout of a public (anonymous) page: preferences and the anonymous CSRF token.
 pub struct PublicCtx {
     pub prefs: Prefs,
@@ -173,7 +185,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PublicCtx {
                 .get::<AnonCsrf>()
                 .map(|a| a.0.clone())
                 .unwrap_or_default(),
-            path: parts.uri.path().to_string(),
+            path: full_path(parts),
             ip: crate::security::client_ip(
                 parts
                     .extensions

@@ -546,3 +546,40 @@ proptest! {
         }
     }
 }
+
+/// Error pages keep the reader's preferences, and pages inside the nested console router know
+/// their full path (the preference buttons return there, not to a 404).
+#[tokio::test]
+async fn error_and_console_pages_keep_prefs_and_full_path() {
+    let t = TestDb::sqlite().await;
+    let app = app(&t);
+    for (uri, status) in [
+        ("/no/such/page", StatusCode::NOT_FOUND),
+        ("/reports/abc", StatusCode::NOT_FOUND),
+        ("/search?q=a&q=b", StatusCode::BAD_REQUEST),
+    ] {
+        let g = get_with(&app, uri, Some("gk_prefs=large.contrast")).await;
+        assert_eq!(g.status, status, "{uri}");
+        assert!(
+            g.body.contains("<body class=\"pref-large pref-contrast\">"),
+            "{uri}"
+        );
+        let path = uri.split('?').next().unwrap();
+        assert!(
+            g.body.contains(&format!("name=\"back\" value=\"{path}\"")),
+            "{uri}"
+        );
+        assert!(g.header(header::CONTENT_SECURITY_POLICY).is_some(), "{uri}");
+        assert_eq!(g.header(header::CACHE_CONTROL), Some("no-cache, private"));
+    }
+    let login = get_with(&app, "/admin/login", Some("gk_prefs=large")).await;
+    assert!(login.body.contains("<body class=\"pref-large\">"));
+    assert!(login.body.contains("name=\"back\" value=\"/admin/login\""));
+    // Not logged in: the console sends the reader to the login page with the full path.
+    let g = get(&app, "/admin/password").await;
+    assert_eq!(g.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        g.header(header::LOCATION),
+        Some("/admin/login?next=%2Fadmin%2Fpassword")
+    );
+}
