@@ -1,17 +1,8 @@
 //! The `gongkai` binary: every operator task is a subcommand (house-style §1).
 
 mod cmd;
+mod config;
 mod worker;
-
-/// Bridges to domain modules that are being merged (demo data set).
-mod demo_hook {
-    pub struct Summary {
-        pub users: Vec<(String, String, String)>,
-    }
-    pub async fn load_if_empty(_db: &gongkai_store::Db) -> gongkai_store::Result<Option<Summary>> {
-        Ok(None)
-    }
-}
 
 use clap::{Parser, Subcommand};
 
@@ -19,9 +10,8 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "gongkai", version, about, long_about = None)]
 struct Cli {
-    /// Data folder: the SQLite database, files and search index live here.
-    #[arg(long, global = true, env = "GONGKAI_DATA", default_value = "./data")]
-    data: std::path::PathBuf,
+    #[command(flatten)]
+    global: cmd::ops::GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,6 +30,20 @@ enum Command {
     Mask(cmd::text::MaskArgs),
     /// Information-processing fee calculator (国办函〔2020〕109号).
     Fee(cmd::fee::Args),
+    /// Create the database if needed and apply pending schema migrations.
+    Migrate(cmd::ops::MigrateArgs),
+    /// Manage staff accounts (`user add`).
+    User(cmd::user::Args),
+    /// Back up the database to a new file (SQLite: VACUUM INTO; PostgreSQL: logical dump).
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup made by `gongkai backup` (stop `gongkai serve` first).
+    Restore(cmd::backup::RestoreArgs),
+    /// Copy this deployment into an empty, migrated PostgreSQL database, verified by row counts.
+    DbCopy(cmd::backup::DbCopyArgs),
+    /// Print the effective configuration (secrets redacted) or the documented defaults.
+    Config(cmd::ops::ConfigArgs),
+    /// Audit log tools (`audit verify`).
+    Audit(cmd::audit::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,27 +55,28 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let database_url = std::env::var("GONGKAI_DATABASE_URL")
-        .unwrap_or_else(|_| cli.data.join("gongkai.db").display().to_string());
     let result = match cli.command {
-        Command::Serve(a) => cmd::serve::run(
-            a,
-            cmd::serve::ServeSettings {
-                database_url,
-                web: gongkai_web::WebConfig::default(),
-            },
-        ),
+        Command::Serve(a) => cmd::serve::run(&cli.global, a),
         Command::Calendar(a) => cmd::calendar::run(a),
         Command::Id(a) => cmd::id::run(a),
         Command::Scan(a) => cmd::text::run_scan(a),
         Command::Mask(a) => cmd::text::run_mask(a),
         Command::Fee(a) => cmd::fee::run(a),
+        Command::Migrate(a) => cmd::ops::run_migrate(&cli.global, a),
+        Command::User(a) => cmd::user::run(&cli.global, a),
+        Command::Backup(a) => cmd::backup::run_backup(&cli.global, a),
+        Command::Restore(a) => cmd::backup::run_restore(&cli.global, a),
+        Command::DbCopy(a) => cmd::backup::run_db_copy(&cli.global, a),
+        Command::Config(a) => cmd::ops::run_config(&cli.global, a),
+        Command::Audit(a) => cmd::audit::run(&cli.global, a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("错误：{e:#}");
-            std::process::ExitCode::from(2)
+            // Operator commands may ask for another exit code (e.g. 1 = audit chain broken).
+            let code = e.downcast_ref::<cmd::ops::Failed>().map_or(2, |f| f.code);
+            std::process::ExitCode::from(code)
         }
     }
 }

@@ -19,6 +19,10 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod backup;
+pub mod calendar;
+pub mod deadlines;
+pub mod demo;
 pub mod jobs;
 pub mod logins;
 pub mod orgs;

@@ -35,6 +35,7 @@ pub const CONSOLE_NAV: &[(&str, &str, Action)] = &[
     ("/admin/orgs", "机构管理", Action::ViewOrganisations),
     ("/admin/users", "用户管理", Action::ManageUsers),
     ("/admin/audit", "审计日志", Action::ViewAudit),
+    ("/admin/tokens", "API 令牌", Action::ViewConsole),
     ("/admin/password", "修改口令", Action::ViewConsole),
 ];
 
@@ -142,10 +143,8 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
-/// The request's path as the browser sent it. Inside a nested router (`/admin`) `parts.uri` has
-/// the prefix stripped, so the original URI is used: the preference buttons' `back`, the
-/// navigation's `aria-current`, the login `next` and the forced password-change check all need
-/// the full path.
+/// The request's full path. Inside a nested router (`/admin`) axum strips the prefix from
+/// `parts.uri`; the original URI keeps it, and redirects, `next` and `aria-current` need it.
 fn full_path(parts: &Parts) -> String {
     parts
         .extensions

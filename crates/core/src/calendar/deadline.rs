@@ -23,6 +23,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use super::{
     Calendar, CalendarError, DayInfo, DayKind, MAX_CALENDAR_DAYS, MAX_DATE, MAX_EXTENSION_WORKDAYS,
@@ -30,7 +31,8 @@ use super::{
 };
 
 /// The length of a period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Period {
     /// n working days (工作日).
     Workdays(u32),
@@ -48,7 +50,7 @@ impl Period {
 }
 
 /// An interval, both ends included, during which the clock does not run.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Suspension {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -57,7 +59,8 @@ pub struct Suspension {
 }
 
 /// Workflow events that shape a reply clock.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
 pub enum ClockEvent {
     /// 收到申请 (Art. 31 receipt date): starts the clock.
     Received { on: NaiveDate },
@@ -76,7 +79,12 @@ pub enum ClockEvent {
 
 /// A period with its start and the events that affect it. Cheap to clone; recompute with
 /// [`Clock::compute`] whenever the calendar changes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Serialisable (serde), so that a stored deadline can be recomputed when calendar data change
+/// (the store's deadlines register keeps it as JSON). A deserialised clock is validated by
+/// [`Clock::compute`] like any other.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Clock {
     start: NaiveDate,
     start_label: String,
@@ -548,5 +556,61 @@ impl Walker<'_> {
             to,
         });
         Ok(to)
+    }
+}
+
+#[cfg(test)]
+mod serde_tests {
+    //! A stored clock (the store's deadlines register keeps it as JSON) must come back equal and
+    //! compute the same deadline.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn date(offset: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2015, 1, 1)
+            .and_then(|d| d.checked_add_days(chrono::Days::new(u64::from(offset))))
+            .unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn clock_json_round_trip(
+            start in 0u32..4_500,
+            workdays in proptest::bool::ANY,
+            n in 1u32..60,
+            counted in proptest::bool::ANY,
+            restart in proptest::option::of(0u32..30),
+            suspensions in proptest::collection::vec((0u32..60, 0u32..10), 0..3),
+            extension in 0u32..=20,
+        ) {
+            let period = if workdays { Period::Workdays(n) } else { Period::CalendarDays(n) };
+            let mut clock = Clock::reply(date(start)).count_start_day(counted);
+            clock.period = period;
+            if let Some(r) = restart {
+                clock = clock.restart(date(start + r), "收到补正后申请之日");
+            }
+            for (from, len) in suspensions {
+                clock = clock.suspend(date(start + from), date(start + from + len), "征求第三方意见");
+            }
+            if workdays {
+                clock = clock.extend(extension);
+            }
+            let json = serde_json::to_string(&clock).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let back: Clock = serde_json::from_str(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&back, &clock);
+            prop_assert_eq!(back.compute(Calendar::official()), clock.compute(Calendar::official()));
+        }
+    }
+
+    #[test]
+    fn clock_json_is_readable_and_strict() {
+        let clock = Clock::reply(NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()).extend(5);
+        let json = serde_json::to_value(&clock).unwrap();
+        assert_eq!(json["start"], "2026-03-02");
+        assert_eq!(json["period"]["workdays"], 20);
+        assert_eq!(json["extension_workdays"], 5);
+        let mut extra = json.clone();
+        extra["unexpected"] = serde_json::Value::Bool(true);
+        assert!(serde_json::from_value::<Clock>(extra).is_err());
     }
 }

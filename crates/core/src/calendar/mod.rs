@@ -31,7 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, LazyLock};
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use deadline::{Clock, ClockEvent, Deadline, Period, SkipReason, Step, Suspension};
 
@@ -167,7 +167,7 @@ pub fn date_zh(date: NaiveDate) -> String {
 }
 
 /// One State Council notice behind a year's data.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notice {
     pub title: String,
@@ -181,7 +181,7 @@ pub struct Notice {
 }
 
 /// One holiday of a year: its off-days and its adjusted working days.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HolidayEntry {
     pub name: String,
@@ -192,7 +192,7 @@ pub struct HolidayEntry {
 }
 
 /// The official arrangement of one notice year (one TOML file).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct YearData {
     pub year: i32,

@@ -7,6 +7,12 @@
 //! - `add --from D (--workdays N | --days N) [--count-start-day] [--explain]`: the due date,
 //!   followed by `<TAB>provisional` when it is; `--explain` then prints the working in Chinese.
 //!
+//! With `--db URL` (a deployment's database, SQLite path or `postgres://…`) both commands use
+//! the stored calendar instead of the compiled-in one: stored years (e.g. next year's notice
+//! added by an administrator) and national overrides, plus with `--org ID` the regional
+//! overrides that apply to that organisation (`gongkai_store::calendar::load`). The database is
+//! only read, never created or migrated.
+//!
 //! Bad input gets a Chinese message and exit code 2 (main.rs).
 
 use std::collections::BTreeSet;
@@ -15,11 +21,20 @@ use std::io::{BufWriter, Write};
 use anyhow::{Context, anyhow};
 use chrono::NaiveDate;
 use gongkai_core::calendar::{Calendar, Deadline};
+use gongkai_store::calendar as store_calendar;
+use gongkai_store::{Db, DbOptions, orgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
     command: Command,
+    /// Read the calendar from this deployment database (SQLite path or postgres:// URL) instead
+    /// of the compiled-in data.
+    #[arg(long, global = true)]
+    db: Option<String>,
+    /// With --db: the organisation (id) whose regional overrides apply.
+    #[arg(long, global = true, allow_hyphen_values = true)]
+    org: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -57,7 +72,23 @@ struct AddArgs {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let calendar = Calendar::official();
+    let stored;
+    let calendar: &Calendar = match (&args.db, &args.org) {
+        (Some(url), org) => {
+            let org = org
+                .as_deref()
+                .map(|o| {
+                    o.trim()
+                        .parse::<i64>()
+                        .map_err(|_| anyhow!("机构编号“{o}”无效，应为整数"))
+                })
+                .transpose()?;
+            stored = load_from_db(url, org)?;
+            &stored
+        }
+        (None, Some(_)) => return Err(anyhow!("--org 只能与 --db 一起使用")),
+        (None, None) => Calendar::official(),
+    };
     for problem in calendar.load_errors() {
         eprintln!("警告：内置节假日数据加载失败：{problem}");
     }
@@ -67,6 +98,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Add(add) => add_period(calendar, &add),
     }
+}
+
+/// The stored calendar of a deployment (read only; the schema must be current).
+fn load_from_db(url: &str, org: Option<i64>) -> anyhow::Result<Calendar> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("无法启动异步运行时")?;
+    runtime.block_on(async {
+        let db = Db::connect(url, &DbOptions::default()).await?;
+        db.require_current().await?;
+        if let Some(id) = org
+            && orgs::get(&db, id).await?.is_none()
+        {
+            return Err(anyhow!("机构 {id} 不存在"));
+        }
+        let data = store_calendar::load_data(&db).await?;
+        for problem in &data.problems {
+            eprintln!("警告：{problem}");
+        }
+        let calendar = data.calendar_for(org);
+        db.close().await;
+        Ok(calendar)
+    })
 }
 
 /// Arguments are optional for clap so that a missing one gets a Chinese message here.
@@ -178,6 +233,93 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// `--db` reads a deployment's stored calendar: stored overrides apply, national or for
+    /// the organisation's subtree; a missing database file is refused, never created.
+    #[test]
+    fn stored_calendar_is_read_from_the_database() {
+        use gongkai_store::audit::Actor;
+        use gongkai_store::calendar::OverrideInput;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gongkai.db");
+        let url = path.display().to_string();
+        let saturday = NaiveDate::from_ymd_opt(2026, 3, 7).unwrap();
+        let wednesday = NaiveDate::from_ymd_opt(2026, 5, 27).unwrap();
+        let (root, region) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let create = DbOptions {
+                    create: true,
+                    ..Default::default()
+                };
+                let db = Db::connect(&url, &create).await.unwrap();
+                db.migrate().await.unwrap();
+                store_calendar::seed_official(&db).await.unwrap();
+                let mut tx = db.begin().await.unwrap();
+                let a = Actor::system();
+                let org = |code: &str, parent| orgs::OrgInput {
+                    parent_id: parent,
+                    kind: "county".into(),
+                    code: code.into(),
+                    full_name: code.into(),
+                    short_name: code.into(),
+                    ..Default::default()
+                };
+                let root = orgs::create(&mut tx, &a, &org("root", None))
+                    .await
+                    .unwrap()
+                    .id;
+                let region = orgs::create(&mut tx, &a, &org("region", Some(root)))
+                    .await
+                    .unwrap()
+                    .id;
+                let national = OverrideInput {
+                    date: saturday,
+                    is_workday: true,
+                    name: "补班".into(),
+                    ..Default::default()
+                };
+                store_calendar::override_day(&mut tx, &a, &national)
+                    .await
+                    .unwrap();
+                let regional = OverrideInput {
+                    date: wednesday,
+                    is_workday: false,
+                    name: "古尔邦节".into(),
+                    scope_org_id: Some(region),
+                    ..Default::default()
+                };
+                store_calendar::override_day(&mut tx, &a, &regional)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+                db.close().await;
+                (root, region)
+            });
+        let national = load_from_db(&url, None).unwrap();
+        assert!(national.is_workday(saturday) && national.is_workday(wednesday));
+        assert!(!Calendar::official().is_workday(saturday));
+        assert!(
+            load_from_db(&url, Some(root))
+                .unwrap()
+                .is_workday(wednesday)
+        );
+        assert!(
+            !load_from_db(&url, Some(region))
+                .unwrap()
+                .is_workday(wednesday)
+        );
+        let err = load_from_db(&url, Some(region + 100))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("不存在"), "{err}");
+        let missing = dir.path().join("none.db").display().to_string();
+        let err = load_from_db(&missing, None).unwrap_err().to_string();
+        assert!(err.contains("不存在"), "{err}");
+        assert!(!dir.path().join("none.db").exists());
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! One module per subcommand family. Each exposes a clap `Args`/`Subcommand` type and a `run`.
 
+pub mod audit;
+pub mod backup;
 pub mod calendar;
 pub mod fee;
 pub mod id;
+pub mod ops;
 pub mod serve;
 pub mod text;
+pub mod user;

@@ -1,17 +1,20 @@
 //! `gongkai serve`: the web server and the background worker in one process.
 
+use crate::cmd::ops::GlobalArgs;
+use crate::config::{self, Config};
 use crate::worker;
 use anyhow::Context;
-use gongkai_store::{Db, DbOptions};
+use gongkai_store::{Db, DbOptions, StoreError};
 use gongkai_web::{AppState, WebConfig};
 use std::net::SocketAddr;
 
 /// Options of `gongkai serve`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Address to listen on. Keep it on 127.0.0.1 behind a reverse proxy in production.
-    #[arg(long, env = "GONGKAI_BIND", default_value = "127.0.0.1:8080")]
-    pub bind: SocketAddr,
+    /// Address to listen on [default: the configuration's `bind`, 127.0.0.1:8080]. Keep it on
+    /// 127.0.0.1 behind a reverse proxy in production.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
     /// Load the demo data set (长春市残联 organisation tree, one user per role, the guide) into an
     /// empty database, creating it if needed, and print the URL and demo logins.
     #[arg(long)]
@@ -21,30 +24,47 @@ pub struct Args {
     pub create: bool,
 }
 
-/// What `serve` needs from the configuration.
-pub struct ServeSettings {
-    pub database_url: String,
-    pub web: WebConfig,
+/// The web layer's settings from the configuration.
+fn web_config(cfg: &Config) -> WebConfig {
+    WebConfig {
+        secure_cookies: cfg.secure_cookies(),
+        public_origin: cfg.public_origin(),
+        session: cfg.session_lifetimes(),
+        login_limits: cfg.login_limits(),
+    }
 }
 
-pub fn run(args: Args, settings: ServeSettings) -> anyhow::Result<()> {
+pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
+    let cfg = config::load(&config::Overrides {
+        config_file: global.config.clone(),
+        data_dir: global.data.clone(),
+        database_url: global.database_url.clone(),
+        bind: args.bind.clone(),
+    })?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("无法启动运行时")?;
-    rt.block_on(serve(args, settings))
+    rt.block_on(serve(args, cfg))
 }
 
-async fn serve(args: Args, settings: ServeSettings) -> anyhow::Result<()> {
+async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     let opts = DbOptions {
         create: args.create || args.demo,
         ..Default::default()
     };
-    let db = Db::connect(&settings.database_url, &opts).await?;
+    let db = Db::connect(&cfg.database_url, &opts)
+        .await
+        .map_err(|e| match e {
+            StoreError::DatabaseMissing(path) => anyhow::anyhow!(
+                "数据库文件 {path} 不存在：请检查 --data、GONGKAI_DATA 或 GONGKAI_DATABASE_URL；新部署请使用 --create 或先运行 gongkai migrate"
+            ),
+            e => e.into(),
+        })?;
     db.migrate().await?;
     db.require_current().await?;
     if args.demo {
-        match crate::demo_hook::load_if_empty(&db).await? {
+        match gongkai_store::demo::load_if_empty(&db).await? {
             Some(summary) => {
                 println!("已载入演示数据。演示账号（口令相同）：");
                 for (username, password, role) in &summary.users {
@@ -55,15 +75,16 @@ async fn serve(args: Args, settings: ServeSettings) -> anyhow::Result<()> {
         }
     }
 
-    let listener = tokio::net::TcpListener::bind(args.bind)
+    let listener = tokio::net::TcpListener::bind(cfg.bind)
         .await
-        .with_context(|| format!("无法监听 {}（端口可能已被占用）", args.bind))?;
+        .with_context(|| format!("无法监听 {}（端口可能已被占用）", cfg.bind))?;
     let local = listener.local_addr()?;
     println!("Gongkai 已启动：http://{local}/  （工作台：http://{local}/admin）");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(worker::run(db.clone(), settings.web.session, stop_rx));
-    let app = gongkai_web::router(AppState::new(db.clone(), settings.web));
+    let web = web_config(&cfg);
+    let worker = tokio::spawn(worker::run(db.clone(), web.session, stop_rx));
+    let app = gongkai_web::router(AppState::new(db.clone(), web));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -2,7 +2,11 @@
 //! handler takes [`Staff`] (so it only runs for a live session) and asks `staff.require(..)`
 //! before reading or changing anything.
 
+mod audit;
 mod auth;
+mod orgs;
+mod tokens;
+mod users;
 
 use crate::AppState;
 use crate::error::AppResult;
@@ -18,6 +22,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(show_dashboard))
         .merge(auth::routes())
+        .merge(orgs::routes())
+        .merge(users::routes())
+        .merge(audit::routes())
+        .merge(tokens::routes())
 }
 
 #[derive(Template)]

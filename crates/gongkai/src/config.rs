@@ -1,0 +1,565 @@
+//! Deployment configuration (issue #2, house-style §9): one typed [`Config`].
+//!
+//! Sources, later ones winning: built-in defaults, an optional TOML file, `GONGKAI_*`
+//! environment variables, command-line flags ([`Overrides`]). The file is `--config FILE` /
+//! `GONGKAI_CONFIG` (which must exist), else `<data>/gongkai.toml` when present. Unknown keys in
+//! the file are refused, so a typo never silently falls back to a default.
+//!
+//! Secrets (the database password) are redacted by `Debug` and by `gongkai config`.
+
+use anyhow::{Context, bail};
+use gongkai_store::{logins, redact, sessions};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The default data directory.
+pub const DEFAULT_DATA_DIR: &str = "./data";
+/// The config file looked for in the data directory.
+pub const CONFIG_FILE_NAME: &str = "gongkai.toml";
+
+/// The documented default configuration, printed by `gongkai config --default`. A test checks
+/// that it parses to exactly [`Config::default_for`] the default data directory.
+pub const DEFAULT_TOML: &str = r#"# Gongkai configuration. Every key is optional; shown here with its default.
+# Each key can also be set by an environment variable (shown in brackets), which wins over
+# this file; command-line flags win over both.
+
+# Data directory: the SQLite database, uploaded files, this file. Usually given by --data or
+# GONGKAI_DATA, since this file is looked for in it. Default "./data". [GONGKAI_DATA]
+# data_dir = "./data"
+
+# Database. Default: SQLite in the data directory, "sqlite://<data_dir>/gongkai.db".
+# PostgreSQL: "postgres://USER:PASSWORD@HOST:5432/DBNAME". [GONGKAI_DATABASE_URL]
+# database_url = "postgres://gongkai:PASSWORD@127.0.0.1:5432/gongkai"
+
+# Address and port the web server listens on. [GONGKAI_BIND]
+bind = "127.0.0.1:8080"
+
+# The public address of the site, e.g. "https://gk.example.gov.cn". When it is https, session
+# cookies are marked Secure; form posts must come from this origin. Unset: local use only.
+# [GONGKAI_PUBLIC_URL]
+# public_url = "https://gk.example.gov.cn"
+
+[session]
+# A session ends after this many minutes without use. [GONGKAI_SESSION_IDLE_MINUTES]
+idle_minutes = 30
+# Every session ends this many minutes after login. [GONGKAI_SESSION_ABSOLUTE_MINUTES]
+absolute_minutes = 720
+
+[login]
+# Failed logins are counted over this window. [GONGKAI_LOGIN_WINDOW_MINUTES]
+window_minutes = 15
+# Failures per username, then per IP address, before logins are refused for the window.
+# [GONGKAI_LOGIN_MAX_FAILURES_PER_USER] [GONGKAI_LOGIN_MAX_FAILURES_PER_IP]
+max_failures_per_user = 5
+max_failures_per_ip = 20
+
+[calendar]
+# Count the start day (the receipt date) as day one of a working-day period. The default,
+# false, starts counting the next day (民法典 Art. 201; REG §7.2). [GONGKAI_CALENDAR_COUNT_START_DAY]
+count_start_day = false
+"#;
+
+/// Session lifetimes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionConfig {
+    pub idle_minutes: u32,
+    pub absolute_minutes: u32,
+}
+
+/// Login throttling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoginConfig {
+    pub window_minutes: u32,
+    pub max_failures_per_user: u32,
+    pub max_failures_per_ip: u32,
+}
+
+/// Deadline arithmetic options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CalendarConfig {
+    /// REG §7.2: whether the start day counts (default: no, 民法典 Art. 201).
+    pub count_start_day: bool,
+}
+
+/// The effective configuration of a deployment.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// May contain a password: print [`Config::redacted_database_url`] instead.
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub public_url: Option<String>,
+    pub session: SessionConfig,
+    pub login: LoginConfig,
+    pub calendar: CalendarConfig,
+    /// The TOML file that was read, if any (not itself a setting).
+    #[serde(skip)]
+    pub config_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.redacted_database_url())
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("session", &self.session)
+            .field("login", &self.login)
+            .field("calendar", &self.calendar)
+            .field("config_file", &self.config_file)
+            .finish()
+    }
+}
+
+/// Values given on the command line; they win over everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub bind: Option<String>,
+}
+
+/// One layer of settings (a file or the environment); `None` leaves the value below it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Layer {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    bind: Option<String>,
+    public_url: Option<String>,
+    #[serde(default)]
+    session: SessionLayer,
+    #[serde(default)]
+    login: LoginLayer,
+    #[serde(default)]
+    calendar: CalendarLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionLayer {
+    idle_minutes: Option<u32>,
+    absolute_minutes: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginLayer {
+    window_minutes: Option<u32>,
+    max_failures_per_user: Option<u32>,
+    max_failures_per_ip: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalendarLayer {
+    count_start_day: Option<bool>,
+}
+
+fn env_u32(env: &dyn Fn(&str) -> Option<String>, key: &str) -> anyhow::Result<Option<u32>> {
+    match env(key) {
+        None => Ok(None),
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(n) => Ok(Some(n)),
+            Err(_) => bail!("环境变量 {key} 的值“{v}”不是有效的非负整数"),
+        },
+    }
+}
+
+fn env_bool(env: &dyn Fn(&str) -> Option<String>, key: &str) -> anyhow::Result<Option<bool>> {
+    match env(key) {
+        None => Ok(None),
+        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(Some(true)),
+            "false" | "0" | "no" | "off" => Ok(Some(false)),
+            _ => bail!("环境变量 {key} 的值“{v}”无效：请用 true 或 false"),
+        },
+    }
+}
+
+fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
+    let text = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+    Ok(Layer {
+        data_dir: text("GONGKAI_DATA").map(PathBuf::from),
+        database_url: text("GONGKAI_DATABASE_URL"),
+        bind: text("GONGKAI_BIND"),
+        public_url: text("GONGKAI_PUBLIC_URL"),
+        session: SessionLayer {
+            idle_minutes: env_u32(env, "GONGKAI_SESSION_IDLE_MINUTES")?,
+            absolute_minutes: env_u32(env, "GONGKAI_SESSION_ABSOLUTE_MINUTES")?,
+        },
+        login: LoginLayer {
+            window_minutes: env_u32(env, "GONGKAI_LOGIN_WINDOW_MINUTES")?,
+            max_failures_per_user: env_u32(env, "GONGKAI_LOGIN_MAX_FAILURES_PER_USER")?,
+            max_failures_per_ip: env_u32(env, "GONGKAI_LOGIN_MAX_FAILURES_PER_IP")?,
+        },
+        calendar: CalendarLayer {
+            count_start_day: env_bool(env, "GONGKAI_CALENDAR_COUNT_START_DAY")?,
+        },
+    })
+}
+
+fn read_layer(path: &Path) -> anyhow::Result<Layer> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("无法读取配置文件 {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("配置文件 {} 有误", path.display()))
+}
+
+/// Loads the configuration from the real environment (see the module header).
+pub fn load(cli: &Overrides) -> anyhow::Result<Config> {
+    load_with(cli, &|k| std::env::var(k).ok())
+}
+
+/// [`load`] with an explicit environment, for tests.
+pub fn load_with(cli: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+    let env_layer = env_layer(env)?;
+    let explicit_file = cli.config_file.clone().or_else(|| {
+        env("GONGKAI_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    let early_data_dir = cli.data_dir.clone().or_else(|| env_layer.data_dir.clone());
+    let config_file = match explicit_file {
+        Some(f) => {
+            if !f.is_file() {
+                bail!("配置文件 {} 不存在", f.display());
+            }
+            Some(f)
+        }
+        None => {
+            let dir = early_data_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+            let f = dir.join(CONFIG_FILE_NAME);
+            f.is_file().then_some(f)
+        }
+    };
+    let file_layer = match &config_file {
+        Some(f) => read_layer(f)?,
+        None => Layer::default(),
+    };
+    let layers = [&file_layer, &env_layer];
+    let pick = |f: &dyn Fn(&Layer) -> Option<String>| layers.iter().rev().find_map(|l| f(l));
+
+    let data_dir = early_data_dir
+        .or_else(|| file_layer.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    let mut cfg = Config::default_for(&data_dir);
+    cfg.config_file = config_file;
+    if let Some(url) = cli
+        .database_url
+        .clone()
+        .filter(|u| !u.is_empty())
+        .or_else(|| pick(&|l| l.database_url.clone()))
+    {
+        cfg.database_url = url;
+    }
+    if let Some(bind) = cli.bind.clone().or_else(|| pick(&|l| l.bind.clone())) {
+        cfg.bind = bind
+            .parse()
+            .map_err(|_| anyhow::anyhow!("监听地址“{bind}”无效（示例：127.0.0.1:8080）"))?;
+    }
+    cfg.public_url = pick(&|l| l.public_url.clone()).filter(|u| !u.trim().is_empty());
+    let num = |f: &dyn Fn(&Layer) -> Option<u32>, default: u32| {
+        layers.iter().rev().find_map(|l| f(l)).unwrap_or(default)
+    };
+    cfg.session.idle_minutes = num(&|l| l.session.idle_minutes, cfg.session.idle_minutes);
+    cfg.session.absolute_minutes = num(
+        &|l| l.session.absolute_minutes,
+        cfg.session.absolute_minutes,
+    );
+    cfg.login.window_minutes = num(&|l| l.login.window_minutes, cfg.login.window_minutes);
+    cfg.login.max_failures_per_user = num(
+        &|l| l.login.max_failures_per_user,
+        cfg.login.max_failures_per_user,
+    );
+    cfg.login.max_failures_per_ip = num(
+        &|l| l.login.max_failures_per_ip,
+        cfg.login.max_failures_per_ip,
+    );
+    if let Some(b) = layers.iter().rev().find_map(|l| l.calendar.count_start_day) {
+        cfg.calendar.count_start_day = b;
+    }
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+impl Config {
+    /// The defaults for a deployment in `data_dir`.
+    pub fn default_for(data_dir: &Path) -> Config {
+        Config {
+            data_dir: data_dir.to_path_buf(),
+            database_url: format!("sqlite://{}", data_dir.join("gongkai.db").display()),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            session: SessionConfig {
+                idle_minutes: 30,
+                absolute_minutes: 12 * 60,
+            },
+            login: LoginConfig {
+                window_minutes: 15,
+                max_failures_per_user: 5,
+                max_failures_per_ip: 20,
+            },
+            calendar: CalendarConfig {
+                count_start_day: false,
+            },
+            config_file: None,
+        }
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.database_url.trim().is_empty() {
+            bail!("数据库地址不能为空");
+        }
+        if let Some(u) = &self.public_url {
+            let parsed =
+                url::Url::parse(u).map_err(|_| anyhow::anyhow!("公开地址“{u}”不是有效的网址"))?;
+            let plain_origin = matches!(parsed.scheme(), "http" | "https")
+                && parsed.host_str().is_some()
+                && parsed.path() == "/"
+                && parsed.query().is_none()
+                && parsed.fragment().is_none()
+                && parsed.username().is_empty()
+                && parsed.password().is_none();
+            if !plain_origin {
+                bail!("公开地址“{u}”须为 http(s)://主机[:端口] 的形式，不含路径和参数");
+            }
+        }
+        let s = &self.session;
+        if s.idle_minutes == 0 || s.absolute_minutes == 0 {
+            bail!("会话时长必须大于 0 分钟");
+        }
+        if s.absolute_minutes < s.idle_minutes {
+            bail!(
+                "会话最长时长（{} 分钟）不能短于空闲超时（{} 分钟）",
+                s.absolute_minutes,
+                s.idle_minutes
+            );
+        }
+        let l = &self.login;
+        if l.window_minutes == 0 || l.max_failures_per_user == 0 || l.max_failures_per_ip == 0 {
+            bail!("登录限制的时间窗和失败次数都必须大于 0");
+        }
+        Ok(())
+    }
+
+    /// The database URL with its password replaced by `***`.
+    pub fn redacted_database_url(&self) -> String {
+        redact(&self.database_url)
+    }
+
+    /// The effective configuration as TOML, secrets redacted (`gongkai config`).
+    pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
+        let mut shown = self.clone();
+        shown.database_url = self.redacted_database_url();
+        Ok(toml::to_string(&shown)?)
+    }
+}
+
+/// What the web server derives from the configuration.
+// `allow`, not `expect`: these become used when `gongkai serve` lands, and must not warn then.
+#[allow(dead_code)]
+impl Config {
+    /// True when the site is served over https (session cookies get `Secure`).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// The origin (`scheme://host[:port]`) that form posts must come from, when configured.
+    pub fn public_origin(&self) -> Option<String> {
+        let u = url::Url::parse(self.public_url.as_deref()?).ok()?;
+        Some(u.origin().ascii_serialization())
+    }
+
+    /// Session lifetimes for `gongkai_store::sessions`.
+    pub fn session_lifetimes(&self) -> sessions::Lifetimes {
+        sessions::Lifetimes {
+            idle_ms: i64::from(self.session.idle_minutes) * 60_000,
+            absolute_ms: i64::from(self.session.absolute_minutes) * 60_000,
+        }
+    }
+
+    /// Login throttling limits for `gongkai_store::logins`.
+    pub fn login_limits(&self) -> logins::Limits {
+        logins::Limits {
+            window_ms: i64::from(self.login.window_minutes) * 60_000,
+            max_failures_per_user: i64::from(self.login.max_failures_per_user),
+            max_failures_per_ip: i64::from(self.login.max_failures_per_ip),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn no_file_dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+
+    #[test]
+    fn defaults_follow_the_data_dir() {
+        let dir = no_file_dir();
+        let cfg = load_with(
+            &Overrides {
+                data_dir: Some(dir.path().to_path_buf()),
+                ..Default::default()
+            },
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(cfg, Config::default_for(dir.path()));
+        assert_eq!(
+            cfg.database_url,
+            format!("sqlite://{}/gongkai.db", dir.path().display())
+        );
+        assert_eq!(cfg.bind.to_string(), "127.0.0.1:8080");
+        assert!(!cfg.calendar.count_start_day);
+        assert!(!cfg.secure_cookies());
+    }
+
+    #[test]
+    fn documented_default_file_is_the_default() {
+        let parsed: Layer = toml::from_str(DEFAULT_TOML).unwrap();
+        let dir = no_file_dir();
+        let path = dir.path().join("g.toml");
+        std::fs::write(&path, DEFAULT_TOML).unwrap();
+        let cfg = load_with(
+            &Overrides {
+                config_file: Some(path.clone()),
+                ..Default::default()
+            },
+            &env_of(&[]),
+        )
+        .unwrap();
+        let mut expected = Config::default_for(Path::new("./data"));
+        expected.config_file = Some(path);
+        assert_eq!(cfg, expected);
+        assert_eq!(parsed.database_url, None);
+        assert_eq!(parsed.bind.as_deref(), Some("127.0.0.1:8080"));
+    }
+
+    #[test]
+    fn precedence_is_defaults_file_env_flags() {
+        let dir = no_file_dir();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "bind = \"0.0.0.0:9000\"\npublic_url = \"https://gk.example.gov.cn\"\n\
+             database_url = \"postgres://file@db/gk\"\n[session]\nidle_minutes = 10\n\
+             [calendar]\ncount_start_day = true\n",
+        )
+        .unwrap();
+        let data = dir.path().to_path_buf();
+        let env = env_of(&[
+            ("GONGKAI_BIND", "0.0.0.0:9100"),
+            ("GONGKAI_SESSION_ABSOLUTE_MINUTES", "60"),
+            ("GONGKAI_DATABASE_URL", "postgres://env:s3cret@db/gk"),
+        ]);
+        let cfg = load_with(
+            &Overrides {
+                data_dir: Some(data.clone()),
+                bind: Some("127.0.0.1:9200".into()),
+                ..Default::default()
+            },
+            &env,
+        )
+        .unwrap();
+        assert_eq!(cfg.config_file, Some(data.join(CONFIG_FILE_NAME)));
+        assert_eq!(cfg.bind.to_string(), "127.0.0.1:9200"); // flag > env > file
+        assert_eq!(cfg.database_url, "postgres://env:s3cret@db/gk"); // env > file
+        assert_eq!(cfg.session.idle_minutes, 10); // file > default
+        assert_eq!(cfg.session.absolute_minutes, 60); // env
+        assert!(cfg.calendar.count_start_day);
+        assert!(cfg.secure_cookies());
+        assert_eq!(
+            cfg.public_origin().as_deref(),
+            Some("https://gk.example.gov.cn")
+        );
+        assert_eq!(cfg.session_lifetimes().idle_ms, 600_000);
+        assert_eq!(cfg.login_limits().max_failures_per_user, 5);
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_and_toml() {
+        let dir = no_file_dir();
+        let cfg = load_with(
+            &Overrides {
+                data_dir: Some(dir.path().to_path_buf()),
+                database_url: Some("postgres://gk:hunter2@db.internal:5432/gongkai".into()),
+                ..Default::default()
+            },
+            &env_of(&[]),
+        )
+        .unwrap();
+        let debug = format!("{cfg:?}");
+        let toml = cfg.to_redacted_toml().unwrap();
+        for shown in [&debug, &toml] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("gk:***@db.internal"), "{shown}");
+        }
+        // The redacted TOML is itself a valid config file.
+        let back: Layer = toml::from_str(&toml).unwrap();
+        assert_eq!(back.session.idle_minutes, Some(30));
+    }
+
+    #[test]
+    fn bad_values_are_refused_in_chinese() {
+        let dir = no_file_dir();
+        let base = Overrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("GONGKAI_BIND", "localhost")], "监听地址"),
+            (
+                &[("GONGKAI_SESSION_IDLE_MINUTES", "ten")],
+                "GONGKAI_SESSION_IDLE_MINUTES",
+            ),
+            (&[("GONGKAI_SESSION_IDLE_MINUTES", "0")], "大于 0"),
+            (
+                &[
+                    ("GONGKAI_SESSION_IDLE_MINUTES", "100"),
+                    ("GONGKAI_SESSION_ABSOLUTE_MINUTES", "50"),
+                ],
+                "不能短于",
+            ),
+            (
+                &[("GONGKAI_PUBLIC_URL", "https://gk.example.gov.cn/portal")],
+                "不含路径",
+            ),
+            (
+                &[("GONGKAI_PUBLIC_URL", "ftp://gk.example.gov.cn")],
+                "http(s)",
+            ),
+            (
+                &[("GONGKAI_CALENDAR_COUNT_START_DAY", "maybe")],
+                "true 或 false",
+            ),
+            (&[("GONGKAI_CONFIG", "/nonexistent/gk.toml")], "不存在"),
+        ];
+        for (env, want) in cases {
+            let err = load_with(&base, &env_of(env)).unwrap_err();
+            assert!(format!("{err:#}").contains(want), "{env:?}: {err:#}");
+        }
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "bnid = \"x\"\n").unwrap();
+        let err = load_with(&base, &env_of(&[])).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("配置文件") && msg.contains("bnid"), "{msg}");
+    }
+}

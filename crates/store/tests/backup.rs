@@ -1,0 +1,418 @@
+//! Backups, restores and db-copy (issue #2): every test runs on SQLite and on PostgreSQL where
+//! that means something; the oracle for "identical rows" is an independent parse of the dumps.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
+use gongkai_core::auth::{Grant, Role};
+use gongkai_store::audit::{self, Actor};
+use gongkai_store::backup::{self, BackupKind};
+use gongkai_store::orgs::{self, OrgInput};
+use gongkai_store::testing::TestDb;
+use gongkai_store::users::{self, NewUser};
+use gongkai_store::{Db, DbOptions, StoreError, api_tokens, both_backends, jobs, on_tx, pages};
+use gongkai_store::{logins, sessions};
+use std::collections::BTreeMap;
+
+fn org(code: &str, parent: Option<i64>) -> OrgInput {
+    OrgInput {
+        parent_id: parent,
+        kind: if parent.is_none() { "body" } else { "county" }.into(),
+        code: code.into(),
+        full_name: format!("{code} 人民政府"),
+        short_name: code.into(),
+        ..Default::default()
+    }
+}
+
+/// Fills every registered table, with NULLs, booleans, Chinese text and an org whose parent was
+/// created after it (so a naive id-ordered copy would break the foreign key).
+async fn seed(db: &Db) {
+    let a = Actor::system();
+    let mut tx = db.begin().await.unwrap();
+    let root = orgs::create(&mut tx, &a, &org("root", None)).await.unwrap();
+    let late_child = orgs::create(&mut tx, &a, &org("child", Some(root.id)))
+        .await
+        .unwrap();
+    let mid = orgs::create(&mut tx, &a, &org("mid", Some(root.id)))
+        .await
+        .unwrap();
+    // Re-parent the earlier org under the later one: child (id 2) → mid (id 3).
+    orgs::update(&mut tx, &a, late_child.id, &org("child", Some(mid.id)))
+        .await
+        .unwrap();
+    let u = users::create(
+        &mut tx,
+        &a,
+        &NewUser {
+            username: "zhang.san".into(),
+            display_name: "张三".into(),
+            org_id: late_child.id,
+            password: "secret-pass-1".into(),
+            grants: vec![
+                Grant {
+                    role: Role::Drafter,
+                    scope: late_child.id,
+                },
+                Grant {
+                    role: Role::Auditor,
+                    scope: root.id,
+                },
+            ],
+            must_change_password: true,
+        },
+    )
+    .await
+    .unwrap();
+    api_tokens::create(&mut tx, &a, u.id, "报表接口")
+        .await
+        .unwrap();
+    sessions::create(&mut tx, u.id, sessions::Lifetimes::default())
+        .await
+        .unwrap();
+    logins::record(&mut tx, "zhang.san", "10.0.0.1", false)
+        .await
+        .unwrap();
+    logins::record(&mut tx, "zhang.san", "10.0.0.1", true)
+        .await
+        .unwrap();
+    jobs::enqueue(
+        &mut tx,
+        "reindex",
+        &serde_json::json!({"all": true}),
+        Some("reindex-all"),
+        0,
+    )
+    .await
+    .unwrap();
+    jobs::enqueue(&mut tx, "mail", &serde_json::json!({}), None, 0)
+        .await
+        .unwrap();
+    pages::put(&mut tx, &a, "guide", "政府信息公开指南", "第一条……\n“引号”")
+        .await
+        .unwrap();
+    on_tx!(&mut tx, |c| sqlx::query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ('site.name', '某某县人民政府', 1)"
+    )
+    .execute(c)
+    .await
+    .unwrap()
+    .rows_affected());
+    tx.commit().await.unwrap();
+}
+
+/// Every row of every table, parsed from a dump and sorted, so that two databases (even on
+/// different backends, whose text ordering may differ) can be compared.
+async fn all_rows(db: &Db) -> BTreeMap<String, Vec<String>> {
+    let mut buf = Vec::new();
+    backup::dump(db, &mut buf).await.unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for t in backup::TABLES {
+        out.insert(t.name.to_string(), Vec::new());
+    }
+    for line in text.lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let Some(table) = v.get("table").and_then(|t| t.as_str()) {
+            for row in v["rows"].as_array().unwrap() {
+                out.get_mut(table).unwrap().push(row.to_string());
+            }
+        }
+    }
+    for rows in out.values_mut() {
+        rows.sort();
+    }
+    out
+}
+
+async fn assert_chain_ok(db: &Db, expected_records: u64) {
+    let v = audit::verify(db).await.unwrap();
+    assert_eq!(v.first_broken, None);
+    assert_eq!(v.checked, expected_records);
+}
+
+/// After a load, new rows must get fresh ids (PostgreSQL sequences reset) and the audit chain
+/// must continue from the copied records.
+async fn write_after_load(db: &Db, records_before: u64) {
+    let mut tx = db.begin().await.unwrap();
+    let root = orgs::by_code(db, "root").await.unwrap().unwrap();
+    let new = orgs::create(&mut tx, &Actor::system(), &org("after", Some(root.id)))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(new.id > 3, "identity sequence not reset: got id {}", new.id);
+    assert_chain_ok(db, records_before + 1).await;
+}
+
+both_backends!(registry_matches_schema, |db| {
+    assert_eq!(
+        backup::schema_mismatches(db).await.unwrap(),
+        Vec::<String>::new()
+    );
+});
+
+both_backends!(registry_check_catches_unregistered_table_and_column, |db| {
+    on_db_exec(db, "CREATE TABLE later_feature (id BIGINT NOT NULL)").await;
+    on_db_exec(db, "ALTER TABLE settings ADD COLUMN note TEXT").await;
+    let problems = backup::schema_mismatches(db).await.unwrap();
+    assert!(
+        problems.iter().any(|p| p.contains("later_feature")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("settings.note")),
+        "{problems:?}"
+    );
+    // Dumps refuse rather than leave the table out.
+    let err = backup::dump(db, &mut Vec::new()).await.unwrap_err();
+    assert!(err.to_string().contains("later_feature"), "{err}");
+});
+
+async fn on_db_exec(db: &Db, sql: &'static str) {
+    gongkai_store::on_db!(db, |p| sqlx::query(sql)
+        .execute(p)
+        .await
+        .unwrap()
+        .rows_affected());
+}
+
+both_backends!(dump_restore_round_trip_on_both_targets, |db| {
+    seed(db).await;
+    let source_rows = all_rows(db).await;
+    let records = audit::verify(db).await.unwrap().checked;
+    assert!(records >= 6);
+    let mut dump = Vec::new();
+    let summary = backup::dump(db, &mut dump).await.unwrap();
+    assert_eq!(summary.row_counts.len(), backup::TABLES.len());
+    assert!(
+        summary.row_counts.iter().all(|(_, n)| *n > 0),
+        "{summary:?}"
+    );
+
+    let sqlite = TestDb::sqlite().await;
+    let pg = TestDb::postgres().await;
+    let mut targets = vec![sqlite];
+    targets.extend(pg);
+    for target in &targets {
+        let report = backup::restore_dump(&target.db, &mut dump.as_slice())
+            .await
+            .unwrap();
+        for c in &report {
+            assert_eq!(c.source, c.target, "{c:?}");
+        }
+        assert_eq!(all_rows(&target.db).await, source_rows);
+        assert_chain_ok(&target.db, records).await;
+        write_after_load(&target.db, records).await;
+    }
+});
+
+both_backends!(restore_refuses_bad_dumps_and_changes_nothing, |db| {
+    seed(db).await;
+    let mut dump = Vec::new();
+    backup::dump(db, &mut dump).await.unwrap();
+    let text = String::from_utf8(dump.clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+
+    let target = TestDb::sqlite().await;
+    // Truncated: no trailer.
+    let truncated = lines[..lines.len() - 1].join("\n");
+    let err = backup::restore_dump(&target.db, &mut truncated.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("不完整"), "{err}");
+    // A cell of the wrong type.
+    let bad = text.replacen("\"zhang.san\"", "12345", 1);
+    let err = backup::restore_dump(&target.db, &mut bad.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("类型不符"), "{err}");
+    // A trailer that does not match the rows.
+    let last = lines[lines.len() - 1].replace("\"orgs\":3", "\"orgs\":4");
+    let wrong = format!("{}\n{last}\n", lines[..lines.len() - 1].join("\n"));
+    let err = backup::restore_dump(&target.db, &mut wrong.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("行数核对失败"), "{err}");
+    // Not a dump at all.
+    let err = backup::restore_dump(&target.db, &mut "hello\n".as_bytes())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    // A newer schema.
+    let newer = text.replacen("\"schema_version\":1", "\"schema_version\":99", 1);
+    let err = backup::restore_dump(&target.db, &mut newer.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::SchemaTooNew { .. }), "{err}");
+    // Every failure rolled back: the target is still empty and accepts the good dump.
+    assert!(
+        backup::row_counts(&target.db)
+            .await
+            .unwrap()
+            .iter()
+            .all(|(_, n)| *n == 0)
+    );
+    backup::restore_dump(&target.db, &mut dump.as_slice())
+        .await
+        .unwrap();
+    // A non-empty target is refused.
+    let err = backup::restore_dump(&target.db, &mut dump.as_slice())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ref m) if m.contains("不是空的")),
+        "{err}"
+    );
+});
+
+#[tokio::test]
+async fn db_copy_sqlite_to_postgres() {
+    let source = TestDb::sqlite().await;
+    let Some(target) = TestDb::postgres().await else {
+        return;
+    };
+    seed(&source.db).await;
+    let records = audit::verify(&source.db).await.unwrap().checked;
+    let report = backup::copy(&source.db, &target.db).await.unwrap();
+    assert_eq!(report.len(), backup::TABLES.len());
+    let counts = backup::row_counts(&source.db).await.unwrap();
+    for (c, (name, n)) in report.iter().zip(&counts) {
+        assert_eq!(c.table, *name);
+        assert_eq!((c.source, c.target), (*n, *n), "{c:?}");
+        assert!(*n > 0, "seed left {name} empty");
+    }
+    assert_eq!(all_rows(&target.db).await, all_rows(&source.db).await);
+    assert_chain_ok(&target.db, records).await;
+    write_after_load(&target.db, records).await;
+
+    // A second copy into the now non-empty target is refused, and changes nothing.
+    let err = backup::copy(&source.db, &target.db).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ref m) if m.contains("不是空的")),
+        "{err}"
+    );
+    assert_chain_ok(&target.db, records + 1).await;
+}
+
+#[tokio::test]
+async fn db_copy_refuses_unmigrated_target() {
+    let source = TestDb::sqlite().await;
+    let Some(target) = TestDb::postgres_empty().await else {
+        return;
+    };
+    seed(&source.db).await;
+    let err = backup::copy(&source.db, &target.db).await.unwrap_err();
+    assert!(matches!(err, StoreError::SchemaTooOld { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn sqlite_backup_and_file_restore() {
+    let source = TestDb::sqlite().await;
+    seed(&source.db).await;
+    let records = audit::verify(&source.db).await.unwrap().checked;
+    let rows_at_backup = all_rows(&source.db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.db");
+
+    let (kind, summary) = backup::backup(&source.db, &file).await.unwrap();
+    assert_eq!(kind, BackupKind::SqliteFile);
+    assert_eq!(summary.schema_version, 1);
+    assert_eq!(
+        summary.row_counts,
+        backup::row_counts(&source.db).await.unwrap()
+    );
+    assert_eq!(backup::detect_kind(&file).unwrap(), BackupKind::SqliteFile);
+    // Never overwrite.
+    let err = backup::backup(&source.db, &file).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+
+    // Changes after the backup are undone by the restore.
+    let mut tx = source.db.begin().await.unwrap();
+    orgs::create(&mut tx, &Actor::system(), &org("later", None))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Refused while the database is open (as it is while `serve` runs).
+    let live = std::path::PathBuf::from(&source.url);
+    let err = backup::restore_sqlite_file(&live, &file).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ref m) if m.contains("正被其他进程使用")),
+        "{err}"
+    );
+    source.db.close().await;
+    let restored = backup::restore_sqlite_file(&live, &file).await.unwrap();
+    assert_eq!(restored.schema_version, 1);
+    let previous = restored.previous.unwrap();
+    assert!(previous.exists());
+    assert!(!live.with_extension("db-wal").exists());
+
+    let db = Db::connect(&source.url, &DbOptions::default())
+        .await
+        .unwrap();
+    db.require_current().await.unwrap();
+    assert_eq!(all_rows(&db).await, rows_at_backup);
+    assert_chain_ok(&db, records).await;
+    db.close().await;
+
+    // The kept database still has the later change.
+    let old = Db::connect(previous.to_str().unwrap(), &DbOptions::default())
+        .await
+        .unwrap();
+    assert!(orgs::by_code(&old, "later").await.unwrap().is_some());
+    old.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_restore_refuses_foreign_and_newer_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.db");
+
+    // Not a database at all.
+    let junk = dir.path().join("junk.bin");
+    std::fs::write(&junk, b"\x00\x01 not a database at all").unwrap();
+    assert!(backup::detect_kind(&junk).is_err());
+
+    // Some other application's SQLite database.
+    let foreign = dir.path().join("foreign.db");
+    let other = Db::connect(
+        foreign.to_str().unwrap(),
+        &DbOptions {
+            create: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    gongkai_store::on_db!(&other, |p| sqlx::query("CREATE TABLE t (x TEXT)")
+        .execute(p)
+        .await
+        .unwrap()
+        .rows_affected());
+    other.close().await;
+    let err = backup::restore_sqlite_file(&live, &foreign)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("不是 gongkai 的数据库"), "{err}");
+
+    // A gongkai database from a newer binary.
+    let source = TestDb::sqlite().await;
+    gongkai_store::on_db!(&source.db, |p| sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', TRUE, X'00', 0)"
+    )
+    .execute(p)
+    .await
+    .unwrap()
+    .rows_affected());
+    let newer = dir.path().join("newer.db");
+    // The schema guard refuses to back up a newer database too; copy the file by VACUUM INTO.
+    backup::sqlite_backup(&source.db, &newer).await.unwrap();
+    let err = backup::restore_sqlite_file(&live, &newer)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::SchemaTooNew { .. }), "{err}");
+    assert!(
+        !live.exists(),
+        "a refused restore must not create the database"
+    );
+}

@@ -1,0 +1,251 @@
+//! Test harness: the real router on a real database (SQLite or PostgreSQL) with the demo data
+//! loaded, and a tiny cookie-keeping client that submits forms with the right CSRF token.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use gongkai_store::Db;
+use gongkai_store::demo::DemoSummary;
+use gongkai_store::testing::TestDb;
+use gongkai_web::{AppState, WebConfig, router};
+use std::collections::BTreeMap;
+use tower::ServiceExt;
+
+pub const DEMO_PASSWORD: &str = gongkai_store::demo::DEMO_PASSWORD;
+
+/// One response, body read as text.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    pub fn location(&self) -> &str {
+        self.header("location")
+    }
+}
+
+/// The application under test plus one browser's cookies.
+pub struct TestApp {
+    pub router: Router,
+    pub db: Db,
+    pub demo: DemoSummary,
+    cookies: BTreeMap<String, String>,
+    /// The CSRF token of the last HTML page that carried a form.
+    csrf: String,
+    _t: TestDb,
+}
+
+impl TestApp {
+    pub async fn on(t: TestDb) -> TestApp {
+        let demo = gongkai_store::demo::load_if_empty(&t.db)
+            .await
+            .expect("load demo")
+            .expect("demo loads into an empty database");
+        TestApp {
+            router: router(AppState::new(t.db.clone(), WebConfig::default())),
+            db: t.db.clone(),
+            demo,
+            cookies: BTreeMap::new(),
+            csrf: String::new(),
+            _t: t,
+        }
+    }
+
+    pub async fn sqlite() -> TestApp {
+        TestApp::on(TestDb::sqlite().await).await
+    }
+
+    pub async fn postgres() -> Option<TestApp> {
+        Some(TestApp::on(TestDb::postgres().await?).await)
+    }
+
+    /// Forgets every cookie (a new browser).
+    pub fn clear_cookies(&mut self) {
+        self.cookies.clear();
+        self.csrf.clear();
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Sends `req` (adding Host and cookies), keeps Set-Cookie and the page's CSRF token.
+    pub async fn send(&mut self, mut req: Request<Body>) -> Resp {
+        let h = req.headers_mut();
+        h.entry(header::HOST)
+            .or_insert(header::HeaderValue::from_static("localhost"));
+        if !self.cookies.is_empty() && !h.contains_key(header::COOKIE) {
+            h.insert(header::COOKIE, self.cookie_header().parse().unwrap());
+        }
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        for v in res.headers().get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            let (k, val) = pair.split_once('=').unwrap();
+            if val.is_empty() || v.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), val.to_string());
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        if let Some(token) = hidden_csrf(&body) {
+            self.csrf = token;
+        }
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        let req = Request::get(path).body(Body::empty()).unwrap();
+        self.send(req).await
+    }
+
+    /// GET with extra headers (e.g. `Authorization`).
+    pub async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        let mut b = Request::get(path);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    /// POSTs a form exactly as given (no CSRF token added), with extra headers.
+    pub async fn post_raw(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let mut b =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
+    /// POSTs a form with the CSRF token of the last page seen (the anonymous cookie otherwise).
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let token = if self.csrf.is_empty() {
+            self.cookie("gk_csrf").unwrap_or_default().to_string()
+        } else {
+            self.csrf.clone()
+        };
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all, &[]).await
+    }
+
+    /// Logs in through the login form (a fresh browser).
+    pub async fn login(&mut self, username: &str, password: &str) -> Resp {
+        self.clear_cookies();
+        let page = self.get("/admin/login").await;
+        assert_eq!(page.status, StatusCode::OK);
+        self.post(
+            "/admin/login",
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    /// Logs in as a demo user and expects to land on the console.
+    pub async fn login_demo(&mut self, username: &str) {
+        let r = self.login(username, DEMO_PASSWORD).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login {username}: {}",
+            r.body
+        );
+        assert_eq!(r.location(), "/admin");
+        // Load a console page so that the session's CSRF token is known.
+        let home = self.get("/admin").await;
+        assert_eq!(home.status, StatusCode::OK);
+    }
+
+    pub async fn org_id(&self, code: &str) -> i64 {
+        gongkai_store::orgs::by_code(&self.db, code)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("org {code}"))
+            .id
+    }
+
+    pub async fn user_id(&self, username: &str) -> i64 {
+        gongkai_store::users::by_username(&self.db, username)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("user {username}"))
+            .id
+    }
+}
+
+/// The value of the first hidden `csrf` field of a page.
+pub fn hidden_csrf(body: &str) -> Option<String> {
+    let at = body.find("name=\"csrf\" value=\"")?;
+    let rest = &body[at + "name=\"csrf\" value=\"".len()..];
+    let end = rest.find('"')?;
+    Some(rest[..end].to_string()).filter(|t| !t.is_empty())
+}
+
+/// Runs the same async test body against SQLite and PostgreSQL, each with a fresh demo database.
+#[macro_export]
+macro_rules! both_backends_app {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run(mut $app: TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                run(TestApp::sqlite().await).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(app) = TestApp::postgres().await else {
+                    return;
+                };
+                run(app).await;
+            }
+        }
+    };
+}
