@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(assets::routes())
         .fallback(portal::not_found)
+        .layer(axum::middleware::from_fn(page::error_pages_keep_prefs))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             2 * 1024 * 1024,

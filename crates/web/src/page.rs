@@ -126,20 +126,27 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
+fn error_layout(err: &AppError, prefs: Prefs, path: String) -> Layout {
+    Layout {
+        title: match err.status.as_u16() {
+            404 => "页面不存在".into(),
+            403 => "无权访问".into(),
+            400 => "请求有误".into(),
+            s if s >= 500 => "系统错误".into(),
+            _ => "无法完成请求".into(),
+        },
+        path,
+        prefs,
+        ..Default::default()
+    }
+}
+
 /// The Chinese error page for any [`AppError`]. The error travels on as a response extension so
-/// the API router can re-render it as JSON.
+/// the API router can re-render it as JSON, and [`error_pages_keep_prefs`] can re-render it with
+/// the reader's preferences.
 pub fn error_page(err: &AppError) -> Response {
     let page = ErrorPage {
-        layout: Layout {
-            title: match err.status.as_u16() {
-                404 => "页面不存在".into(),
-                403 => "无权访问".into(),
-                400 => "请求有误".into(),
-                s if s >= 500 => "系统错误".into(),
-                _ => "无法完成请求".into(),
-            },
-            ..Default::default()
-        },
+        layout: error_layout(err, Prefs::default(), String::new()),
         status: err.status.as_u16(),
         message: &err.message,
     };
@@ -149,6 +156,43 @@ pub fn error_page(err: &AppError) -> Response {
     };
     res.extensions_mut().insert(err.clone());
     res
+}
+
+/// Middleware: an HTML error page keeps the reader's large-text / high-contrast preference and
+/// the preference buttons return to the same URL (WCAG 1.4.4, MIIT 适老化: the choice holds on
+/// every page, errors included). `error_page` cannot see the request, so the page is rendered
+/// again here with the request's cookie and path; status and other headers are kept.
+pub async fn error_pages_keep_prefs(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let prefs = Prefs::from_headers(req.headers());
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let Some(err) = res.extensions().get::<AppError>().cloned() else {
+        return res;
+    };
+    if !is_html {
+        return res;
+    }
+    let page = ErrorPage {
+        layout: error_layout(&err, prefs, path),
+        status: err.status.as_u16(),
+        message: &err.message,
+    };
+    match page.render() {
+        Ok(body) => {
+            let (mut parts, _) = res.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, axum::body::Body::from(body))
+        }
+        Err(_) => res,
+    }
 }
 
 /// A 303 redirect after a successful POST.
