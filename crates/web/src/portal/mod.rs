@@ -80,7 +80,7 @@ async fn site_name(state: &AppState) -> AppResult<String> {
     Ok(gongkai_store::orgs::root(&state.db)
         .await?
         .map(|o| o.full_name)
-        .unwrap_or_else(|| "政府信息公开".to_string()))
+        .unwrap_or_else(|| "本机关".to_string()))
 }
 
 /// The home page: the disclosure column.
@@ -270,9 +270,26 @@ async fn show_search(ctx: PublicCtx, Query(query): Query<SearchQuery>) -> AppRes
     })
 }
 
-/// Atom feeds. No items are published yet, so each feed is valid and empty.
+/// The absolute origin of this site: the configured public URL, else the request's `Host`.
+fn origin(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(o) = &state.config.public_origin {
+        return o.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// Atom feeds (RFC 4287). No items are published yet, so each feed is valid and empty.
 async fn show_feed(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     crate::extract::Path(feed): crate::extract::Path<String>,
 ) -> AppResult<Response> {
     let Some(name) = feed.strip_suffix(".atom") else {
@@ -288,15 +305,11 @@ async fn show_feed(
             ));
         }
     };
-    let site = site_name(&state).await?;
+    let site = xml_escape(&site_name(&state).await?);
+    let base = origin(&state, &headers);
     let updated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
     let body = format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n  <title>{} — {}</title>\n  <id>urn:gongkai:feed:{}</id>\n  <updated>{}</updated>\n  <link rel=\"self\" href=\"/feeds/{}\"/>\n</feed>\n",
-        xml_escape(&site),
-        title,
-        name,
-        updated,
-        feed
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n  <title>{site} — {title}</title>\n  <id>{base}/feeds/{feed}</id>\n  <updated>{updated}</updated>\n  <author><name>{site}</name></author>\n  <link rel=\"self\" href=\"{base}/feeds/{feed}\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{base}/catalog\"/>\n</feed>\n"
     );
     Ok((
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
@@ -312,15 +325,16 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The sitemap of the stable public URLs.
-async fn show_sitemap() -> Response {
+/// The sitemap of the stable public URLs (absolute, as the sitemap protocol requires).
+async fn show_sitemap(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let base = origin(&state, &headers);
     let mut body = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for path in [
         "/", "/guide", "/rules", "/catalog", "/reports", "/apply", "/mailbox", "/search",
     ] {
-        body.push_str(&format!("  <url><loc>{path}</loc></url>\n"));
+        body.push_str(&format!("  <url><loc>{base}{path}</loc></url>\n"));
     }
     body.push_str("</urlset>\n");
     (
