@@ -34,6 +34,7 @@ pub const CONSOLE_NAV: &[(&str, &str, Action)] = &[
     ("/admin", "工作台", Action::ViewConsole),
     ("/admin/orgs", "机构管理", Action::ViewOrganisations),
     ("/admin/users", "用户管理", Action::ManageUsers),
+    ("/admin/calendar", "工作日历", Action::ManageCalendar),
     ("/admin/audit", "审计日志", Action::ViewAudit),
     ("/admin/tokens", "API 令牌", Action::ViewConsole),
     ("/admin/password", "修改口令", Action::ViewConsole),

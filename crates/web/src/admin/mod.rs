@@ -4,6 +4,7 @@
 
 mod audit;
 mod auth;
+mod calendar;
 mod orgs;
 mod tokens;
 mod users;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .merge(users::routes())
         .merge(audit::routes())
         .merge(tokens::routes())
+        .merge(calendar::routes())
 }
 
 #[derive(Template)]

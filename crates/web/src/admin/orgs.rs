@@ -43,7 +43,7 @@ impl OrgRow {
 }
 
 /// Orders `orgs` depth-first (children after their parent, by `sort_order`), with depths.
-fn tree_order(orgs: &[Org]) -> Vec<(Org, usize)> {
+pub(super) fn tree_order(orgs: &[Org]) -> Vec<(Org, usize)> {
     fn walk(orgs: &[Org], parent: Option<i64>, depth: usize, out: &mut Vec<(Org, usize)>) {
         // `orgs` arrive sorted by (sort_order, id); a bound on depth guards against bad data.
         if depth > 64 {
