@@ -187,8 +187,7 @@ async fn show_catalog(ctx: PublicCtx) -> AppResult<Response> {
 }
 
 /// One information item. No items exist yet, so every id is unknown.
-async fn show_item(crate::extract::Path(id): crate::extract::Path<String>) -> AppResult<Response> {
-    let _ = id;
+async fn show_item(crate::extract::Path(_id): crate::extract::Path<String>) -> AppResult<Response> {
     Err(AppError::not_found(
         "您要查看的政府信息不存在或尚未公开。请从“法定主动公开内容”或站内搜索查找。",
     ))
