@@ -13,7 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Action, Role};
+use crate::auth::{Action, Grant, Role, permits};
+use crate::org::{OrgId, OrgTree};
 
 /// Where an item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -207,6 +208,20 @@ impl Capabilities {
     /// The capabilities that `roles` give (via [`Role::allows`]).
     pub fn from_roles(roles: &[Role]) -> Capabilities {
         let has = |a: Action| roles.iter().any(|r| r.allows(a));
+        Capabilities {
+            draft: has(Action::DraftItem),
+            review: has(Action::ReviewItem),
+            confidentiality_review: has(Action::ConfidentialityReview),
+            approve: has(Action::ApproveItem),
+            publish: has(Action::PublishItem),
+        }
+    }
+
+    /// The capabilities `grants` give on an item owned by organisation `target`: role *and* scope,
+    /// through the one permission check [`crate::auth::permits`]. Page and API handlers pass
+    /// this to the store's workflow functions.
+    pub fn for_target(grants: &[Grant], target: OrgId, tree: &OrgTree) -> Capabilities {
+        let has = |a: Action| permits(grants, a, Some(target), tree);
         Capabilities {
             draft: has(Action::DraftItem),
             review: has(Action::ReviewItem),
@@ -546,6 +561,30 @@ mod tests {
         assert!(Capabilities::from_roles(&[Role::DisclosureOffice]).publish);
         assert_eq!(
             Capabilities::from_roles(&[Role::Auditor]),
+            Capabilities::default()
+        );
+    }
+
+    #[test]
+    fn capabilities_respect_scope() {
+        // 1 = body, 2 = department, 3 = county.
+        let tree = OrgTree::new([(1, None), (2, Some(1)), (3, Some(1))]);
+        let grants = [
+            Grant {
+                role: Role::Drafter,
+                scope: 2,
+            },
+            Grant {
+                role: Role::DisclosureOffice,
+                scope: 1,
+            },
+        ];
+        let on2 = Capabilities::for_target(&grants, 2, &tree);
+        assert!(on2.draft && on2.publish && !on2.review);
+        let on3 = Capabilities::for_target(&grants, 3, &tree);
+        assert!(!on3.draft && on3.publish);
+        assert_eq!(
+            Capabilities::for_target(&[], 2, &tree),
             Capabilities::default()
         );
     }
