@@ -1266,6 +1266,32 @@ both_backends!(registers_templates_and_late_publication, |db| {
             .contains("超过")
     );
 
+    // A shorter local period (REG §1.4) applies to clocks started after it is set; values
+    // above 20 fall back to the statutory period.
+    for (value, want) in [("10", 10), ("25", 20)] {
+        gongkai_store::on_db!(db, |p| sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, 0) \
+             ON CONFLICT (key) DO UPDATE SET value = $2"
+        )
+        .bind(items::PERIOD_SETTING)
+        .bind(value)
+        .execute(p)
+        .await
+        .unwrap()
+        .rows_affected());
+        let it = create(db, s.child, "短期限", "x").await;
+        let dl = deadlines::get(db, "item", it.id, "publication")
+            .await
+            .unwrap()
+            .unwrap();
+        let cal = calendar::load(db, Some(s.child)).await.unwrap();
+        let due = Clock::new(deadlines::today(), Period::Workdays(want))
+            .compute(&cal)
+            .unwrap()
+            .due;
+        assert_eq!(dl.due_date, due.to_string(), "{value}");
+    }
+
     // A state secret can never be concluded 公开.
     let it = create(db, s.child, "涉密", "x").await;
     submit(db, it.id).await;

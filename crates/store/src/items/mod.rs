@@ -15,7 +15,8 @@
 //! - 索引号 (REG §4.3) is drawn inside the publishing transaction from a per-(organisation, year)
 //!   counter row (locked `FOR UPDATE` on PostgreSQL), is unique (index), never reused (the
 //!   counter only grows) and never changed (nothing updates a set `index_no`).
-//! - Art. 26: a `publication` deadline (生成日期 + 20 working days) is registered in the
+//! - Art. 26: a `publication` deadline (生成日期 + 20 working days, or a shorter local period,
+//!   [`PERIOD_SETTING`]) is registered in the
 //!   deadlines register when an item is created and closed on publication (or when withheld);
 //!   `published_late` records a publication after the due date.
 //! - The public catalog ([`catalog`]) shows only published, not withdrawn items whose
@@ -452,7 +453,26 @@ pub(crate) async fn new_revision(
     Ok(rev)
 }
 
+/// Settings key of a shorter local publication period (REG §1.4: "Some local rules set shorter
+/// periods, so the 20 WD should be configurable downward"). Values 1–20; anything else (or no
+/// row) means the statutory 20 working days.
+pub const PERIOD_SETTING: &str = "items.publication_workdays";
+
+/// The Art. 26 period in working days: the local setting when it is 1–20, else 20.
+pub(crate) async fn publication_workdays(tx: &mut Tx) -> Result<u32> {
+    let v: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT value FROM settings WHERE key = $1"
+    )
+    .bind(PERIOD_SETTING)
+    .fetch_optional(c)
+    .await?);
+    Ok(v.and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| (1..=PUBLICATION_WORKDAYS).contains(n))
+        .unwrap_or(PUBLICATION_WORKDAYS))
+}
+
 async fn set_clock(tx: &mut Tx, actor: &Actor, item: &Item, title: &str) -> Result<()> {
+    let workdays = publication_workdays(tx).await?;
     let formed = NaiveDate::parse_from_str(&item.formed_on, "%Y-%m-%d")
         .map_err(|_| invalid("生成日期格式错误"))?;
     deadlines::upsert(
@@ -464,7 +484,7 @@ async fn set_clock(tx: &mut Tx, actor: &Actor, item: &Item, title: &str) -> Resu
             org_id: item.org_id,
             kind: DEADLINE_KIND.into(),
             label: format!("主动公开《{title}》发布期限"),
-            clock: Clock::new(formed, Period::Workdays(PUBLICATION_WORKDAYS))
+            clock: Clock::new(formed, Period::Workdays(workdays))
                 .start_label("信息形成（变更）之日"),
         },
     )
