@@ -772,7 +772,7 @@ both_backends!(scheduled_publication_happens_exactly_once, |db| {
     }
     let item = create(db, s.child, "定时发布的通知", "<p>正文</p>").await;
     chain(db, item.id).await;
-    let at = gongkai_store::now_ms() + 400;
+    let at = gongkai_store::now_ms() + 1500;
     let sched = in_tx(db, |tx| {
         Box::pin(async move {
             publish::schedule(tx, &actor(), item.id, caps(Role::DisclosureOffice), at).await
@@ -798,7 +798,7 @@ both_backends!(scheduled_publication_happens_exactly_once, |db| {
         jobs::claim(db, "w1", 60_000).await.unwrap().is_none(),
         "not due yet"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
     // Two workers: only one claims.
     let (a, b) = tokio::join!(jobs::claim(db, "w1", 60_000), jobs::claim(db, "w2", 60_000));
     let claimed: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
