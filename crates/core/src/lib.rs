@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod fee;
 pub mod ids;
+pub mod items;
 pub mod mask;
 pub mod org;
 pub mod scan;

@@ -23,6 +23,7 @@ pub mod backup;
 pub mod calendar;
 pub mod deadlines;
 pub mod demo;
+pub mod items;
 pub mod jobs;
 pub mod logins;
 pub mod orgs;

@@ -132,6 +132,121 @@ async fn seed(db: &Db) {
     .await
     .unwrap();
     tx.commit().await.unwrap();
+    seed_items(db, mid.id, u.id).await;
+}
+
+/// The item tables (migration 0003): an item through masking, the review chain and publication,
+/// a custom 索引号 template and a 保密承诺书.
+async fn seed_items(db: &Db, org_id: i64, user_id: i64) {
+    use gongkai_core::items::{Capabilities, Check, Disclosure, ReviewChecks};
+    use gongkai_store::items::{self, findings, publish, registers, review};
+    let a = Actor::user(user_id, "zhang.san", "10.0.0.1");
+    let all = Capabilities::ALL;
+    let today = gongkai_store::deadlines::today();
+    registers::seed_defaults(db).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    registers::set_template(&mut tx, &a, org_id, "{org_code}-{YYYY}-{serial:04}")
+        .await
+        .unwrap();
+    registers::add_commitment(
+        &mut tx,
+        &a,
+        &registers::CommitmentInput {
+            org_id,
+            user_id: Some(user_id),
+            person_name: "张三".into(),
+            role: "保密审查员".into(),
+            signed_on: today,
+            document_ref: "档案 2026-001".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let meta = items::Metadata {
+        formed_on: today,
+        signed_on: None,
+        publisher_name: String::new(),
+        doc_number: "某政发〔2026〕1号".into(),
+        topic_code: String::new(),
+        genre_code: "notice".into(),
+        catalog_code: "art20-01".into(),
+        disclosure: Disclosure::Proactive,
+        withhold_ground: String::new(),
+        classified: false,
+    };
+    let content = items::Content {
+        title: "关于“某事项”的通知".into(),
+        summary: String::new(),
+        body_html: "<p>身份证号 11010519491231002X</p>".into(),
+        keywords: String::new(),
+    };
+    let item = items::create(&mut tx, &a, org_id, all, &meta, &content)
+        .await
+        .unwrap();
+    let rev = item.current_revision_id.unwrap();
+    tx.commit().await.unwrap();
+    let finding = findings::list(db, rev).await.unwrap()[0].id;
+    let mut tx = db.begin().await.unwrap();
+    findings::fix_text(
+        &mut tx,
+        &a,
+        item.id,
+        all,
+        &[finding],
+        findings::TextFix::Mask,
+    )
+    .await
+    .unwrap();
+    items::submit(&mut tx, &a, item.id, all).await.unwrap();
+    let ok = Check {
+        passed: true,
+        comment: "同意".into(),
+    };
+    let checks = ReviewChecks {
+        legal: ok.clone(),
+        policy: ok.clone(),
+        wording: ok.clone(),
+        secrecy: ok,
+    };
+    review::review(&mut tx, &a, item.id, all, &checks)
+        .await
+        .unwrap();
+    let form = review::ConfidentialityForm {
+        form_date: today,
+        originating_unit: "办公室".into(),
+        info_title: String::new(),
+        is_document: true,
+        reference_no: String::new(),
+        channels: vec!["政府网站".into()],
+        planned_on: None,
+        disclosure: Disclosure::Proactive,
+        withhold_ground: String::new(),
+        state_secret: false,
+        work_secret: false,
+        commercial_secret: false,
+        personal_privacy: true,
+        secrets_note: "身份证号已遮蔽".into(),
+        drafter_opinion: "建议公开".into(),
+        drafter_name: "张三".into(),
+        drafter_on: Some(today),
+        head_opinion: String::new(),
+        head_name: String::new(),
+        head_on: None,
+        conclusion: review::Conclusion::Publish,
+        basis: "不涉密".into(),
+        reviewer_name: String::new(),
+        reviewed_on: today,
+        remarks: String::new(),
+        rereview_due: None,
+    };
+    review::confidentiality_review(&mut tx, &a, item.id, all, &form)
+        .await
+        .unwrap();
+    review::approve(&mut tx, &a, item.id, all, "同意")
+        .await
+        .unwrap();
+    publish::publish(&mut tx, &a, item.id, all).await.unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// Every row of every table, parsed from a dump and sorted, so that two databases (even on
