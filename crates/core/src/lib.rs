@@ -5,9 +5,12 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod extract;
 pub mod fee;
+pub mod filetype;
 pub mod ids;
 pub mod items;
 pub mod mask;
 pub mod org;
+pub mod richtext;
 pub mod scan;

@@ -351,6 +351,26 @@ pub const TABLES: &[Table] = &[
         identity: Some("id"),
         self_ref: None,
         migration_seeded: false,
+    }, // Migration 0004 (attachments.rs). The files themselves are not in the database: back up
+    // <data>/files alongside it.
+    Table {
+        name: "attachments",
+        columns: &[
+            int("id"),
+            text("owner_type"),
+            int("owner_id"),
+            text("sha256"),
+            text("filename"),
+            text("media_type"),
+            int("size"),
+            text("alt_text"),
+            int_null("created_by"),
+            int("created_at"),
+        ],
+        key: &["id"],
+        identity: Some("id"),
+        self_ref: None,
+        migration_seeded: false,
     },
     Table {
         name: "item_vocab",

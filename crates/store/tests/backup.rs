@@ -97,6 +97,27 @@ async fn seed(db: &Db) {
     .await
     .unwrap()
     .rows_affected());
+    // An attachment row (migration 0004); the file itself lives outside the database.
+    let data = tempfile::tempdir().unwrap();
+    let stored = gongkai_store::attachments::store_file(
+        data.path(),
+        "附件正文".as_bytes(),
+        "附件.txt",
+        &gongkai_store::attachments::Limits::default(),
+    )
+    .unwrap();
+    gongkai_store::attachments::attach(
+        &mut tx,
+        &a,
+        gongkai_store::attachments::Owner {
+            owner_type: "page",
+            owner_id: 1,
+        },
+        &stored,
+        "",
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 
     // The calendar tables and the deadlines register (migration 0002).
