@@ -40,6 +40,13 @@ pub async fn run_job(db: &Db, job: &Job, life: sessions::Lifetimes) -> Result<()
             tracing::info!(?report, "open deadlines recomputed");
             Ok(())
         }
+        gongkai_store::items::publish::PUBLISH_JOB => {
+            let published = gongkai_store::items::publish::run_job(db, job)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(job = job.id, published, "scheduled publication");
+            Ok(())
+        }
         other => Err(format!("unknown job kind {other}")),
     }
 }

@@ -79,6 +79,8 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     // recomputation of open deadlines.
     let seeded = gongkai_store::calendar::seed_official(&db).await?;
     tracing::info!(?seeded, "calendar seeded");
+    // Default vocabularies (公开目录 categories of Arts. 20/21, genres, topics); idempotent.
+    gongkai_store::items::registers::seed_defaults(&db).await?;
 
     let listener = tokio::net::TcpListener::bind(cfg.bind)
         .await
