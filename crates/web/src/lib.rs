@@ -21,10 +21,11 @@ pub mod session;
 
 use axum::Router;
 use gongkai_store::Db;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Settings the web layer needs (a subset of the binary's configuration).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (set when the public URL is https).
     pub secure_cookies: bool,
@@ -33,6 +34,20 @@ pub struct WebConfig {
     pub public_origin: Option<String>,
     pub session: gongkai_store::sessions::Lifetimes,
     pub login_limits: gongkai_store::logins::Limits,
+    /// The data folder; published attachments are served from `<data_dir>/files/..`.
+    pub data_dir: PathBuf,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            public_origin: None,
+            session: Default::default(),
+            login_limits: Default::default(),
+            data_dir: PathBuf::from("./data"),
+        }
+    }
 }
 
 /// Shared state of every handler. Cheap to clone.

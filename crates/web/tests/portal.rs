@@ -213,13 +213,17 @@ async fn snapshot_guide_empty_database() {
 }
 
 #[tokio::test]
-async fn snapshot_catalog_pending() {
+async fn snapshot_catalog_empty() {
     let t = TestDb::sqlite().await;
     seed(&t).await;
     let g = get(&app(&t), "/catalog?year=2019").await;
     assert_eq!(g.status, StatusCode::OK);
     assert_html_page(&g);
-    insta::assert_snapshot!("catalog_pending", normalise(&g.body));
+    // The year options grow every year; the snapshot pins the rest of the page.
+    let body = regex::Regex::new(r#"(?m)^\s*<option value="\d{4}"( selected)?>\d{4}年</option>\n"#)
+        .unwrap()
+        .replace_all(&g.body, "");
+    insta::assert_snapshot!("catalog_empty", normalise(&body));
 }
 
 #[tokio::test]

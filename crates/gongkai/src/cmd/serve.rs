@@ -31,6 +31,7 @@ fn web_config(cfg: &Config) -> WebConfig {
         public_origin: cfg.public_origin(),
         session: cfg.session_lifetimes(),
         login_limits: cfg.login_limits(),
+        data_dir: cfg.data_dir.clone(),
     }
 }
 

@@ -1,6 +1,11 @@
 //! The public portal (product.md C6): the standard disclosure column with stable URLs that never
 //! change once published. Works without JavaScript. Sections that later issues build say so
-//! honestly instead of showing fake content.
+//! honestly instead of showing fake content. The catalog (`catalog`), item pages and attachment
+//! downloads (`item`), and the feeds and sitemap (`feeds`) have their own modules.
+
+pub mod catalog;
+pub mod feeds;
+pub mod item;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -12,7 +17,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
@@ -21,16 +26,19 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(show_home))
         .route("/guide", get(show_guide))
         .route("/rules", get(show_rules))
-        .route("/catalog", get(show_catalog))
-        .route("/items/{id}", get(show_item))
+        .route("/catalog", get(catalog::show_catalog))
+        .route("/items/{id}", get(item::show_item))
+        .route("/files/{id}/{filename}", get(item::show_file))
         .route("/reports", get(list_reports))
         .route("/reports/{year}", get(show_report))
         .route("/apply", get(show_apply))
         .route("/apply/status", get(show_apply_status))
         .route("/mailbox", get(show_mailbox))
         .route("/search", get(show_search))
-        .route("/feeds/{feed}", get(show_feed))
-        .route("/sitemap.xml", get(show_sitemap))
+        .route("/feeds/{feed}", get(feeds::show_feed))
+        .route("/feeds/category/{feed}", get(feeds::show_category_feed))
+        .route("/feeds/org/{feed}", get(feeds::show_org_feed))
+        .route("/sitemap.xml", get(feeds::show_sitemap))
         .route("/prefs", get(set_prefs))
 }
 
@@ -76,7 +84,7 @@ struct HomePage {
     column: &'static [(&'static str, &'static str, &'static str)],
 }
 
-async fn site_name(state: &AppState) -> AppResult<String> {
+pub(crate) async fn site_name(state: &AppState) -> AppResult<String> {
     Ok(gongkai_store::orgs::root(&state.db)
         .await?
         .map(|o| o.full_name)
@@ -176,23 +184,6 @@ fn pending(
 const CONTACT_OFFICE: &str =
     "如需查阅或申请政府信息，请按“政府信息公开指南”中的地址、电话或传真与政务公开办公室联系。";
 
-/// 法定主动公开内容 (query-string filters once items exist).
-async fn show_catalog(ctx: PublicCtx) -> AppResult<Response> {
-    pending(
-        &ctx,
-        "法定主动公开内容",
-        "主动公开信息目录正在建设中，目前尚无可浏览的信息条目。",
-        CONTACT_OFFICE,
-    )
-}
-
-/// One information item. No items exist yet, so every id is unknown.
-async fn show_item(crate::extract::Path(_id): crate::extract::Path<String>) -> AppResult<Response> {
-    Err(AppError::not_found(
-        "您要查看的政府信息不存在或尚未公开。请从“法定主动公开内容”或站内搜索查找。",
-    ))
-}
-
 /// 政府信息公开年报: every year's report.
 async fn list_reports(ctx: PublicCtx) -> AppResult<Response> {
     pending(
@@ -270,7 +261,7 @@ async fn show_search(ctx: PublicCtx, Query(query): Query<SearchQuery>) -> AppRes
 }
 
 /// The absolute origin of this site: the configured public URL, else the request's `Host`.
-fn origin(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+pub(crate) fn origin(state: &AppState, headers: &axum::http::HeaderMap) -> String {
     if let Some(o) = &state.config.public_origin {
         return o.trim_end_matches('/').to_string();
     }
@@ -283,64 +274,6 @@ fn origin(state: &AppState, headers: &axum::http::HeaderMap) -> String {
         })
         .unwrap_or("localhost");
     format!("http://{host}")
-}
-
-/// Atom feeds (RFC 4287). No items are published yet, so each feed is valid and empty.
-async fn show_feed(
-    State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    crate::extract::Path(feed): crate::extract::Path<String>,
-) -> AppResult<Response> {
-    let Some(name) = feed.strip_suffix(".atom") else {
-        return Err(AppError::not_found(
-            "订阅源不存在，请使用以 .atom 结尾的地址。",
-        ));
-    };
-    let title = match name {
-        "all" => "全部主动公开信息",
-        _ => {
-            return Err(AppError::not_found(
-                "订阅源不存在。可用的订阅源：/feeds/all.atom",
-            ));
-        }
-    };
-    let site = xml_escape(&site_name(&state).await?);
-    let base = origin(&state, &headers);
-    let updated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n  <title>{site} — {title}</title>\n  <id>{base}/feeds/{feed}</id>\n  <updated>{updated}</updated>\n  <author><name>{site}</name></author>\n  <link rel=\"self\" href=\"{base}/feeds/{feed}\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{base}/catalog\"/>\n</feed>\n"
-    );
-    Ok((
-        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-        body,
-    )
-        .into_response())
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The sitemap of the stable public URLs (absolute, as the sitemap protocol requires).
-async fn show_sitemap(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    let base = origin(&state, &headers);
-    let mut body = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for path in [
-        "/", "/guide", "/rules", "/catalog", "/reports", "/apply", "/mailbox", "/search",
-    ] {
-        body.push_str(&format!("  <url><loc>{base}{path}</loc></url>\n"));
-    }
-    body.push_str("</urlset>\n");
-    (
-        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
-        body,
-    )
-        .into_response()
 }
 
 #[derive(Deserialize)]
