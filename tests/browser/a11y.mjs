@@ -28,7 +28,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT = process.argv.includes('--screenshot');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const FAILING_IMPACTS = new Set(['serious', 'critical']);
-const DEMO_PASSWORD = 'gongkai-demo-2019';
+const DEMO_PASSWORD = 'Gongkai-demo-2019';
 const MAX_TABS = 150;
 
 const PUBLIC_PAGES = [

@@ -256,7 +256,7 @@ async fn user_add_reads_the_password_from_stdin_and_is_audited() {
         ],
         "short\n",
     );
-    fails(weak, 2, "口令至少需要 8 个字符");
+    fails(weak, 2, "口令至少需要 10 个字符");
     let bad_org = gk(
         dir.path(),
         &[

@@ -18,6 +18,7 @@ pub mod page;
 pub mod portal;
 pub mod security;
 pub mod session;
+pub mod totp;
 
 use axum::Router;
 use gongkai_store::Db;
@@ -33,6 +34,10 @@ pub struct WebConfig {
     pub public_origin: Option<String>,
     pub session: gongkai_store::sessions::Lifetimes,
     pub login_limits: gongkai_store::logins::Limits,
+    /// Password policy (length, classes, history, expiry), issue #13.
+    pub password: gongkai_store::users::PasswordPolicy,
+    /// Account lockout after consecutive failed logins, issue #13.
+    pub lockout: gongkai_store::users::Lockout,
 }
 
 /// Shared state of every handler. Cheap to clone.

@@ -31,6 +31,8 @@ fn web_config(cfg: &Config) -> WebConfig {
         public_origin: cfg.public_origin(),
         session: cfg.session_lifetimes(),
         login_limits: cfg.login_limits(),
+        password: cfg.password_policy(),
+        lockout: cfg.lockout(),
     }
 }
 
