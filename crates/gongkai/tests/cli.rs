@@ -359,7 +359,8 @@ async fn backup_and_restore_on_sqlite() {
     let run = ok(gk(dir.path(), &["restore", "before.db"], ""));
     assert!(run.stdout.contains("原数据库已保留为"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("审计日志校验通过：共 3 条记录"),
+        run.stdout
+            .contains("审计日志校验通过：共 3 条记录，链条完整（SM3 3 条）"),
         "{}",
         run.stdout
     );

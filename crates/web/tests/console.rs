@@ -648,6 +648,7 @@ both_backends_app!(org_forms_show_errors_and_audit_changes, |app| {
     assert!(lines[1].contains(",demo-admin,"));
     let v = app.get("/admin/audit/verify").await;
     assert!(v.body.contains("完整性校验通过"), "{}", v.body);
+    assert!(v.body.contains("哈希算法：SM3 "), "{}", v.body);
     // The export itself was audited.
     let r = app.get("/admin/audit?action=audit.export").await;
     assert!(r.body.contains("demo-auditor"));
