@@ -28,7 +28,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT = process.argv.includes('--screenshot');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const FAILING_IMPACTS = new Set(['serious', 'critical']);
-const DEMO_PASSWORD = 'gongkai-demo-2019';
+const DEMO_PASSWORD = 'Gongkai-demo-2019';
 const MAX_TABS = 150;
 
 const PUBLIC_PAGES = [
@@ -44,8 +44,8 @@ const PUBLIC_PAGES = [
   '/search?q=' + encodeURIComponent('残疾人证'),
   '/no-such-page',
 ];
-const CONSOLE_PAGES = ['/admin', '/admin/password', '/admin/orgs', '/admin/orgs/new', '/admin/users', '/admin/users/new', '/admin/audit', '/admin/tokens', '/admin/calendar', '/admin/calendar?start=2019-09-20&days=20'];
-const CONSOLE_USERS = ['demo-admin', 'demo-auditor'];
+const CONSOLE_PAGES = ['/admin', '/admin/password', '/admin/orgs', '/admin/orgs/new', '/admin/users', '/admin/users/new', '/admin/audit', '/admin/tokens', '/admin/totp', '/admin/calendar', '/admin/calendar?start=2019-09-20&days=20'];
+const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor'];
 const MODES = [
   { name: 'default', buttons: [], bodyClass: [] },
   { name: 'large-text', buttons: ['大字模式'], bodyClass: ['pref-large'] },

@@ -4,6 +4,13 @@
 //! object owned by organisation `o` is permitted when some grant's role allows the action and `o`
 //! lies in the grant's subtree. Deployment-wide actions (the calendar, settings) need a grant scoped
 //! at a root of the tree. Every handler asks [`permits`]; nothing else decides access.
+//!
+//! 三员分立 (GB/T 22239-2019 8.1.4.2 访问控制, issue #13): the system administrator
+//! ([`Role::Administrator`]: configuration, calendar, organisations, and which accounts exist), the
+//! security administrator ([`Role::SecurityAdministrator`]: roles and permissions, unlocking) and
+//! the audit administrator ([`Role::Auditor`]: audit review and export) have disjoint powers in
+//! [`Role::allows`], and [`separation_conflict`] refuses any set of grants that gives one account
+//! two of the three.
 
 use crate::org::{OrgId, OrgTree};
 use serde::{Deserialize, Serialize};
@@ -22,20 +29,30 @@ pub enum Role {
     ApprovingLeader,
     /// 政务公开办公室
     DisclosureOffice,
-    /// 系统管理员
+    /// 系统管理员: configuration, calendar, organisations, accounts (create, disable, reset).
     Administrator,
-    /// 审计员
+    /// 安全管理员: role grants and unlocking accounts.
+    SecurityAdministrator,
+    /// 审计管理员 (审计员): audit review and export only.
     Auditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Drafter,
         Role::DepartmentHead,
         Role::ConfidentialityReviewer,
         Role::ApprovingLeader,
         Role::DisclosureOffice,
         Role::Administrator,
+        Role::SecurityAdministrator,
+        Role::Auditor,
+    ];
+
+    /// The three administrator roles of 三员分立: no account may hold two of them.
+    pub const THREE_ADMINISTRATORS: [Role; 3] = [
+        Role::Administrator,
+        Role::SecurityAdministrator,
         Role::Auditor,
     ];
 
@@ -48,6 +65,7 @@ impl Role {
             Role::ApprovingLeader => "approving_leader",
             Role::DisclosureOffice => "disclosure_office",
             Role::Administrator => "administrator",
+            Role::SecurityAdministrator => "security_administrator",
             Role::Auditor => "auditor",
         }
     }
@@ -65,7 +83,8 @@ impl Role {
             Role::ApprovingLeader => "审批领导",
             Role::DisclosureOffice => "政务公开办公室",
             Role::Administrator => "系统管理员",
-            Role::Auditor => "审计员",
+            Role::SecurityAdministrator => "安全管理员",
+            Role::Auditor => "审计管理员",
         }
     }
 
@@ -84,11 +103,18 @@ impl Role {
             }
             ViewOrganisations => matches!(
                 self,
-                Role::Administrator | Role::DisclosureOffice | Role::Auditor
+                Role::Administrator
+                    | Role::SecurityAdministrator
+                    | Role::DisclosureOffice
+                    | Role::Auditor
             ),
+            // 三员分立: the system administrator decides which accounts exist, never their roles.
             ManageOrganisations | ManageUsers | ManageCalendar | ManageSettings => {
                 matches!(self, Role::Administrator)
             }
+            // The security administrator decides roles and unlocks accounts, nothing else.
+            ManageGrants | UnlockAccounts => matches!(self, Role::SecurityAdministrator),
+            // The audit administrator reviews and exports the log; nobody may alter it.
             ViewAudit | ExportAudit => matches!(self, Role::Auditor),
         }
     }
@@ -111,15 +137,20 @@ pub enum Action {
     ViewStatistics,
     ViewOrganisations,
     ManageOrganisations,
+    /// Create accounts, disable and enable them, reset their passwords (system administrator).
     ManageUsers,
     ManageCalendar,
     ManageSettings,
+    /// Grant and revoke roles (security administrator).
+    ManageGrants,
+    /// Unlock an account locked after failed logins (security administrator).
+    UnlockAccounts,
     ViewAudit,
     ExportAudit,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 20] = [
         Action::ViewConsole,
         Action::DraftItem,
         Action::ReviewItem,
@@ -136,6 +167,8 @@ impl Action {
         Action::ManageUsers,
         Action::ManageCalendar,
         Action::ManageSettings,
+        Action::ManageGrants,
+        Action::UnlockAccounts,
         Action::ViewAudit,
         Action::ExportAudit,
     ];
@@ -177,6 +210,24 @@ pub fn permits(grants: &[Grant], action: Action, target: Option<OrgId>, tree: &O
             None => true,
         }
     })
+}
+
+/// 三员分立: the message (in Chinese) when `grants` would give one account two of the three
+/// administrator roles ([`Role::THREE_ADMINISTRATORS`]), whatever their scopes; `None` when the
+/// grants are acceptable. The store refuses such grants and the console shows this message.
+pub fn separation_conflict(grants: &[Grant]) -> Option<String> {
+    let held: Vec<Role> = Role::THREE_ADMINISTRATORS
+        .into_iter()
+        .filter(|r| grants.iter().any(|g| g.role == *r))
+        .collect();
+    if held.len() < 2 {
+        return None;
+    }
+    let names: Vec<&str> = held.iter().map(|r| r.label()).collect();
+    Some(format!(
+        "三员分立：同一账号不能同时担任{}（系统管理员、安全管理员、审计管理员只能任选其一）",
+        names.join("和")
+    ))
 }
 
 /// The organisations a user's grants for `action` cover, as subtree roots. Queries use this to
@@ -253,6 +304,10 @@ mod tests {
                 ],
             ),
             (
+                Role::SecurityAdministrator,
+                &[ViewConsole, ViewOrganisations, ManageGrants, UnlockAccounts],
+            ),
+            (
                 Role::Auditor,
                 &[ViewConsole, ViewAudit, ExportAudit, ViewOrganisations],
             ),
@@ -291,6 +346,96 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// 三员分立 as a matrix: the powers of the three administrators are pairwise disjoint
+    /// (apart from opening the console and seeing the organisation tree), and no other role
+    /// holds any of them.
+    #[test]
+    fn three_administrators_have_disjoint_powers() {
+        use Action::*;
+        let shared = [ViewConsole, ViewOrganisations];
+        let own: &[(Role, &[Action])] = &[
+            (
+                Role::Administrator,
+                &[
+                    ManageOrganisations,
+                    ManageUsers,
+                    ManageCalendar,
+                    ManageSettings,
+                ],
+            ),
+            (Role::SecurityAdministrator, &[ManageGrants, UnlockAccounts]),
+            (Role::Auditor, &[ViewAudit, ExportAudit]),
+        ];
+        for (role, actions) in own {
+            for action in Action::ALL {
+                if shared.contains(&action) {
+                    continue;
+                }
+                let owner = own
+                    .iter()
+                    .find(|(_, a)| a.contains(&action))
+                    .map(|(r, _)| *r);
+                for other in Role::ALL {
+                    if owner.is_some() && Some(other) != owner {
+                        assert!(!other.allows(action), "{other:?} must not {action:?}");
+                    }
+                }
+                assert_eq!(
+                    role.allows(action),
+                    actions.contains(&action),
+                    "{role:?} {action:?}"
+                );
+            }
+        }
+    }
+
+    /// Every subset of roles, each at one of two scopes: a conflict exactly when two distinct
+    /// administrator roles are present, and the message names both.
+    #[test]
+    fn separation_conflict_over_every_role_subset() {
+        for mask in 0u32..(1 << Role::ALL.len()) {
+            let grants: Vec<Grant> = Role::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(i, r)| Grant {
+                    role: *r,
+                    scope: if i % 2 == 0 { 1 } else { 3 },
+                })
+                .collect();
+            let admins = [
+                Role::Administrator,
+                Role::SecurityAdministrator,
+                Role::Auditor,
+            ]
+            .iter()
+            .filter(|r| grants.iter().any(|g| g.role == **r))
+            .count();
+            let got = separation_conflict(&grants);
+            assert_eq!(got.is_some(), admins >= 2, "{grants:?}");
+            if let Some(msg) = got {
+                assert!(msg.starts_with("三员分立"));
+                for g in &grants {
+                    if Role::THREE_ADMINISTRATORS.contains(&g.role) {
+                        assert!(msg.contains(g.role.label()), "{msg}");
+                    }
+                }
+            }
+        }
+        // The same role twice (two scopes) is not a conflict.
+        let twice = [
+            Grant {
+                role: Role::Auditor,
+                scope: 1,
+            },
+            Grant {
+                role: Role::Auditor,
+                scope: 3,
+            },
+        ];
+        assert_eq!(separation_conflict(&twice), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! Secrets (the database password) are redacted by `Debug` and by `gongkai config`.
 
 use anyhow::{Context, bail};
-use gongkai_store::{logins, redact, sessions};
+use gongkai_store::{logins, redact, sessions, users};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -53,6 +53,23 @@ window_minutes = 15
 # [GONGKAI_LOGIN_MAX_FAILURES_PER_USER] [GONGKAI_LOGIN_MAX_FAILURES_PER_IP]
 max_failures_per_user = 5
 max_failures_per_ip = 20
+# Consecutive failed logins that lock an account (counted in the database). [GONGKAI_LOGIN_LOCKOUT_FAILURES]
+lockout_failures = 5
+# How long a locked account stays locked; 0 = until the security administrator unlocks it.
+# [GONGKAI_LOGIN_LOCKOUT_MINUTES]
+lockout_minutes = 30
+
+[password]
+# Minimum length of a password. [GONGKAI_PASSWORD_MIN_LENGTH]
+min_length = 10
+# How many of the four character classes (upper case, lower case, digits, other) a password
+# needs, 1-4. [GONGKAI_PASSWORD_MIN_CLASSES]
+min_classes = 3
+# A new password may not repeat any of the last N passwords; 0 = no history.
+# [GONGKAI_PASSWORD_HISTORY]
+history = 5
+# Passwords must be changed after this many days; 0 = never. [GONGKAI_PASSWORD_EXPIRY_DAYS]
+expiry_days = 90
 
 [calendar]
 # Count the start day (the receipt date) as day one of a working-day period. The default,
@@ -73,6 +90,19 @@ pub struct LoginConfig {
     pub window_minutes: u32,
     pub max_failures_per_user: u32,
     pub max_failures_per_ip: u32,
+    /// Consecutive failures that lock an account (issue #13).
+    pub lockout_failures: u32,
+    /// Lock duration; 0 = until the security administrator unlocks.
+    pub lockout_minutes: u32,
+}
+
+/// Password policy (GB/T 22239-2019 8.1.4.1 a; issue #13).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PasswordConfig {
+    pub min_length: u32,
+    pub min_classes: u32,
+    pub history: u32,
+    pub expiry_days: u32,
 }
 
 /// Deadline arithmetic options.
@@ -92,6 +122,7 @@ pub struct Config {
     pub public_url: Option<String>,
     pub session: SessionConfig,
     pub login: LoginConfig,
+    pub password: PasswordConfig,
     pub calendar: CalendarConfig,
     /// The TOML file that was read, if any (not itself a setting).
     #[serde(skip)]
@@ -135,6 +166,8 @@ struct Layer {
     #[serde(default)]
     login: LoginLayer,
     #[serde(default)]
+    password: PasswordLayer,
+    #[serde(default)]
     calendar: CalendarLayer,
 }
 
@@ -151,6 +184,17 @@ struct LoginLayer {
     window_minutes: Option<u32>,
     max_failures_per_user: Option<u32>,
     max_failures_per_ip: Option<u32>,
+    lockout_failures: Option<u32>,
+    lockout_minutes: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordLayer {
+    min_length: Option<u32>,
+    min_classes: Option<u32>,
+    history: Option<u32>,
+    expiry_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -195,6 +239,14 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
             window_minutes: env_u32(env, "GONGKAI_LOGIN_WINDOW_MINUTES")?,
             max_failures_per_user: env_u32(env, "GONGKAI_LOGIN_MAX_FAILURES_PER_USER")?,
             max_failures_per_ip: env_u32(env, "GONGKAI_LOGIN_MAX_FAILURES_PER_IP")?,
+            lockout_failures: env_u32(env, "GONGKAI_LOGIN_LOCKOUT_FAILURES")?,
+            lockout_minutes: env_u32(env, "GONGKAI_LOGIN_LOCKOUT_MINUTES")?,
+        },
+        password: PasswordLayer {
+            min_length: env_u32(env, "GONGKAI_PASSWORD_MIN_LENGTH")?,
+            min_classes: env_u32(env, "GONGKAI_PASSWORD_MIN_CLASSES")?,
+            history: env_u32(env, "GONGKAI_PASSWORD_HISTORY")?,
+            expiry_days: env_u32(env, "GONGKAI_PASSWORD_EXPIRY_DAYS")?,
         },
         calendar: CalendarLayer {
             count_start_day: env_bool(env, "GONGKAI_CALENDAR_COUNT_START_DAY")?,
@@ -280,6 +332,12 @@ pub fn load_with(cli: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyho
         &|l| l.login.max_failures_per_ip,
         cfg.login.max_failures_per_ip,
     );
+    cfg.login.lockout_failures = num(&|l| l.login.lockout_failures, cfg.login.lockout_failures);
+    cfg.login.lockout_minutes = num(&|l| l.login.lockout_minutes, cfg.login.lockout_minutes);
+    cfg.password.min_length = num(&|l| l.password.min_length, cfg.password.min_length);
+    cfg.password.min_classes = num(&|l| l.password.min_classes, cfg.password.min_classes);
+    cfg.password.history = num(&|l| l.password.history, cfg.password.history);
+    cfg.password.expiry_days = num(&|l| l.password.expiry_days, cfg.password.expiry_days);
     if let Some(b) = layers.iter().rev().find_map(|l| l.calendar.count_start_day) {
         cfg.calendar.count_start_day = b;
     }
@@ -303,6 +361,14 @@ impl Config {
                 window_minutes: 15,
                 max_failures_per_user: 5,
                 max_failures_per_ip: 20,
+                lockout_failures: 5,
+                lockout_minutes: 30,
+            },
+            password: PasswordConfig {
+                min_length: 10,
+                min_classes: 3,
+                history: 5,
+                expiry_days: 90,
             },
             calendar: CalendarConfig {
                 count_start_day: false,
@@ -344,6 +410,22 @@ impl Config {
         if l.window_minutes == 0 || l.max_failures_per_user == 0 || l.max_failures_per_ip == 0 {
             bail!("登录限制的时间窗和失败次数都必须大于 0");
         }
+        if l.lockout_failures == 0 {
+            bail!("锁定账号前允许的连续失败次数必须大于 0");
+        }
+        let p = &self.password;
+        if p.min_length < 8 || p.min_length > 128 {
+            bail!("口令最小长度须在 8 到 128 之间（当前为 {}）", p.min_length);
+        }
+        if !(1..=4).contains(&p.min_classes) {
+            bail!(
+                "口令须包含的字符类别数须在 1 到 4 之间（当前为 {}）",
+                p.min_classes
+            );
+        }
+        if p.history > 24 {
+            bail!("口令历史记录数不能超过 24（当前为 {}）", p.history);
+        }
         Ok(())
     }
 
@@ -382,6 +464,24 @@ impl Config {
         sessions::Lifetimes {
             idle_ms: i64::from(self.session.idle_minutes) * 60_000,
             absolute_ms: i64::from(self.session.absolute_minutes) * 60_000,
+        }
+    }
+
+    /// The password policy for `gongkai_store::users`.
+    pub fn password_policy(&self) -> users::PasswordPolicy {
+        users::PasswordPolicy {
+            min_length: self.password.min_length as usize,
+            min_classes: self.password.min_classes as usize,
+            history: self.password.history as usize,
+            expiry_days: self.password.expiry_days,
+        }
+    }
+
+    /// Account lockout for `gongkai_store::users`.
+    pub fn lockout(&self) -> users::Lockout {
+        users::Lockout {
+            max_failures: i64::from(self.login.lockout_failures),
+            lock_ms: i64::from(self.login.lockout_minutes) * 60_000,
         }
     }
 
@@ -518,6 +618,38 @@ mod tests {
         assert_eq!(back.session.idle_minutes, Some(30));
     }
 
+    /// The `[password]` section and the lockout settings reach the store's policy types.
+    #[test]
+    fn password_and_lockout_settings() {
+        let dir = no_file_dir();
+        let base = Overrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let cfg = load_with(&base, &env_of(&[])).unwrap();
+        assert_eq!(cfg.password_policy(), users::PasswordPolicy::default());
+        assert_eq!(cfg.lockout(), users::Lockout::default());
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "[password]\nmin_length = 12\nmin_classes = 4\nhistory = 0\nexpiry_days = 0\n\
+             [login]\nlockout_failures = 3\nlockout_minutes = 0\n",
+        )
+        .unwrap();
+        let cfg = load_with(&base, &env_of(&[("GONGKAI_PASSWORD_HISTORY", "8")])).unwrap();
+        let p = cfg.password_policy();
+        assert_eq!(
+            (p.min_length, p.min_classes, p.history, p.expiry_days),
+            (12, 4, 8, 0)
+        );
+        assert_eq!(
+            cfg.lockout(),
+            users::Lockout {
+                max_failures: 3,
+                lock_ms: 0
+            }
+        );
+    }
+
     #[test]
     fn bad_values_are_refused_in_chinese() {
         let dir = no_file_dir();
@@ -552,6 +684,9 @@ mod tests {
                 "true 或 false",
             ),
             (&[("GONGKAI_CONFIG", "/nonexistent/gk.toml")], "不存在"),
+            (&[("GONGKAI_PASSWORD_MIN_LENGTH", "6")], "口令最小长度"),
+            (&[("GONGKAI_PASSWORD_MIN_CLASSES", "5")], "字符类别数"),
+            (&[("GONGKAI_LOGIN_LOCKOUT_FAILURES", "0")], "连续失败次数"),
         ];
         for (env, want) in cases {
             let err = load_with(&base, &env_of(env)).unwrap_err();

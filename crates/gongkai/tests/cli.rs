@@ -256,7 +256,7 @@ async fn user_add_reads_the_password_from_stdin_and_is_audited() {
         ],
         "short\n",
     );
-    fails(weak, 2, "口令至少需要 8 个字符");
+    fails(weak, 2, "口令至少需要 10 个字符");
     let bad_org = gk(
         dir.path(),
         &[
@@ -359,7 +359,8 @@ async fn backup_and_restore_on_sqlite() {
     let run = ok(gk(dir.path(), &["restore", "before.db"], ""));
     assert!(run.stdout.contains("原数据库已保留为"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("审计日志校验通过：共 3 条记录"),
+        run.stdout
+            .contains("审计日志校验通过：共 3 条记录，链条完整（SM3 3 条）"),
         "{}",
         run.stdout
     );

@@ -46,6 +46,10 @@ async fn demo_database_moves_to_postgres_and_serves_the_same_pages() {
     // The demo deployment on SQLite, and what it shows a logged-in administrator.
     let (mut sqlite_server, addr) = start(&data, true);
     let session = login(&addr).expect("demo login");
+    // The first page after login carries the one-time last-login notice; see it once.
+    let (status, first) = get(&addr, "/admin", Some(&session));
+    assert_eq!(status, 200);
+    assert!(first.contains("首次登录"), "{first}");
     let on_sqlite = fetch_all(&addr, &session);
     assert!(
         on_sqlite.iter().all(|(s, _)| *s == 200),

@@ -1,9 +1,15 @@
 //! The audit log (product.md C1): every state change, who, when, what, before/after as JSON.
 //!
 //! Append-only: triggers in both backends refuse UPDATE and DELETE on `audit_log`. Tamper-evident:
-//! each record stores the SHA-256 of its own content and the previous record's hash, so editing or
+//! each record stores the hash of its own content and the previous record's hash, so editing or
 //! removing any row (after dropping the triggers) breaks the chain from that row on, and
 //! [`verify`] names the first broken record.
+//!
+//! Hash algorithms (商用密码, GB/T 39786-2021; issue #13): records written since migration 0005
+//! use SM3 (GB/T 32905-2016, `hash_alg = 'sm3'`), and their hashed content includes the algorithm
+//! name so that relabelling a record is detected; older records keep SHA-256 (`'sha256'`, content
+//! as before). [`verify`] checks each record with its own algorithm and the links across the
+//! switch.
 //!
 //! Records are appended inside the same transaction as the change they describe, so a change
 //! without its audit record (or the reverse) can never be committed. Appends are serialised: on
@@ -13,6 +19,10 @@ use crate::{Backend, Db, Result, Tx, now_ms, on_db, on_tx};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use sm3::Sm3;
+
+/// The algorithm of new records.
+pub const HASH_ALG: &str = "sm3";
 
 /// The hash that precedes the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -79,11 +89,14 @@ pub struct AuditRecord {
     pub ip: String,
     pub prev_hash: String,
     pub hash: String,
+    /// `sm3` (current) or `sha256` (records written before migration 0005).
+    pub hash_alg: String,
 }
 
-/// The content hash of a record: SHA-256 over an unambiguous JSON array of every field.
-pub fn record_hash(r: &AuditRecord) -> String {
-    let canonical = serde_json::json!([
+/// The content hash of a record with its own algorithm, over an unambiguous JSON array of every
+/// field (SM3 records also cover `hash_alg`). `None` for an unknown algorithm.
+pub fn record_hash(r: &AuditRecord) -> Option<String> {
+    let mut canonical = serde_json::json!([
         r.prev_hash,
         r.id,
         r.at,
@@ -96,7 +109,20 @@ pub fn record_hash(r: &AuditRecord) -> String {
         r.after_json,
         r.ip
     ]);
-    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    match r.hash_alg.as_str() {
+        "sha256" => Some(hex::encode(Sha256::digest(
+            canonical.to_string().as_bytes(),
+        ))),
+        "sm3" => {
+            if let Some(a) = canonical.as_array_mut() {
+                a.push(Value::from("sm3"));
+            }
+            Some(hex::encode(<Sm3 as sm3::Digest>::digest(
+                canonical.to_string().as_bytes(),
+            )))
+        }
+        _ => None,
+    }
 }
 
 /// Appends a record for `change` by `actor` inside `tx`. Returns its id.
@@ -130,12 +156,13 @@ pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<i6
         ip: actor.ip.clone(),
         prev_hash,
         hash: String::new(),
+        hash_alg: HASH_ALG.to_string(),
     };
-    record.hash = record_hash(&record);
+    record.hash = record_hash(&record).unwrap_or_default();
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO audit_log (id, at, actor_user_id, actor, action, object_type, object_id, \
-         before_json, after_json, ip, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+         before_json, after_json, ip, prev_hash, hash, hash_alg) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     )
     .bind(record.id)
     .bind(record.at)
@@ -149,6 +176,7 @@ pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<i6
     .bind(&record.ip)
     .bind(&record.prev_hash)
     .bind(&record.hash)
+    .bind(&record.hash_alg)
     .execute(c)
     .await?
     .rows_affected());
@@ -159,6 +187,8 @@ pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<i6
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verification {
     pub checked: u64,
+    /// How many verified records used each algorithm, e.g. `[("sha256", 40), ("sm3", 12)]`.
+    pub by_alg: Vec<(String, u64)>,
     /// The first record that does not verify, and why (in Chinese).
     pub first_broken: Option<(i64, String)>,
 }
@@ -170,18 +200,22 @@ pub async fn verify(db: &Db) -> Result<Verification> {
     let mut expected_id = 1i64;
     let mut after_id = 0i64;
     let mut checked = 0u64;
+    let mut by_alg: Vec<(String, u64)> = Vec::new();
     loop {
-        let rows: Vec<AuditRecord> = on_db!(db, |p| sqlx::query_as(
+        let rows: Vec<AuditRecord> = on_db!(db, |p| {
+            sqlx::query_as(
             "SELECT id, at, actor_user_id, actor, action, object_type, object_id, before_json, \
-             after_json, ip, prev_hash, hash FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"
+             after_json, ip, prev_hash, hash, hash_alg FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"
         )
         .bind(after_id)
         .bind(PAGE)
         .fetch_all(p)
-        .await?);
+        .await?
+        });
         if rows.is_empty() {
             return Ok(Verification {
                 checked,
+                by_alg,
                 first_broken: None,
             });
         }
@@ -190,18 +224,27 @@ pub async fn verify(db: &Db) -> Result<Verification> {
                 Some(format!("缺少第 {expected_id} 条记录（记录被删除）"))
             } else if r.prev_hash != expected_prev {
                 Some("与上一条记录的哈希不衔接（前序记录被修改或删除）".to_string())
-            } else if record_hash(r) != r.hash {
-                Some("记录内容与其哈希不符（记录被修改）".to_string())
             } else {
-                None
+                match record_hash(r) {
+                    None => Some(format!("未知的哈希算法“{}”（记录被修改）", r.hash_alg)),
+                    Some(h) if h != r.hash => {
+                        Some("记录内容与其哈希不符（记录被修改）".to_string())
+                    }
+                    Some(_) => None,
+                }
             };
             if let Some(why) = problem {
                 return Ok(Verification {
                     checked,
+                    by_alg,
                     first_broken: Some((r.id, why)),
                 });
             }
             checked += 1;
+            match by_alg.iter_mut().find(|(a, _)| *a == r.hash_alg) {
+                Some((_, n)) => *n += 1,
+                None => by_alg.push((r.hash_alg.clone(), 1)),
+            }
             expected_id = r.id + 1;
             expected_prev = r.hash.clone();
             after_id = r.id;
@@ -227,7 +270,7 @@ pub async fn list(db: &Db, f: &Filter) -> Result<Vec<AuditRecord>> {
     let non_empty = |s: &Option<String>| s.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
     let rows = on_db!(db, |p| sqlx::query_as(
         "SELECT id, at, actor_user_id, actor, action, object_type, object_id, before_json, \
-         after_json, ip, prev_hash, hash FROM audit_log \
+         after_json, ip, prev_hash, hash, hash_alg FROM audit_log \
          WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) \
            AND ($3 IS NULL OR object_type = $3) AND ($4 IS NULL OR object_id = $4) \
            AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) AND ($7 IS NULL OR id < $7) \
@@ -244,4 +287,16 @@ pub async fn list(db: &Db, f: &Filter) -> Result<Vec<AuditRecord>> {
     .fetch_all(p)
     .await?);
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    /// GB/T 32905-2016 Appendix A example 1: SM3("abc"), checking the crate the chain relies on.
+    #[test]
+    fn sm3_standard_vector() {
+        assert_eq!(
+            hex::encode(<sm3::Sm3 as sm3::Digest>::digest(b"abc")),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
+    }
 }

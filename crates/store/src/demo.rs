@@ -14,8 +14,9 @@ use crate::{Db, Result, Tx, pages};
 use gongkai_core::auth::{Grant, Role};
 use gongkai_core::org::OrgKind;
 
-/// The one documented password of every demo account.
-pub const DEMO_PASSWORD: &str = "gongkai-demo-2019";
+/// The one documented password of every demo account (it satisfies the default password
+/// policy: 10+ characters, upper and lower case, digits and a symbol).
+pub const DEMO_PASSWORD: &str = "Gongkai-demo-2019";
 
 /// What was loaded: the demo accounts as (username, password, role label).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +134,13 @@ const DEMO_USERS: &[(&str, &str, Role, Scope)] = &[
         Role::Administrator,
         Scope::Body,
     ),
-    ("demo-auditor", "演示审计员", Role::Auditor, Scope::Body),
+    (
+        "demo-security",
+        "演示安全管理员",
+        Role::SecurityAdministrator,
+        Scope::Body,
+    ),
+    ("demo-auditor", "演示审计管理员", Role::Auditor, Scope::Body),
     (
         "demo-county-office",
         "演示南关区政务公开办公室",

@@ -15,6 +15,10 @@ pub struct Session {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// The password was right but the TOTP code is still due: the session grants nothing yet.
+    pub pending_totp: bool,
+    /// Shown once on the next page (the previous login's time and place).
+    pub login_notice: Option<String>,
 }
 
 /// Session lifetimes.
@@ -49,6 +53,17 @@ pub fn token_hash(token: &str) -> String {
 
 /// Starts a session inside `tx` (the caller audits the login). Returns the cookie token.
 pub async fn create(tx: &mut Tx, user_id: i64, life: Lifetimes) -> Result<(String, Session)> {
+    create_with(tx, user_id, life, false, None).await
+}
+
+/// Starts a session, possibly still waiting for the TOTP code, with a notice to show once.
+pub async fn create_with(
+    tx: &mut Tx,
+    user_id: i64,
+    life: Lifetimes,
+    pending_totp: bool,
+    login_notice: Option<String>,
+) -> Result<(String, Session)> {
     let token = random_token();
     let now = now_ms();
     let session = Session {
@@ -58,10 +73,12 @@ pub async fn create(tx: &mut Tx, user_id: i64, life: Lifetimes) -> Result<(Strin
         created_at: now,
         last_seen_at: now,
         expires_at: now + life.absolute_ms,
+        pending_totp,
+        login_notice,
     };
     on_tx!(tx, |c| sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)"
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, \
+         expires_at, pending_totp, login_notice) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     )
     .bind(&session.id_hash)
     .bind(session.user_id)
@@ -69,6 +86,8 @@ pub async fn create(tx: &mut Tx, user_id: i64, life: Lifetimes) -> Result<(Strin
     .bind(session.created_at)
     .bind(session.last_seen_at)
     .bind(session.expires_at)
+    .bind(session.pending_totp)
+    .bind(&session.login_notice)
     .execute(c)
     .await?
     .rows_affected());
@@ -83,8 +102,8 @@ pub async fn load(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sessio
     }
     let hash = token_hash(token);
     let found: Option<Session> = on_db!(db, |p| sqlx::query_as(
-        "SELECT id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at \
-         FROM sessions WHERE id_hash = $1"
+        "SELECT id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, \
+         pending_totp, login_notice FROM sessions WHERE id_hash = $1"
     )
     .bind(&hash)
     .fetch_optional(p)
@@ -118,6 +137,20 @@ pub async fn load(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sessio
         tx.commit().await?;
     }
     Ok(Some(session))
+}
+
+/// Clears the session's login notice once it has been shown.
+pub async fn clear_notice(db: &Db, id_hash: &str) -> Result<()> {
+    let mut tx = db.begin().await?;
+    on_tx!(&mut tx, |c| sqlx::query(
+        "UPDATE sessions SET login_notice = NULL WHERE id_hash = $1"
+    )
+    .bind(id_hash)
+    .execute(c)
+    .await?
+    .rows_affected());
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Ends the session of a cookie token (logout).

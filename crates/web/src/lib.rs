@@ -18,6 +18,7 @@ pub mod page;
 pub mod portal;
 pub mod security;
 pub mod session;
+pub mod totp;
 
 use axum::Router;
 use gongkai_store::Db;
@@ -36,6 +37,10 @@ pub struct WebConfig {
     pub login_limits: gongkai_store::logins::Limits,
     /// The data folder; published attachments are served from `<data_dir>/files/..`.
     pub data_dir: PathBuf,
+    /// Password policy (length, classes, history, expiry), issue #13.
+    pub password: gongkai_store::users::PasswordPolicy,
+    /// Account lockout after consecutive failed logins, issue #13.
+    pub lockout: gongkai_store::users::Lockout,
 }
 
 impl Default for WebConfig {
@@ -46,6 +51,8 @@ impl Default for WebConfig {
             session: Default::default(),
             login_limits: Default::default(),
             data_dir: PathBuf::from("./data"),
+            password: Default::default(),
+            lockout: Default::default(),
         }
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! [`Staff`] is an extractor: a console handler that takes it can only run for a live session of
 //! an active user. Handlers then ask [`Staff::require`], which calls the one permission function
-//! `gongkai_core::auth::permits`. A user whose password must be changed is sent to the
-//! password page first.
+//! `gongkai_core::auth::permits`. A user whose password must be changed (forced, or older than
+//! the policy's expiry: GB/T 22239-2019 8.1.4.1 a) is sent to the password page first; a session
+//! still waiting for its TOTP code grants nothing and is sent to the code page.
 
 use crate::AppState;
 use crate::error::AppError;
@@ -27,17 +28,27 @@ pub struct Staff {
     pub ip: String,
     pub prefs: Prefs,
     pub path: String,
+    /// The password is older than the policy allows: only the password page is open.
+    pub password_expired: bool,
+    /// Shown once after login (the previous login's time and place).
+    pub notice: Option<String>,
 }
 
-/// Console navigation: (href, label, the action that shows it).
-pub const CONSOLE_NAV: &[(&str, &str, Action)] = &[
-    ("/admin", "工作台", Action::ViewConsole),
-    ("/admin/orgs", "机构管理", Action::ViewOrganisations),
-    ("/admin/users", "用户管理", Action::ManageUsers),
-    ("/admin/calendar", "工作日历", Action::ManageCalendar),
-    ("/admin/audit", "审计日志", Action::ViewAudit),
-    ("/admin/tokens", "API 令牌", Action::ViewConsole),
-    ("/admin/password", "修改口令", Action::ViewConsole),
+/// Console navigation: (href, label, the actions any one of which shows it). 用户管理 serves
+/// both the system administrator (accounts) and the security administrator (grants, unlocking).
+pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
+    ("/admin", "工作台", &[Action::ViewConsole]),
+    ("/admin/orgs", "机构管理", &[Action::ViewOrganisations]),
+    (
+        "/admin/users",
+        "用户管理",
+        &[Action::ManageUsers, Action::ManageGrants],
+    ),
+    ("/admin/calendar", "工作日历", &[Action::ManageCalendar]),
+    ("/admin/audit", "审计日志", &[Action::ViewAudit]),
+    ("/admin/tokens", "API 令牌", &[Action::ViewConsole]),
+    ("/admin/totp", "动态口令", &[Action::ViewConsole]),
+    ("/admin/password", "修改口令", &[Action::ViewConsole]),
 ];
 
 impl Staff {
@@ -75,10 +86,10 @@ impl Staff {
             staff_name: Some(self.user.display_name.clone()),
             staff_nav: CONSOLE_NAV
                 .iter()
-                .filter(|(_, _, action)| self.can(*action, None))
+                .filter(|(_, _, actions)| actions.iter().any(|a| self.can(*a, None)))
                 .map(|(href, label, _)| (*href, *label))
                 .collect(),
-            flash: None,
+            flash: self.notice.clone(),
         }
     }
 }
@@ -118,8 +129,24 @@ impl FromRequestParts<AppState> for Staff {
             Ok(_) => return Err(not_logged_in()),
             Err(e) => return Err(AppError::from(e).into_response()),
         };
-        if user.must_change_password && path != "/admin/password" && path != "/admin/logout" {
+        if session.pending_totp {
+            return Err(crate::page::see_other("/admin/login/totp"));
+        }
+        let password_expired = state
+            .config
+            .password
+            .is_expired(user.password_changed_at, gongkai_store::now_ms());
+        if (user.must_change_password || password_expired)
+            && path != "/admin/password"
+            && path != "/admin/logout"
+        {
             return Err(crate::page::see_other("/admin/password"));
+        }
+        let notice = session.login_notice.clone();
+        if notice.is_some() {
+            gongkai_store::sessions::clear_notice(db, &session.id_hash)
+                .await
+                .map_err(|e| AppError::from(e).into_response())?;
         }
         let grants = gongkai_store::users::grants(db, user.id)
             .await
@@ -140,6 +167,8 @@ impl FromRequestParts<AppState> for Staff {
             ip,
             prefs: Prefs::from_headers(&parts.headers),
             path,
+            password_expired,
+            notice,
         })
     }
 }

@@ -141,7 +141,7 @@ both_backends_app!(only_root_administrators_may_use_the_page, |app| {
         .filter(|u| u != "demo-admin")
         .collect();
     others.push("county-admin".into());
-    assert_eq!(others.len(), 8);
+    assert_eq!(others.len(), 9);
     let before = calendar_audit_total(&app).await;
     for user in &others {
         app.login_demo(user).await;

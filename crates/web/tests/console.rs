@@ -38,6 +38,7 @@ const EXPECTED: &[(&str, [u16; 10])] = &[
         [OK, OK, NO, NO, NO, NO, NO, NO, OK, OK],
     ),
     ("demo-admin", [OK, OK, OK, OK, OK, NO, NO, NO, OK, OK]),
+    ("demo-security", [OK, OK, NO, OK, NO, NO, NO, NO, OK, OK]),
     ("demo-auditor", [OK, OK, NO, NO, NO, OK, OK, OK, OK, OK]),
 ];
 
@@ -84,6 +85,9 @@ both_backends_app!(demo_is_loaded_once_and_fills_the_portal, |app| {
 
 both_backends_app!(role_walkthrough, |app| {
     let body = app.org_id("ccdpf").await.to_string();
+    let kfb = app.org_id("ccdpf-kfb").await.to_string();
+    let drafter = app.user_id("demo-drafter").await;
+    let keep = format!("drafter:{kfb}");
     for (username, expected) in EXPECTED {
         app.login_demo(username).await;
         for (url, want) in URLS.iter().zip(expected) {
@@ -136,12 +140,36 @@ both_backends_app!(role_walkthrough, |app| {
                     ("username", &format!("u-{code}")),
                     ("display_name", "测试"),
                     ("org_id", &body),
-                    ("password", "abcd1234"),
-                    ("add_role", ""),
+                    ("password", "Abcd-12345"),
                 ],
             )
             .await;
         assert_eq!(r.status.as_u16(), want, "{username} POST /admin/users");
+        // 三员分立: only the security administrator changes grants and unlocks accounts; the
+        // system administrator resets passwords but never touches roles.
+        let grant_want = if *username == "demo-security" {
+            303
+        } else {
+            403
+        };
+        let r = app
+            .post(
+                &format!("/admin/users/{drafter}/grants"),
+                &[("keep", &keep)],
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), grant_want, "{username} POST grants");
+        let r = app
+            .post(&format!("/admin/users/{drafter}/unlock"), &[])
+            .await;
+        assert_eq!(r.status.as_u16(), grant_want, "{username} POST unlock");
+        let r = app
+            .post(
+                &format!("/admin/users/{drafter}/password"),
+                &[("new_password", "Temp-pass-123")],
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), want, "{username} POST reset password");
         // Nobody but the owner sees a token list: revoking someone else's token is a 404.
         let r = app.post("/admin/tokens/999999/revoke", &[]).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{username}");
@@ -163,6 +191,7 @@ both_backends_app!(county_scoping_and_forced_password_change, |app| {
                     ("display_name", "区管理员"),
                     ("org_id", org),
                     ("password", "start-1234"),
+                    // Role fields are ignored: the system administrator grants no roles.
                     ("add_role", "administrator"),
                     ("add_scope", org),
                 ],
@@ -170,6 +199,25 @@ both_backends_app!(county_scoping_and_forced_password_change, |app| {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
+    let county_admin = app.user_id("nanguan-admin").await;
+    assert!(
+        gongkai_store::users::grants(&app.db, county_admin)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The security administrator grants the county administrator role.
+    app.login_demo("demo-security").await;
+    let page = app.get(&format!("/admin/users/{county_admin}")).await;
+    assert!(page.body.contains("保存授权"));
+    assert!(!page.body.contains("重置口令"));
+    let r = app
+        .post(
+            &format!("/admin/users/{county_admin}/grants"),
+            &[("add_role", "administrator"), ("add_scope", &nanguan)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // The new county administrator must change the initial password first.
     let r = app.login("nanguan-admin", "start-1234").await;
     assert_eq!(r.location(), "/admin/password");
@@ -213,7 +261,7 @@ both_backends_app!(county_scoping_and_forced_password_change, |app| {
         .post(&format!("/admin/users/{other}/active"), &[("active", "0")])
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    // A grant scoped above the county is refused next to the field, input kept.
+    // An account above the county is refused next to the field, input kept.
     app.get("/admin/users/new").await;
     let r = app
         .post(
@@ -221,15 +269,13 @@ both_backends_app!(county_scoping_and_forced_password_change, |app| {
             &[
                 ("username", "too-wide"),
                 ("display_name", "越权"),
-                ("org_id", &nanguan),
-                ("password", "abcd1234"),
-                ("add_role", "auditor"),
-                ("add_scope", &root),
+                ("org_id", &root),
+                ("password", "Abcd-12345"),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.body.contains("id=\"add_scope-error\""));
+    assert!(r.body.contains("id=\"org_id-error\""));
     assert!(r.body.contains("超出了您的管理范围"));
     assert!(r.body.contains("value=\"too-wide\""));
     assert!(
@@ -245,11 +291,31 @@ both_backends_app!(county_scoping_and_forced_password_change, |app| {
 
 both_backends_app!(user_admin_grants_reset_and_disable, |app| {
     let kfb = app.org_id("ccdpf-kfb").await.to_string();
+    let root = app.org_id("ccdpf").await.to_string();
     let drafter = app.user_id("demo-drafter").await;
+    let admin = app.user_id("demo-admin").await;
+    let security = app.user_id("demo-security").await;
+    // The system administrator sees the grants but cannot edit them.
     app.login_demo("demo-admin").await;
     let page = app.get(&format!("/admin/users/{drafter}")).await;
     assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("由安全管理员授予和撤销"));
+    assert!(!page.body.contains("保存授权"));
     let key = format!("drafter:{kfb}");
+    let r = app
+        .post(
+            &format!("/admin/users/{drafter}/grants"),
+            &[
+                ("keep", &key),
+                ("add_role", "administrator"),
+                ("add_scope", &root),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The security administrator does.
+    app.login_demo("demo-security").await;
+    let page = app.get(&format!("/admin/users/{drafter}")).await;
     assert!(page.body.contains(&key));
     // Keep the drafter grant, add department head.
     let r = app
@@ -277,6 +343,47 @@ both_backends_app!(user_admin_grants_reset_and_disable, |app| {
             .unwrap()
             .is_empty()
     );
+    // 三员分立: the system administrator cannot also become auditor.
+    app.get(&format!("/admin/users/{admin}")).await;
+    let r = app
+        .post(
+            &format!("/admin/users/{admin}/grants"),
+            &[
+                ("keep", &format!("administrator:{root}")),
+                ("add_role", "auditor"),
+                ("add_scope", &root),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("三员分立"), "{}", r.body);
+    assert!(r.body.contains("id=\"add_role-error\""));
+    assert_eq!(
+        gongkai_store::users::grants(&app.db, admin)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Nobody edits their own grants.
+    let r = app
+        .post(
+            &format!("/admin/users/{security}/grants"),
+            &[("add_role", "disclosure_office"), ("add_scope", &root)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("不能修改自己的角色授权"));
+    // The security administrator cannot reset passwords or disable accounts.
+    let r = app
+        .post(
+            &format!("/admin/users/{drafter}/password"),
+            &[("new_password", "Reset-2468x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.login_demo("demo-admin").await;
+    app.get(&format!("/admin/users/{drafter}")).await;
     // Weak temporary password: 400 next to the field.
     let r = app
         .post(
@@ -328,9 +435,22 @@ both_backends_app!(user_admin_grants_reset_and_disable, |app| {
     .await
     .unwrap();
     let actions: Vec<&str> = records.iter().map(|r| r.action.as_str()).collect();
-    for a in ["user.grants", "user.password", "user.disable"] {
+    for a in ["user.password", "user.disable"] {
         assert!(actions.contains(&a), "missing {a} in {actions:?}");
     }
+    assert!(!actions.contains(&"user.grants"));
+    let records = gongkai_store::audit::list(
+        &app.db,
+        &gongkai_store::audit::Filter {
+            actor: Some("demo-security".into()),
+            action: Some("user.grants".into()),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(records.len(), 2);
 });
 
 both_backends_app!(login_throttling_and_logout, |app| {
@@ -528,6 +648,7 @@ both_backends_app!(org_forms_show_errors_and_audit_changes, |app| {
     assert!(lines[1].contains(",demo-admin,"));
     let v = app.get("/admin/audit/verify").await;
     assert!(v.body.contains("完整性校验通过"), "{}", v.body);
+    assert!(v.body.contains("哈希算法：SM3 "), "{}", v.body);
     // The export itself was audited.
     let r = app.get("/admin/audit?action=audit.export").await;
     assert!(r.body.contains("demo-auditor"));

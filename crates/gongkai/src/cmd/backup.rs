@@ -58,12 +58,35 @@ fn print_copy_report(report: &[TableCount]) {
     }
 }
 
+/// The name of an audit hash algorithm as shown to people.
+fn alg_label(alg: &str) -> &str {
+    match alg {
+        "sm3" => "SM3",
+        "sha256" => "SHA-256（迁移前的记录）",
+        other => other,
+    }
+}
+
 /// Verifies the audit chain; a broken chain ends the command with exit code 1.
 pub async fn verify_chain(db: &Db) -> anyhow::Result<()> {
     let v = audit::verify(db).await?;
     match v.first_broken {
         None => {
-            println!("审计日志校验通过：共 {} 条记录，链条完整。", v.checked);
+            let algs = v
+                .by_alg
+                .iter()
+                .map(|(alg, n)| format!("{} {n} 条", alg_label(alg)))
+                .collect::<Vec<_>>()
+                .join("，");
+            println!(
+                "审计日志校验通过：共 {} 条记录，链条完整（{}）。",
+                v.checked,
+                if algs.is_empty() {
+                    "无记录".to_string()
+                } else {
+                    algs
+                }
+            );
             Ok(())
         }
         Some((id, why)) => Err(Failed {

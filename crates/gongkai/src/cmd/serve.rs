@@ -32,6 +32,8 @@ fn web_config(cfg: &Config) -> WebConfig {
         session: cfg.session_lifetimes(),
         login_limits: cfg.login_limits(),
         data_dir: cfg.data_dir.clone(),
+        password: cfg.password_policy(),
+        lockout: cfg.lockout(),
     }
 }
 

@@ -36,7 +36,9 @@ struct AddArgs {
     org: String,
     /// Role to grant, optionally scoped to another organisation (default scope: --org).
     /// Repeat for several roles. Roles: drafter, department_head, confidentiality_reviewer,
-    /// approving_leader, disclosure_office, administrator, auditor.
+    /// approving_leader, disclosure_office, administrator (system administrator),
+    /// security_administrator, auditor (audit administrator). 三员分立: one account may hold at
+    /// most one of administrator, security_administrator and auditor.
     #[arg(long = "role", value_name = "ROLE[@ORG_CODE]", required = true)]
     roles: Vec<String>,
     /// Name shown in the console [default: the username].
@@ -131,7 +133,7 @@ fn add(global: &GlobalArgs, a: AddArgs) -> anyhow::Result<()> {
             }
             let password = read_password()?;
             let mut tx = db.begin().await?;
-            let user = users::create(
+            let user = users::create_with_policy(
                 &mut tx,
                 &Actor::cli(),
                 &NewUser {
@@ -142,6 +144,7 @@ fn add(global: &GlobalArgs, a: AddArgs) -> anyhow::Result<()> {
                     grants: grants.clone(),
                     must_change_password: a.must_change_password,
                 },
+                &cfg.password_policy(),
             )
             .await?;
             tx.commit().await?;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
 pub const USER: &str = "demo-admin";
-pub const PASSWORD: &str = "gongkai-demo-2019";
+pub const PASSWORD: &str = "Gongkai-demo-2019";
 
 /// Starts `gongkai serve` on a free port and returns the child and its address.
 pub fn start(data: &std::path::Path, demo: bool) -> (Child, String) {

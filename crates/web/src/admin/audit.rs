@@ -385,6 +385,8 @@ async fn export_audit(
 struct VerifyPage {
     layout: Layout,
     checked: u64,
+    /// Verified records per hash algorithm, as shown to people ("SM3 12 条").
+    algorithms: String,
     broken: Option<(i64, String)>,
 }
 
@@ -395,6 +397,16 @@ async fn show_verify(State(state): State<AppState>, staff: Staff) -> AppResult<R
     render(&VerifyPage {
         layout: staff.layout("审计日志完整性校验"),
         checked: v.checked,
+        algorithms: v
+            .by_alg
+            .iter()
+            .map(|(alg, n)| match alg.as_str() {
+                "sm3" => format!("SM3 {n} 条"),
+                "sha256" => format!("SHA-256 {n} 条（迁移前的记录）"),
+                other => format!("{other} {n} 条"),
+            })
+            .collect::<Vec<_>>()
+            .join("，"),
         broken: v.first_broken,
     })
 }

@@ -1,10 +1,13 @@
 //! 用户管理: staff accounts and their role grants (product.md C1).
 //!
-//! Rule: everything here needs `ManageUsers`, and only inside the administrator's own scopes: the
-//! list shows only users whose organisation lies in one of those subtrees, an account may only be
-//! opened, changed, reset or disabled when its organisation does, and every grant given must be
-//! scoped inside them. Grants the administrator cannot see (scoped elsewhere) are kept unchanged.
-//! Store functions audit each change in the same transaction.
+//! Rule (三员分立, issue #13): the system administrator (`ManageUsers`) creates accounts, resets
+//! passwords and disables accounts; the security administrator (`ManageGrants`,
+//! `UnlockAccounts`) grants and revokes roles and unlocks accounts. Neither can do the other's
+//! job, and nobody edits their own grants. Everything happens only inside the staff member's own
+//! scopes for the action: the list shows only users whose organisation lies in one of those
+//! subtrees, an account may only be opened or changed when its organisation does, and every grant
+//! given must be scoped inside them. Grants the security administrator cannot see (scoped
+//! elsewhere) are kept unchanged. Store functions audit each change in the same transaction.
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -17,7 +20,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use gongkai_core::auth::{Action, Grant, Role};
+use gongkai_core::auth::{Action, Grant, Role, separation_conflict};
 use gongkai_store::StoreError;
 use gongkai_store::orgs::{self, Org};
 use gongkai_store::sessions;
@@ -32,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/grants", post(update_grants))
         .route("/users/{id}/password", post(reset_password))
         .route("/users/{id}/active", post(set_user_active))
+        .route("/users/{id}/unlock", post(unlock_user))
 }
 
 /// A submitted form as name/value pairs (repeated names such as `keep` allowed).
@@ -52,15 +56,25 @@ fn org_name(orgs: &[Org], id: i64) -> String {
         .unwrap_or_else(|| format!("机构 {id}"))
 }
 
-/// True when the staff member administers users of organisation `org`.
+/// True when the staff member administers accounts (system administrator) of organisation `org`.
 fn manages(staff: &Staff, org: i64) -> bool {
     staff.can(Action::ManageUsers, Some(org))
 }
 
-/// The organisations inside the staff member's `ManageUsers` scopes, as select options.
-fn org_options(staff: &Staff, orgs: &[Org]) -> Vec<(i64, String)> {
+/// True when the staff member grants roles (security administrator) over organisation `org`.
+fn grants_over(staff: &Staff, org: i64) -> bool {
+    staff.can(Action::ManageGrants, Some(org))
+}
+
+/// True when the staff member may see the account of organisation `org` at all.
+fn sees(staff: &Staff, org: i64) -> bool {
+    manages(staff, org) || grants_over(staff, org)
+}
+
+/// The organisations inside the staff member's scopes for `action`, as select options.
+fn org_options(staff: &Staff, orgs: &[Org], action: Action) -> Vec<(i64, String)> {
     orgs.iter()
-        .filter(|o| manages(staff, o.id))
+        .filter(|o| staff.can(action, Some(o.id)))
         .map(|o| (o.id, o.full_name.clone()))
         .collect()
 }
@@ -73,6 +87,7 @@ struct UserRow {
     user: User,
     org: String,
     roles: String,
+    locked: bool,
 }
 
 #[derive(Template)]
@@ -80,15 +95,25 @@ struct UserRow {
 struct UsersPage {
     layout: Layout,
     rows: Vec<UserRow>,
+    can_create: bool,
+}
+
+/// 403 unless the staff member is a system or security administrator somewhere.
+fn require_user_pages(staff: &Staff) -> Result<(), AppError> {
+    if staff.can(Action::ManageUsers, None) || staff.can(Action::ManageGrants, None) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
 }
 
 /// 用户管理: the users inside the administrator's scopes.
 async fn list_users(State(state): State<AppState>, staff: Staff) -> AppResult<Response> {
-    staff.require(Action::ManageUsers, None)?;
+    require_user_pages(&staff)?;
     let orgs = orgs::list(&state.db).await?;
     let mut rows = Vec::new();
     for user in users::list(&state.db).await? {
-        if !manages(&staff, user.org_id) {
+        if !sees(&staff, user.org_id) {
             continue;
         }
         let grants = users::grants(&state.db, user.id).await?;
@@ -100,12 +125,14 @@ async fn list_users(State(state): State<AppState>, staff: Staff) -> AppResult<Re
         rows.push(UserRow {
             org: org_name(&orgs, user.org_id),
             roles,
+            locked: user.is_locked(gongkai_store::now_ms()),
             user,
         });
     }
     render(&UsersPage {
         layout: staff.layout("用户管理"),
         rows,
+        can_create: staff.can(Action::ManageUsers, None),
     })
 }
 
@@ -115,8 +142,6 @@ struct NewUserForm {
     username: String,
     display_name: String,
     org_id: String,
-    add_role: String,
-    add_scope: String,
 }
 
 #[derive(Template)]
@@ -125,7 +150,7 @@ struct NewUserPage {
     layout: Layout,
     form: NewUserForm,
     orgs: Vec<(i64, String)>,
-    roles: Vec<(&'static str, &'static str)>,
+    policy: String,
     errors: Vec<(&'static str, String)>,
 }
 
@@ -145,16 +170,16 @@ async fn show_new_user(State(state): State<AppState>, staff: Staff) -> AppResult
     render(&NewUserPage {
         layout: staff.layout("新建用户"),
         form: NewUserForm::default(),
-        orgs: org_options(&staff, &orgs),
-        roles: role_options(),
+        orgs: org_options(&staff, &orgs, Action::ManageUsers),
+        policy: state.config.password.describe(),
         errors: Vec::new(),
     })
 }
 
-/// Parses an organisation id that must lie inside the administrator's scope.
-fn scoped_org(staff: &Staff, value: &str, what: &str) -> Result<i64, String> {
+/// Parses an organisation id that must lie inside the staff member's scope for `action`.
+fn scoped_org(staff: &Staff, value: &str, what: &str, action: Action) -> Result<i64, String> {
     match value.trim().parse::<i64>() {
-        Ok(id) if staff.tree.contains(id) && manages(staff, id) => Ok(id),
+        Ok(id) if staff.tree.contains(id) && staff.can(action, Some(id)) => Ok(id),
         Ok(id) if staff.tree.contains(id) => Err(format!("{what}超出了您的管理范围")),
         _ => Err(format!("请从列表中选择{what}")),
     }
@@ -167,12 +192,18 @@ fn added_grant(staff: &Staff, pairs: &Pairs) -> Result<Option<Grant>, (&'static 
         return Ok(None);
     }
     let role = Role::from_code(role).ok_or(("add_role", "请从列表中选择角色".to_string()))?;
-    let scope =
-        scoped_org(staff, field(pairs, "add_scope"), "授权范围").map_err(|m| ("add_scope", m))?;
+    let scope = scoped_org(
+        staff,
+        field(pairs, "add_scope"),
+        "授权范围",
+        Action::ManageGrants,
+    )
+    .map_err(|m| ("add_scope", m))?;
     Ok(Some(Grant { role, scope }))
 }
 
-/// Creates an account with one role grant; the user must change the initial password.
+/// Creates an account without roles (the security administrator grants them); the user must
+/// change the initial password.
 async fn create_user(
     State(state): State<AppState>,
     staff: Staff,
@@ -183,8 +214,6 @@ async fn create_user(
         username: field(&pairs, "username").trim().to_string(),
         display_name: field(&pairs, "display_name").trim().to_string(),
         org_id: field(&pairs, "org_id").to_string(),
-        add_role: field(&pairs, "add_role").to_string(),
-        add_scope: field(&pairs, "add_scope").to_string(),
     };
     let password = field(&pairs, "password");
     let mut errors = Vec::new();
@@ -194,16 +223,12 @@ async fn create_user(
     if form.display_name.is_empty() {
         errors.push(("display_name", "请填写姓名。".to_string()));
     }
-    let org_id = scoped_org(&staff, &form.org_id, "所属机构")
+    let org_id = scoped_org(&staff, &form.org_id, "所属机构", Action::ManageUsers)
         .map_err(|m| errors.push(("org_id", format!("{m}。"))))
         .ok();
-    if let Err(m) = users::check_password_policy(password) {
+    if let Err(m) = state.config.password.check(password) {
         errors.push(("password", format!("{m}。")));
     }
-    let grant = added_grant(&staff, &pairs)
-        .map_err(|(f, m)| errors.push((f, format!("{m}。"))))
-        .ok()
-        .flatten();
     if errors.is_empty()
         && let Some(org_id) = org_id
     {
@@ -213,10 +238,11 @@ async fn create_user(
             display_name: form.display_name.clone(),
             org_id,
             password: password.to_string(),
-            grants: grant.into_iter().collect(),
+            grants: Vec::new(),
             must_change_password: true,
         };
-        match users::create(&mut tx, &staff.actor(), &new).await {
+        match users::create_with_policy(&mut tx, &staff.actor(), &new, &state.config.password).await
+        {
             Ok(user) => {
                 tx.commit().await?;
                 return Ok(see_other(&format!("/admin/users/{}?done=created", user.id)));
@@ -231,8 +257,8 @@ async fn create_user(
         &NewUserPage {
             layout: staff.layout("新建用户"),
             form,
-            orgs: org_options(&staff, &orgs),
-            roles: role_options(),
+            orgs: org_options(&staff, &orgs, Action::ManageUsers),
+            policy: state.config.password.describe(),
             errors,
         },
         StatusCode::BAD_REQUEST,
@@ -261,6 +287,14 @@ struct UserPage {
     orgs: Vec<(i64, String)>,
     roles: Vec<(&'static str, &'static str)>,
     is_self: bool,
+    /// System administrator of this account: reset password, enable/disable.
+    can_manage: bool,
+    /// Security administrator of this account (not oneself): edit grants.
+    can_grant: bool,
+    /// Locked after failed logins, and the staff member may unlock it.
+    can_unlock: bool,
+    locked: Option<String>,
+    policy: String,
     errors: Vec<(&'static str, String)>,
 }
 
@@ -277,12 +311,24 @@ fn grant_key(g: &Grant) -> String {
     format!("{}:{}", g.role.code(), g.scope)
 }
 
-/// Loads a user the staff member may administer (404 when missing, 403 outside the scope).
-async fn load_user(state: &AppState, staff: &Staff, id: i64) -> AppResult<User> {
+/// Loads a user the staff member may act on with `action` (404 when missing, 403 outside the
+/// scope or without the role).
+async fn load_user(state: &AppState, staff: &Staff, id: i64, action: Action) -> AppResult<User> {
     let user = users::get(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("该用户不存在。"))?;
-    staff.require(Action::ManageUsers, Some(user.org_id))?;
+    staff.require(action, Some(user.org_id))?;
+    Ok(user)
+}
+
+/// Loads a user the staff member may see (system or security administrator of its org).
+async fn load_visible_user(state: &AppState, staff: &Staff, id: i64) -> AppResult<User> {
+    let user = users::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("该用户不存在。"))?;
+    if !sees(staff, user.org_id) {
+        return Err(AppError::forbidden());
+    }
     Ok(user)
 }
 
@@ -302,23 +348,34 @@ async fn user_page(
     };
     let mut layout = staff.layout(&format!("用户：{}", user.display_name));
     layout.flash = flash;
+    let is_self = user.id == staff.user.id;
+    let now = gongkai_store::now_ms();
+    let locked = user.is_locked(now).then(|| match user.locked_until {
+        Some(i64::MAX) | None => "已锁定，须由安全管理员解锁".to_string(),
+        Some(t) => format!("已锁定至 {}", cst(t)),
+    });
     Ok(UserPage {
         layout,
         org: org_name(&orgs, user.org_id),
         password_changed: cst(user.password_changed_at),
         editable: grants
             .iter()
-            .filter(|g| manages(staff, g.scope))
+            .filter(|g| grants_over(staff, g.scope))
             .map(view)
             .collect(),
         fixed: grants
             .iter()
-            .filter(|g| !manages(staff, g.scope))
+            .filter(|g| !grants_over(staff, g.scope))
             .map(view)
             .collect(),
-        orgs: org_options(staff, &orgs),
+        orgs: org_options(staff, &orgs, Action::ManageGrants),
         roles: role_options(),
-        is_self: user.id == staff.user.id,
+        is_self,
+        can_manage: manages(staff, user.org_id),
+        can_grant: grants_over(staff, user.org_id) && !is_self,
+        can_unlock: locked.is_some() && staff.can(Action::UnlockAccounts, Some(user.org_id)),
+        locked,
+        policy: state.config.password.describe(),
         user,
         errors,
     })
@@ -336,26 +393,33 @@ async fn show_user(
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> AppResult<Response> {
-    let user = load_user(&state, &staff, id).await?;
+    let user = load_visible_user(&state, &staff, id).await?;
     let flash = match q.done.as_deref() {
         Some("created") => Some("用户已创建。请将初始口令告知本人，首次登录时须修改口令。"),
         Some("grants") => Some("角色授权已保存。"),
         Some("password") => Some("口令已重置，该用户的登录已全部退出，下次登录时须修改口令。"),
         Some("enabled") => Some("账号已启用。"),
         Some("disabled") => Some("账号已停用，该用户的登录已全部退出。"),
+        Some("unlocked") => Some("账号已解锁。"),
         _ => None,
     };
     render(&user_page(&state, &staff, user, Vec::new(), flash.map(str::to_string)).await?)
 }
 
-/// Replaces the grants inside the administrator's scope (kept boxes plus one added grant).
+/// Replaces the grants inside the security administrator's scope (kept boxes plus one added
+/// grant). Never one's own grants; never two of the three administrator roles (三员分立).
 async fn update_grants(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    let user = load_user(&state, &staff, id).await?;
+    let user = load_user(&state, &staff, id, Action::ManageGrants).await?;
+    if user.id == staff.user.id {
+        return Err(AppError::bad_request(
+            "不能修改自己的角色授权，请由其他安全管理员操作。",
+        ));
+    }
     let current = users::grants(&state.db, user.id).await?;
     let kept: Vec<&str> = pairs
         .iter()
@@ -366,7 +430,7 @@ async fn update_grants(
     // `keep` value that names no existing grant is ignored).
     let mut grants: Vec<Grant> = current
         .iter()
-        .filter(|g| !manages(&staff, g.scope) || kept.contains(&grant_key(g).as_str()))
+        .filter(|g| !grants_over(&staff, g.scope) || kept.contains(&grant_key(g).as_str()))
         .copied()
         .collect();
     match added_grant(&staff, &pairs) {
@@ -376,6 +440,17 @@ async fn update_grants(
             let page = user_page(&state, &staff, user, vec![(f, format!("{m}。"))], None).await?;
             return render_with_status(&page, StatusCode::BAD_REQUEST);
         }
+    }
+    if let Some(m) = separation_conflict(&grants) {
+        let page = user_page(
+            &state,
+            &staff,
+            user,
+            vec![("add_role", format!("{m}。"))],
+            None,
+        )
+        .await?;
+        return render_with_status(&page, StatusCode::BAD_REQUEST);
     }
     let mut tx = state.db.begin().await?;
     users::set_grants(&mut tx, &staff.actor(), user.id, &grants).await?;
@@ -390,9 +465,20 @@ async fn reset_password(
     Path(id): Path<i64>,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    let user = load_user(&state, &staff, id).await?;
+    let user = load_user(&state, &staff, id, Action::ManageUsers).await?;
     let password = field(&pairs, "new_password");
-    if let Err(m) = users::check_password_policy(password) {
+    let mut tx = state.db.begin().await?;
+    let set = users::set_password_with_policy(
+        &mut tx,
+        &staff.actor(),
+        user.id,
+        password,
+        true,
+        &state.config.password,
+    )
+    .await;
+    if let Err(StoreError::Invalid(m)) = set {
+        drop(tx);
         let page = user_page(
             &state,
             &staff,
@@ -403,8 +489,7 @@ async fn reset_password(
         .await?;
         return render_with_status(&page, StatusCode::BAD_REQUEST);
     }
-    let mut tx = state.db.begin().await?;
-    users::set_password(&mut tx, &staff.actor(), user.id, password, true).await?;
+    set?;
     sessions::delete_for_user(&mut tx, user.id, None).await?;
     tx.commit().await?;
     Ok(see_other(&format!(
@@ -420,7 +505,7 @@ async fn set_user_active(
     Path(id): Path<i64>,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    let user = load_user(&state, &staff, id).await?;
+    let user = load_user(&state, &staff, id, Action::ManageUsers).await?;
     let active = match field(&pairs, "active") {
         "1" => true,
         "0" => false,
@@ -439,4 +524,20 @@ async fn set_user_active(
     tx.commit().await?;
     let done = if active { "enabled" } else { "disabled" };
     Ok(see_other(&format!("/admin/users/{}?done={done}", user.id)))
+}
+
+/// Unlocks an account locked after failed logins (security administrator). Audited.
+async fn unlock_user(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let user = load_user(&state, &staff, id, Action::UnlockAccounts).await?;
+    let mut tx = state.db.begin().await?;
+    users::unlock(&mut tx, &staff.actor(), user.id).await?;
+    tx.commit().await?;
+    Ok(see_other(&format!(
+        "/admin/users/{}?done=unlocked",
+        user.id
+    )))
 }

@@ -49,12 +49,17 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn on(t: TestDb) -> TestApp {
+        TestApp::with_config(t, WebConfig::default()).await
+    }
+
+    /// The application with a non-default configuration (e.g. lockout settings).
+    pub async fn with_config(t: TestDb, config: WebConfig) -> TestApp {
         let demo = gongkai_store::demo::load_if_empty(&t.db)
             .await
             .expect("load demo")
             .expect("demo loads into an empty database");
         TestApp {
-            router: router(AppState::new(t.db.clone(), WebConfig::default())),
+            router: router(AppState::new(t.db.clone(), config)),
             db: t.db.clone(),
             demo,
             cookies: BTreeMap::new(),
