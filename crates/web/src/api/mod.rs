@@ -1,6 +1,9 @@
 //! The JSON API at `/api/v1` for staff tools and higher-level sites, authenticated with bearer
 //! tokens (`Authorization: Bearer gk_…`), never with cookies, so it needs no CSRF token.
 //! Errors are `{"error": "<stable_code>", "message": "<中文>"}` (see [`json_errors`]).
+//! Information items (staff operations and the public catalog) are in [`items`].
+
+pub mod items;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -10,7 +13,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use gongkai_core::auth::{Action, Grant, permits};
 use gongkai_core::org::OrgTree;
 use serde::Serialize;
@@ -20,6 +23,33 @@ pub fn routes() -> Router<AppState> {
         .route("/openapi.json", get(show_openapi))
         .route("/v1/me", get(show_me))
         .route("/v1/orgs", get(list_orgs))
+        .route("/v1/items", get(items::list_items).post(items::create_item))
+        .route(
+            "/v1/items/{id}",
+            get(items::show_item).put(items::update_item),
+        )
+        .route("/v1/items/{id}/submit", post(items::submit_item))
+        .route("/v1/items/{id}/return", post(items::return_item))
+        .route("/v1/items/{id}/review", post(items::review_item))
+        .route(
+            "/v1/items/{id}/confidentiality-review",
+            post(items::confidentiality_review_item),
+        )
+        .route("/v1/items/{id}/approve", post(items::approve_item))
+        .route("/v1/items/{id}/publish", post(items::publish_item))
+        .route("/v1/items/{id}/schedule", post(items::schedule_item))
+        .route("/v1/items/{id}/unschedule", post(items::unschedule_item))
+        .route("/v1/items/{id}/amend", post(items::amend_item))
+        .route("/v1/items/{id}/validity", post(items::change_validity_item))
+        .route("/v1/items/{id}/withdraw", post(items::withdraw_item))
+        .route("/v1/items/{id}/findings/fix", post(items::fix_findings))
+        .route(
+            "/v1/items/{id}/findings/{fid}/justify",
+            post(items::justify_finding),
+        )
+        .route("/v1/items/{id}/timeline", get(items::show_timeline))
+        .route("/v1/catalog", get(items::list_catalog))
+        .route("/v1/catalog/{id}", get(items::show_catalog_item))
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn(json_errors))
 }
@@ -28,6 +58,9 @@ pub fn routes() -> Router<AppState> {
 /// into the API's JSON error shape.
 pub async fn json_errors(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
+    if res.extensions().get::<Shaped>().is_some() {
+        return res;
+    }
     let err = match res.extensions().get::<AppError>() {
         Some(e) => e.clone(),
         None if res.status() == StatusCode::METHOD_NOT_ALLOWED => AppError::new(
@@ -51,6 +84,11 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
     }
     out
 }
+
+/// Marks a response that is already a JSON answer in its final shape (e.g. an `invalid` error
+/// with `fields`, or a 410 with the withdrawal details), so [`json_errors`] keeps it as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Shaped;
 
 async fn api_not_found() -> AppError {
     AppError::not_found("接口不存在，请查阅 /api/openapi.json。")
@@ -146,7 +184,7 @@ pub fn openapi_document() -> serde_json::Value {
         "401": {"description": "未登录或令牌无效", "content": {"application/json": {"schema": error}}},
         "403": {"description": "无权访问", "content": {"application/json": {"schema": error}}}
     });
-    serde_json::json!({
+    let mut doc = serde_json::json!({
         "openapi": "3.1.0",
         "info": {"title": "Gongkai API", "version": env!("CARGO_PKG_VERSION"),
                  "description": "政府信息公开工作系统接口。认证方式：Authorization: Bearer <API 令牌>。"},
@@ -162,9 +200,18 @@ pub fn openapi_document() -> serde_json::Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {"Error": {"type": "object", "required": ["error", "message"],
                 "properties": {"error": {"type": "string", "description": "稳定的错误代码"},
-                               "message": {"type": "string", "description": "中文说明"}}}}
+                               "message": {"type": "string", "description": "中文说明"}}},
+                "InvalidError": {"type": "object", "required": ["error", "message", "fields"],
+                "properties": {"error": {"type": "string", "const": "invalid"},
+                               "message": {"type": "string", "description": "中文说明"},
+                               "fields": {"type": "object", "description": "字段名 → 该字段的问题（中文）",
+                                          "additionalProperties": {"type": "string"}}}}}
         }
-    })
+    });
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        paths.extend(items::openapi_paths());
+    }
+    doc
 }
 
 fn merge(mut a: serde_json::Value, b: &serde_json::Value) -> serde_json::Value {
