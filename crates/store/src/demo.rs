@@ -1,9 +1,14 @@
 //! Demo data for `gongkai serve --demo`: the 长春市残疾人联合会 (2019) organisation tree, one demo
-//! account per role, and the 指南 and 制度 portal pages.
+//! account per role, the 指南 and 制度 portal pages, and a set of proactive-disclosure items
+//! across the 公开目录 categories, organisations and 2018–2019.
 //!
 //! Rule: demo data is loaded only into an empty deployment (no organisation yet), in ONE
-//! transaction, as the `system` actor, so every row it creates is in the audit chain and a
-//! half-loaded demo can never be committed. The contact details of the body come from the seed
+//! transaction, so every row it creates is in the audit chain and a half-loaded demo can never be
+//! committed. (Before it, the default vocabularies are seeded by their own idempotent
+//! transaction, `items::registers::seed_defaults`, exactly as `serve` does at start-up; the items
+//! need the 公开目录 categories to exist.) Organisations, accounts and pages are created as the
+//! `system` actor; items go through the real workflow with the demo accounts as actors where the
+//! role matters (see [`DEMO_ITEMS`]). The contact details of the body come from the seed
 //! (长春市残联 2019 年度报告); the names of internal departments, affiliated units and the office
 //! hours are illustrative, not taken from an official source.
 
@@ -13,6 +18,10 @@ use crate::users::{self, NewUser};
 use crate::{Db, Result, Tx, pages};
 use gongkai_core::auth::{Grant, Role};
 use gongkai_core::org::OrgKind;
+
+mod items;
+
+pub use items::{DEMO_ITEMS, DemoFate, DemoItem, planted_resident_id};
 
 /// The one documented password of every demo account (it satisfies the default password
 /// policy: 10+ characters, upper and lower case, digits and a symbol).
@@ -171,16 +180,27 @@ fn input(
 /// Loads the demo into an empty deployment. Returns `None` (and changes nothing) when any
 /// organisation exists already.
 pub async fn load_if_empty(db: &Db) -> Result<Option<DemoSummary>> {
+    load_parts_if_empty(db, true).await
+}
+
+/// The demo without its information items: organisations, accounts and portal pages only.
+/// For tests that need the people but an empty catalog.
+pub async fn load_people_if_empty(db: &Db) -> Result<Option<DemoSummary>> {
+    load_parts_if_empty(db, false).await
+}
+
+async fn load_parts_if_empty(db: &Db, with_items: bool) -> Result<Option<DemoSummary>> {
     if !orgs::list(db).await?.is_empty() {
         return Ok(None);
     }
+    crate::items::registers::seed_defaults(db).await?;
     let mut tx = db.begin().await?;
-    let summary = load(&mut tx).await?;
+    let summary = load(&mut tx, with_items).await?;
     tx.commit().await?;
     Ok(Some(summary))
 }
 
-async fn load(tx: &mut Tx) -> Result<DemoSummary> {
+async fn load(tx: &mut Tx, with_items: bool) -> Result<DemoSummary> {
     let actor = Actor::system();
     let body = orgs::create(
         tx,
@@ -266,9 +286,10 @@ async fn load(tx: &mut Tx) -> Result<DemoSummary> {
     };
 
     let mut summary = DemoSummary { users: Vec::new() };
+    let mut accounts = Vec::new();
     for (username, display_name, role, scope) in DEMO_USERS {
         let org_id = id_of(scope)?;
-        users::create(
+        let user = users::create(
             tx,
             &actor,
             &NewUser {
@@ -284,6 +305,12 @@ async fn load(tx: &mut Tx) -> Result<DemoSummary> {
             },
         )
         .await?;
+        accounts.push(items::Account {
+            username,
+            user_id: user.id,
+            role: *role,
+            org_id,
+        });
         summary.users.push((
             username.to_string(),
             DEMO_PASSWORD.to_string(),
@@ -293,6 +320,9 @@ async fn load(tx: &mut Tx) -> Result<DemoSummary> {
 
     pages::put(tx, &actor, "guide", "政府信息公开指南", &guide_body()).await?;
     pages::put(tx, &actor, "rules", "政府信息公开制度", RULES_BODY).await?;
+    if with_items {
+        items::load(tx, &ids, &accounts).await?;
+    }
     Ok(summary)
 }
 

@@ -111,18 +111,19 @@ async fn gate(tx: &mut Tx, item: &Item) -> Result<Option<String>> {
     Ok(None)
 }
 
-/// Publishes the current revision now (state and permission checked by the caller).
+/// Publishes the current revision with publication time `now` (the real clock, except for the
+/// demo's back-dated history, [`publish_as_of`]); state and permission checked by the caller.
 async fn publish_now(
     tx: &mut Tx,
     actor: &Actor,
     item: &Item,
     action: ItemAction,
     caps: Capabilities,
+    now: i64,
 ) -> Result<Item> {
     if let Some(reason) = gate(tx, item).await? {
         return Err(StoreError::Conflict(reason));
     }
-    let now = now_ms();
     let on = cst_date(now);
     let index_no = match &item.index_no {
         Some(n) => n.clone(),
@@ -180,7 +181,27 @@ async fn publish_now(
 pub async fn publish(tx: &mut Tx, actor: &Actor, id: i64, caps: Capabilities) -> Result<Item> {
     let item = lock(tx, id).await?;
     transition(item.state()?, ItemAction::Publish, caps).map_err(conflict)?;
-    publish_now(tx, actor, &item, ItemAction::Publish, caps).await
+    publish_now(tx, actor, &item, ItemAction::Publish, caps, now_ms()).await
+}
+
+/// DEMO ONLY (`crate::demo`): publishes like [`publish`] — same workflow check, same gate, the
+/// 索引号 drawn from the counter of the publication year — but with the publication time
+/// `at_ms` in the past, so the demo can show a 2018–2019 history (发布日期, 索引号 year,
+/// `published_late`). The timeline and audit record are written at the real time and the audit
+/// record shows the back-dated `published_at`. Not reachable from pages, the API or the CLI.
+pub(crate) async fn publish_as_of(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    caps: Capabilities,
+    at_ms: i64,
+) -> Result<Item> {
+    if at_ms > now_ms() {
+        return Err(invalid("补录的发布时间不能晚于当前时间"));
+    }
+    let item = lock(tx, id).await?;
+    transition(item.state()?, ItemAction::Publish, caps).map_err(conflict)?;
+    publish_now(tx, actor, &item, ItemAction::Publish, caps, at_ms).await
 }
 
 /// Schedules publication at `at_ms` (UTC ms, in the future): checks the gate now and enqueues a
@@ -266,6 +287,7 @@ pub async fn run_job(db: &Db, job: &Job) -> Result<bool> {
         &item,
         ItemAction::Publish,
         Capabilities::ALL,
+        now_ms(),
     )
     .await?;
     tx.commit().await?;

@@ -58,6 +58,19 @@ impl TestApp {
             .await
             .expect("load demo")
             .expect("demo loads into an empty database");
+        TestApp::assemble(t, config, demo)
+    }
+
+    /// The demo's organisations and accounts, but an empty catalog (no demo items).
+    pub async fn people_only(t: TestDb) -> TestApp {
+        let demo = gongkai_store::demo::load_people_if_empty(&t.db)
+            .await
+            .expect("load demo people")
+            .expect("demo loads into an empty database");
+        TestApp::assemble(t, WebConfig::default(), demo)
+    }
+
+    fn assemble(t: TestDb, config: WebConfig, demo: gongkai_store::demo::DemoSummary) -> TestApp {
         TestApp {
             router: router(AppState::new(t.db.clone(), config)),
             db: t.db.clone(),
