@@ -322,6 +322,15 @@ async function main() {
     });
 
     // Which console pages exist in this build (a 404 means the issue that adds it has not landed).
+    // The demo's published items: a filtered catalog page and the first item page it links to.
+    const catalogHtml = await (await fetch(base + '/catalog')).text();
+    const firstItem = catalogHtml.match(/href="(\/items\/\d+)"/);
+    if (firstItem) {
+      PUBLIC_PAGES.push('/catalog?sort=oldest', firstItem[1]);
+    } else {
+      notices.push('the demo catalog lists no published item; item pages not tested');
+    }
+
     const consolePages = [];
     for (const p of CONSOLE_PAGES) {
       const r = await fetch(base + p, { redirect: 'manual' });
