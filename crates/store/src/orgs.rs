@@ -84,6 +84,16 @@ pub fn validate(input: &OrgInput) -> Vec<(&'static str, String)> {
     errors
 }
 
+/// A unique violation on `orgs.code` as the Chinese conflict a person can act on.
+fn code_taken(e: sqlx::Error, input: &OrgInput) -> StoreError {
+    match StoreError::from(e) {
+        e if e.is_unique_violation() => {
+            StoreError::Conflict(format!("机构代码 {} 已被使用", input.code.trim()))
+        }
+        e => e,
+    }
+}
+
 fn first_error(input: &OrgInput) -> Result<()> {
     match validate(input).into_iter().next() {
         Some((_, msg)) => Err(StoreError::Invalid(msg)),
@@ -173,12 +183,7 @@ pub async fn create(tx: &mut Tx, actor: &Actor, input: &OrgInput) -> Result<Org>
         .bind(now)
         .fetch_one(c)
         .await);
-    let org = result.map_err(|e| match StoreError::from(e) {
-        e if e.is_unique_violation() => {
-            StoreError::Conflict(format!("机构代码 {} 已被使用", input.code.trim()))
-        }
-        e => e,
-    })?;
+    let org = result.map_err(|e| code_taken(e, input))?;
     audit::append(
         tx,
         actor,
@@ -238,12 +243,7 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, input: &OrgInput) -> Re
         .bind(now_ms())
         .fetch_one(c)
         .await);
-    let after = result.map_err(|e| match StoreError::from(e) {
-        e if e.is_unique_violation() => {
-            StoreError::Conflict(format!("机构代码 {} 已被使用", input.code.trim()))
-        }
-        e => e,
-    })?;
+    let after = result.map_err(|e| code_taken(e, input))?;
     audit::append(
         tx,
         actor,
