@@ -44,7 +44,19 @@ const PUBLIC_PAGES = [
   '/search?q=' + encodeURIComponent('残疾人证'),
   '/no-such-page',
 ];
-const CONSOLE_PAGES = ['/admin', '/admin/password', '/admin/orgs', '/admin/orgs/new', '/admin/users', '/admin/users/new', '/admin/audit', '/admin/tokens', '/admin/totp', '/admin/calendar', '/admin/calendar?start=2019-09-20&days=20'];
+const CONSOLE_PAGES = [
+  '/admin',
+  '/admin/password',
+  '/admin/orgs',
+  '/admin/orgs/new',
+  '/admin/users',
+  '/admin/users/new',
+  '/admin/audit',
+  '/admin/tokens',
+  '/admin/totp',
+  '/admin/calendar',
+  '/admin/calendar?start=2019-09-20&days=20',
+];
 const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor'];
 const MODES = [
   { name: 'default', buttons: [], bodyClass: [] },
