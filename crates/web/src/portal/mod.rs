@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod feeds;
 pub mod item;
+pub mod reader;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/rules", get(show_rules))
         .route("/catalog", get(catalog::show_catalog))
         .route("/items/{id}", get(item::show_item))
+        .route("/items/{id}/read", get(reader::show_reader))
         .route("/files/{id}/{filename}", get(item::show_file))
         .route("/reports", get(list_reports))
         .route("/reports/{year}", get(show_report))
@@ -282,6 +284,8 @@ struct PrefsQuery {
     text: Option<String>,
     /// `high` / `normal`
     contrast: Option<String>,
+    /// `large` / `normal`
+    cursor: Option<String>,
     back: Option<String>,
 }
 
@@ -301,6 +305,11 @@ async fn set_prefs(
     match q.contrast.as_deref() {
         Some("high") => prefs.high_contrast = true,
         Some("normal") => prefs.high_contrast = false,
+        _ => {}
+    }
+    match q.cursor.as_deref() {
+        Some("large") => prefs.large_cursor = true,
+        Some("normal") => prefs.large_cursor = false,
         _ => {}
     }
     // Only local paths: never an open redirect.
