@@ -9,6 +9,7 @@
 //! session and permission checks (`session`).
 
 pub mod admin;
+pub mod antiabuse;
 pub mod api;
 pub mod assets;
 pub mod error;
@@ -46,6 +47,8 @@ pub struct WebConfig {
     /// `&vault`. `gongkai serve` loads it from the key file or `GONGKAI_VAULT_KEYS` (and reloads it
     /// after a rotation); the default is a fresh random key set (tests only: lost on exit).
     pub vault: gongkai_core::vault::SharedVault,
+    /// Rate limits of the public forms (applications, mailbox), see [`antiabuse`].
+    pub public_forms: antiabuse::Settings,
 }
 
 impl Default for WebConfig {
@@ -62,6 +65,7 @@ impl Default for WebConfig {
                 gongkai_core::vault::Algorithm::Sm4Gcm,
                 "default",
             )),
+            public_forms: Default::default(),
         }
     }
 }

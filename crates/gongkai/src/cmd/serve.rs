@@ -36,6 +36,7 @@ fn web_config(cfg: &Config, vault: SharedVault) -> WebConfig {
         password: cfg.password_policy(),
         lockout: cfg.lockout(),
         vault,
+        public_forms: Default::default(),
     }
 }
 
