@@ -56,6 +56,18 @@ pub async fn run_job(db: &Db, job: &Job, ctx: &Context) -> Result<(), String> {
             let j = jobs::purge_done(db, 7 * 24 * 3600 * 1000)
                 .await
                 .map_err(|e| e.to_string())?;
+            // Audit retention (网络安全法 Art. 21: at least six months, enforced by the config):
+            // older records are pruned behind a checkpoint that keeps the chain verifiable.
+            let days = i64::from(ctx.config.audit.retention_days);
+            if days > 0 {
+                let cutoff = now_ms() - days * 24 * 3600 * 1000;
+                if let Some(c) = gongkai_store::audit::prune_before(db, cutoff, &Actor::system())
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    tracing::info!(pruned = c.pruned, upto = c.upto_id, "audit records pruned");
+                }
+            }
             // Public-form rate events older than the longest window (a day), and spent challenges.
             let r = gongkai_store::ratelimit::purge(db, 2 * 24 * 3600 * 1000)
                 .await
