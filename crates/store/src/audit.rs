@@ -428,30 +428,46 @@ pub struct Filter {
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
     pub before_id: Option<i64>,
+    /// Only security events ([`SECURITY_ACTIONS`]).
+    pub security_only: bool,
     pub limit: i64,
 }
 
 /// Newest first, filtered in the database. Empty filter strings are ignored.
 pub async fn list(db: &Db, f: &Filter) -> Result<Vec<AuditRecord>> {
     let non_empty = |s: &Option<String>| s.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
-    let rows = on_db!(db, |p| sqlx::query_as(
+    // The security-event list is a compile-time constant of plain action names.
+    let security = if f.security_only {
+        format!(
+            "AND action IN ({})",
+            SECURITY_ACTIONS
+                .iter()
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        String::new()
+    };
+    let sql = format!(
         "SELECT id, at, actor_user_id, actor, action, object_type, object_id, before_json, \
          after_json, ip, prev_hash, hash, hash_alg FROM audit_log \
          WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) \
            AND ($3 IS NULL OR object_type = $3) AND ($4 IS NULL OR object_id = $4) \
            AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) AND ($7 IS NULL OR id < $7) \
-         ORDER BY id DESC LIMIT $8"
-    )
-    .bind(non_empty(&f.actor))
-    .bind(non_empty(&f.action))
-    .bind(non_empty(&f.object_type))
-    .bind(non_empty(&f.object_id))
-    .bind(f.from_ms)
-    .bind(f.to_ms)
-    .bind(f.before_id)
-    .bind(f.limit.clamp(1, 1000))
-    .fetch_all(p)
-    .await?);
+           {security} ORDER BY id DESC LIMIT $8"
+    );
+    let rows = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(non_empty(&f.actor))
+        .bind(non_empty(&f.action))
+        .bind(non_empty(&f.object_type))
+        .bind(non_empty(&f.object_id))
+        .bind(f.from_ms)
+        .bind(f.to_ms)
+        .bind(f.before_id)
+        .bind(f.limit.clamp(1, 1000))
+        .fetch_all(p)
+        .await?);
     Ok(rows)
 }
 

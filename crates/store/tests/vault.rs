@@ -344,3 +344,39 @@ both_backends!(pruning_keeps_the_chain_verifiable_from_a_checkpoint, |db| {
     let v = audit::verify(db).await.unwrap();
     assert!(v.first_broken.is_some());
 });
+
+both_backends!(security_events_filter, |db| {
+    seed_users(db, 2).await;
+    let all = audit::list(
+        db,
+        &audit::Filter {
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(all.iter().any(|r| r.action == "org.create"));
+    let security = audit::list(
+        db,
+        &audit::Filter {
+            security_only: true,
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        security.len(),
+        all.iter()
+            .filter(|r| audit::SECURITY_ACTIONS.contains(&r.action.as_str()))
+            .count()
+    );
+    assert!(security.iter().any(|r| r.action == "user.create"));
+    assert!(
+        security
+            .iter()
+            .all(|r| audit::SECURITY_ACTIONS.contains(&r.action.as_str()))
+    );
+});
