@@ -101,6 +101,9 @@ impl Role {
             PublishItem | ManageApplications | ManageMailbox | EditGuide | ViewStatistics => {
                 matches!(self, Role::DisclosureOffice)
             }
+            // Personal data: only the office that handles applicants' requests needs full
+            // numbers and exports; no administrator (三员) does (issue #13).
+            RevealPersonalData | ExportPersonalData => matches!(self, Role::DisclosureOffice),
             ViewOrganisations => matches!(
                 self,
                 Role::Administrator
@@ -147,10 +150,15 @@ pub enum Action {
     UnlockAccounts,
     ViewAudit,
     ExportAudit,
+    /// See a full identity or certificate number instead of the masked one; each reveal is
+    /// audited (`personal::reveal`, issue #13). The office that handles applications.
+    RevealPersonalData,
+    /// Export records that contain personal data (audited and watermarked, issue #13).
+    ExportPersonalData,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewConsole,
         Action::DraftItem,
         Action::ReviewItem,
@@ -171,6 +179,8 @@ impl Action {
         Action::UnlockAccounts,
         Action::ViewAudit,
         Action::ExportAudit,
+        Action::RevealPersonalData,
+        Action::ExportPersonalData,
     ];
 
     /// Deployment-wide actions: they touch data that belongs to no single organisation, so only a
@@ -290,6 +300,8 @@ mod tests {
                     EditGuide,
                     ViewStatistics,
                     ViewOrganisations,
+                    RevealPersonalData,
+                    ExportPersonalData,
                 ],
             ),
             (

@@ -651,6 +651,36 @@ pub const TABLES: &[Table] = &[
         self_ref: None,
         migration_seeded: false,
     },
+    // Issue #13: key ids and check values only (no key material), and audit checkpoints.
+    Table {
+        name: "vault_keys",
+        columns: &[
+            text("key_id"),
+            text("algorithm"),
+            text("check_value"),
+            int("created_at"),
+            int_null("retired_at"),
+        ],
+        key: &["key_id"],
+        identity: None,
+        self_ref: None,
+        migration_seeded: false,
+    },
+    Table {
+        name: "audit_checkpoints",
+        columns: &[
+            int("id"),
+            int("upto_id"),
+            text("upto_hash"),
+            int("record_id"),
+            int("pruned"),
+            int("at"),
+        ],
+        key: &["id"],
+        identity: Some("id"),
+        self_ref: None,
+        migration_seeded: false,
+    },
 ];
 
 /// Tables that belong to the machinery, not the application, and are never copied.

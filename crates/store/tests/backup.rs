@@ -171,6 +171,13 @@ async fn seed(db: &Db) {
     .unwrap();
     tx.commit().await.unwrap();
     seed_items(db, mid.id, u.id).await;
+    // Migration 0010: a registered vault key, and a retention checkpoint (the first record
+    // pruned), so backups carry both and the chain still verifies after a restore.
+    let vault = gongkai_core::vault::Vault::for_tests();
+    gongkai_store::personal::register_keys(db, &vault, &a)
+        .await
+        .unwrap();
+    audit::prune_through(db, 1, &a).await.unwrap().unwrap();
 }
 
 /// The item tables (migration 0003): an item through masking, the review chain and publication,

@@ -42,6 +42,11 @@ pub struct WebConfig {
     pub password: gongkai_store::users::PasswordPolicy,
     /// Account lockout after consecutive failed logins, issue #13.
     pub lockout: gongkai_store::users::Lockout,
+    /// The personal-data vault (issue #13): take the key set in force with
+    /// `state.config.vault.get()`, seal personal fields with it and pass it to store functions as
+    /// `&vault`. `gongkai serve` loads it from the key file or `GONGKAI_VAULT_KEYS` (and reloads it
+    /// after a rotation); the default is a fresh random key set (tests only: lost on exit).
+    pub vault: gongkai_core::vault::SharedVault,
     /// Rate limits of the public forms (applications, mailbox), see [`antiabuse`].
     pub public_forms: antiabuse::Settings,
 }
@@ -56,6 +61,10 @@ impl Default for WebConfig {
             data_dir: PathBuf::from("./data"),
             password: Default::default(),
             lockout: Default::default(),
+            vault: gongkai_core::vault::SharedVault::new(gongkai_core::vault::Vault::generate(
+                gongkai_core::vault::Algorithm::Sm4Gcm,
+                "default",
+            )),
             public_forms: Default::default(),
         }
     }

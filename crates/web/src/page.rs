@@ -181,7 +181,9 @@ pub async fn error_pages_keep_prefs(
     next: axum::middleware::Next,
 ) -> Response {
     let prefs = Prefs::from_headers(req.headers());
-    let path = req.uri().path().to_string();
+    // The path is shown on error pages (links back with the reading preferences): never with a
+    // full identity number in it (issue #13).
+    let path = gongkai_core::mask::redact_id_numbers(req.uri().path()).into_owned();
     let res = next.run(req).await;
     let is_html = res
         .headers()

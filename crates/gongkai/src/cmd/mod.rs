@@ -5,6 +5,7 @@ pub mod backup;
 pub mod calendar;
 pub mod fee;
 pub mod id;
+pub mod keys;
 pub mod ops;
 pub mod org;
 pub mod serve;

@@ -4,6 +4,7 @@ use crate::cmd::ops::GlobalArgs;
 use crate::config::{self, Config};
 use crate::worker;
 use anyhow::Context;
+use gongkai_core::vault::SharedVault;
 use gongkai_store::{Db, DbOptions, StoreError};
 use gongkai_web::{AppState, WebConfig};
 use std::net::SocketAddr;
@@ -25,7 +26,7 @@ pub struct Args {
 }
 
 /// The web layer's settings from the configuration.
-fn web_config(cfg: &Config) -> WebConfig {
+fn web_config(cfg: &Config, vault: SharedVault) -> WebConfig {
     WebConfig {
         secure_cookies: cfg.secure_cookies(),
         public_origin: cfg.public_origin(),
@@ -34,6 +35,7 @@ fn web_config(cfg: &Config) -> WebConfig {
         data_dir: cfg.data_dir.clone(),
         password: cfg.password_policy(),
         lockout: cfg.lockout(),
+        vault,
         public_forms: Default::default(),
     }
 }
@@ -67,6 +69,21 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
         })?;
     db.migrate().await?;
     db.require_current().await?;
+    // The personal-data vault: keys from the key file or GONGKAI_VAULT_KEYS, checked against the
+    // database; values not yet under the current key (plaintext from before, or an unfinished
+    // rotation) are re-sealed by the worker.
+    let (vault, _) = crate::keys::open(&cfg, &db, &gongkai_store::audit::Actor::system()).await?;
+    let pending: i64 = gongkai_store::personal::status(&db, &vault)
+        .await?
+        .iter()
+        .map(|s| s.pending)
+        .sum();
+    if pending > 0 {
+        let mut tx = db.begin().await?;
+        gongkai_store::personal::enqueue_reseal(&mut tx).await?;
+        tx.commit().await?;
+    }
+    let vault = SharedVault::new(vault);
     if args.demo {
         match gongkai_store::demo::load_if_empty(&db).await? {
             Some(summary) => {
@@ -93,8 +110,13 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     println!("Gongkai 已启动：http://{local}/  （工作台：http://{local}/admin）");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let web = web_config(&cfg);
-    let worker = tokio::spawn(worker::run(db.clone(), web.session, stop_rx));
+    let web = web_config(&cfg, vault.clone());
+    let ctx = worker::Context {
+        life: web.session,
+        vault,
+        config: std::sync::Arc::new(cfg.clone()),
+    };
+    let worker = tokio::spawn(worker::run(db.clone(), ctx, stop_rx));
     let app = gongkai_web::router(AppState::new(db.clone(), web));
     axum::serve(
         listener,
