@@ -138,12 +138,18 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         if cross_site(&parts.headers, state.config.public_origin.as_deref()) {
             return AppError::csrf().into_response();
         }
-        let is_form = parts
+        let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
+            .unwrap_or_default()
+            .to_string();
+        let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+        // Console uploads (multipart) carry the token in a `csrf` part; only logged-in staff
+        // may send them, so the anonymous token does not count there.
+        let is_upload = crate::multipart::is_multipart(&content_type)
+            && parts.uri.path().starts_with("/admin/");
+        if !is_form && !is_upload {
             return AppError::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -151,7 +157,16 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
             )
             .into_response();
         }
-        let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        if is_upload && cookie(&parts.headers, SESSION_COOKIE).is_none() {
+            // Nobody logged in: refuse before reading a large body.
+            return AppError::csrf().into_response();
+        }
+        let limit = if is_upload {
+            crate::multipart::MAX_UPLOAD_BYTES
+        } else {
+            MAX_FORM_BYTES
+        };
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => {
                 return AppError::new(
@@ -162,10 +177,19 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
                 .into_response();
             }
         };
-        let submitted = url::form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
+        let submitted = if is_upload {
+            match crate::multipart::parse(&content_type, &bytes) {
+                Ok(p) => crate::multipart::field(&p, "csrf")
+                    .map(crate::multipart::Part::text)
+                    .unwrap_or_default(),
+                Err(e) => return e.into_response(),
+            }
+        } else {
+            url::form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
         let session_token = match cookie(&parts.headers, SESSION_COOKIE) {
             Some(t) => gongkai_store::sessions::load(&state.db, t, state.config.session)
                 .await
@@ -174,7 +198,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
                 .map(|s| s.csrf_token),
             None => None,
         };
-        let ok = tokens_equal(&submitted, &anon)
+        let ok = (!is_upload && tokens_equal(&submitted, &anon))
             || session_token.is_some_and(|t| tokens_equal(&submitted, &t));
         if !ok {
             return AppError::csrf().into_response();
