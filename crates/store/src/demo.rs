@@ -325,7 +325,7 @@ async fn load(tx: &mut Tx, with_items: bool) -> Result<DemoSummary> {
         .iter()
         .find(|a| a.username == "demo-secrecy")
         .map(|a| a.user_id);
-    console::load(tx, &actor, body.id, secrecy).await?;
+    console::load(tx, &actor, &body, secrecy).await?;
     if with_items {
         items::load(tx, &ids, &accounts).await?;
     }
