@@ -1,6 +1,6 @@
-//! A small, strict `multipart/form-data` reader (RFC 7578) for console uploads. The CSRF
-//! middleware buffers the body (within [`MAX_UPLOAD_BYTES`]) to check the `csrf` field, so the
-//! handler parses the same bytes here; no streaming parser is needed and none is pulled in.
+//! A small, strict `multipart/form-data` reader (RFC 7578) for console uploads. The CSRF token
+//! travels in the form's action URL (`security::csrf_guard`); the handler reads the body within
+//! [`MAX_UPLOAD_BYTES`] and parses it here, so no streaming parser is pulled in.
 //!
 //! Only what browsers send is accepted: a `boundary` parameter, parts with a
 //! `Content-Disposition: form-data; name="…"[; filename="…"]` header. Anything else is a Chinese
