@@ -57,8 +57,20 @@ const CONSOLE_PAGES = [
   '/admin/totp',
   '/admin/calendar',
   '/admin/calendar?start=2019-09-20&days=20',
+  '/admin/items/work',
+  '/admin/items',
+  '/admin/items/new',
+  '/admin/items/deadlines',
+  '/admin/items/rereview',
+  '/admin/items/1',
+  '/admin/items/1/amend',
+  '/admin/commitments',
+  '/admin/guide',
+  '/admin/rules',
+  '/admin/vocab',
+  '/admin/index-templates',
 ];
-const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor'];
+const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office', 'demo-drafter'];
 const MODES = [
   { name: 'default', buttons: [], bodyClass: [] },
   { name: 'large-text', buttons: ['大字模式'], bodyClass: ['pref-large'] },

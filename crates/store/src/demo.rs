@@ -19,6 +19,7 @@ use crate::{Db, Result, Tx, pages};
 use gongkai_core::auth::{Grant, Role};
 use gongkai_core::org::OrgKind;
 
+mod console;
 mod items;
 
 pub use items::{DEMO_ITEMS, DemoFate, DemoItem, planted_resident_id};
@@ -320,6 +321,11 @@ async fn load(tx: &mut Tx, with_items: bool) -> Result<DemoSummary> {
 
     pages::put(tx, &actor, "guide", "政府信息公开指南", &guide_body()).await?;
     pages::put(tx, &actor, "rules", "政府信息公开制度", RULES_BODY).await?;
+    let secrecy = accounts
+        .iter()
+        .find(|a| a.username == "demo-secrecy")
+        .map(|a| a.user_id);
+    console::load(tx, &actor, &body, secrecy).await?;
     if with_items {
         items::load(tx, &ids, &accounts).await?;
     }

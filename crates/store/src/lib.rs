@@ -24,6 +24,7 @@ pub mod backup;
 pub mod calendar;
 pub mod deadlines;
 pub mod demo;
+pub mod guide;
 pub mod items;
 pub mod jobs;
 pub mod logins;

@@ -292,6 +292,102 @@ async fn seed_items(db: &Db, org_id: i64, user_id: i64) {
         .unwrap();
     publish::publish(&mut tx, &a, item.id, all).await.unwrap();
     tx.commit().await.unwrap();
+    seed_console(db, org_id, &a).await;
+}
+
+/// The tables of migration 0012: attachment findings, the guide and the rule documents.
+async fn seed_console(db: &Db, org_id: i64, a: &Actor) {
+    use gongkai_core::items::{Capabilities, Disclosure};
+    use gongkai_store::guide;
+    use gongkai_store::items::{self, files};
+    let today = gongkai_store::deadlines::today();
+    let data = tempfile::tempdir().unwrap();
+    let text = "名单：身份证号 11010519491231002X";
+    let stored = gongkai_store::attachments::store_file(
+        data.path(),
+        text.as_bytes(),
+        "名单.txt",
+        &gongkai_store::attachments::Limits::default(),
+    )
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let item = items::create(
+        &mut tx,
+        a,
+        org_id,
+        Capabilities::ALL,
+        &items::Metadata {
+            formed_on: today,
+            signed_on: None,
+            publisher_name: String::new(),
+            doc_number: String::new(),
+            topic_code: String::new(),
+            genre_code: String::new(),
+            catalog_code: "art20-01".into(),
+            disclosure: Disclosure::Proactive,
+            withhold_ground: String::new(),
+            classified: false,
+        },
+        &items::Content {
+            title: "名单公示".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let extracted = gongkai_core::extract::Extracted {
+        text: text.into(),
+        complete: true,
+        notes: Vec::new(),
+    };
+    let (_, n) = files::attach(
+        &mut tx,
+        a,
+        item.id,
+        Capabilities::ALL,
+        &stored,
+        "",
+        Some(&extracted),
+    )
+    .await
+    .unwrap();
+    assert!(n > 0);
+    guide::put(
+        &mut tx,
+        a,
+        &guide::Guide {
+            org_id,
+            classification: "分类".into(),
+            arrangement: "编排".into(),
+            access_methods: "方式".into(),
+            office_name: "办公室".into(),
+            address: "地址".into(),
+            office_hours: "时间".into(),
+            phone: "电话".into(),
+            fax: "传真".into(),
+            internet: "网址".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    guide::add_rule(
+        &mut tx,
+        a,
+        &guide::RuleInput {
+            title: "保密审查制度".into(),
+            doc_number: String::new(),
+            issuer: "本机关".into(),
+            issued_on: Some(today),
+            summary: String::new(),
+            url: String::new(),
+            sort_order: 0,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// Every row of every table, parsed from a dump and sorted, so that two databases (even on

@@ -15,6 +15,7 @@ pub mod assets;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod multipart;
 pub mod page;
 pub mod portal;
 pub mod security;
@@ -103,8 +104,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(portal::not_found)
         .layer(axum::middleware::from_fn(page::error_pages_keep_prefs))
         .layer(axum::middleware::from_fn(security::headers))
+        // Console uploads may be up to the attachment limit; every form body is limited again
+        // by the CSRF middleware and every JSON body by axum's default (2 MB).
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            2 * 1024 * 1024,
+            multipart::MAX_UPLOAD_BYTES,
         ))
         .with_state(state)
 }

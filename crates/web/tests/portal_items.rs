@@ -810,8 +810,23 @@ both_backends!(item_page_shows_metadata_validity_and_history, |fx| {
     );
     assert!(g.body.contains("第 1 版"), "revision history");
 
-    // An amendment adds a public revision; 废止 is marked at the top with date and replacement.
+    // 废止 is marked at the top with date and replacement; an amendment, once through the
+    // review chain again, adds a public revision.
     let mut tx = fx.db().begin().await.unwrap();
+    publish::change_validity(
+        &mut tx,
+        &actor(),
+        item.id,
+        caps(Role::DisclosureOffice),
+        &ValidityChange {
+            validity: Validity::Repealed,
+            effective_on: chrono::NaiveDate::from_ymd_opt(2026, 6, 1),
+            replaced_by: "长残联发〔2026〕9号".into(),
+            note: "依据新办法废止".into(),
+        },
+    )
+    .await
+    .unwrap();
     publish::amend(
         &mut tx,
         &actor(),
@@ -827,20 +842,29 @@ both_backends!(item_page_shows_metadata_validity_and_history, |fx| {
     )
     .await
     .unwrap();
-    publish::change_validity(
+    tx.commit().await.unwrap();
+    let g = fx.get(&format!("/items/{}", item.id)).await;
+    assert!(!g.body.contains("已更正"), "not public before review");
+    let a = actor();
+    let mut tx = fx.db().begin().await.unwrap();
+    review::review(&mut tx, &a, item.id, caps(Role::DepartmentHead), &checks())
+        .await
+        .unwrap();
+    review::confidentiality_review(
         &mut tx,
-        &actor(),
+        &a,
         item.id,
-        caps(Role::DisclosureOffice),
-        &ValidityChange {
-            validity: Validity::Repealed,
-            effective_on: chrono::NaiveDate::from_ymd_opt(2026, 6, 1),
-            replaced_by: "长残联发〔2026〕9号".into(),
-            note: "依据新办法废止".into(),
-        },
+        caps(Role::ConfidentialityReviewer),
+        &form(),
     )
     .await
     .unwrap();
+    review::approve(&mut tx, &a, item.id, caps(Role::ApprovingLeader), "同意")
+        .await
+        .unwrap();
+    publish::publish(&mut tx, &a, item.id, caps(Role::DisclosureOffice))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let g = fx.get(&format!("/items/{}", item.id)).await;
     assert_eq!(g.status, StatusCode::OK, "{}", g.body);

@@ -24,6 +24,7 @@
 //!   query ([`catalog::PUBLIC_CONDITION`]).
 
 pub mod catalog;
+pub mod files;
 pub mod findings;
 pub mod publish;
 pub mod registers;
@@ -596,6 +597,13 @@ pub async fn edit(
     transition(state, ItemAction::Edit, caps).map_err(workflow_err)?;
     validate_content(content)?;
     validate_metadata(tx, meta).await?;
+    if before.published_revision_id.is_some() && metadata_changed(&before, meta) {
+        // The catalog metadata of a published item is public at once; an amendment changes the
+        // text only (validity has its own step).
+        return Err(invalid(
+            "已发布信息的修订稿只能修改标题、概述、正文和主题词；目录信息不能在修订中更改",
+        ));
+    }
     let current = revision_tx(tx, before.current_revision()?).await?;
     let invalidated = state.has_reviews();
     let changed = Content::of(&current) != normalised(content);
@@ -630,7 +638,9 @@ pub async fn edit(
     .await?
     .rows_affected());
     let mid = reload(tx, id).await?;
-    if meta.disclosure == Disclosure::Proactive {
+    if mid.published_revision_id.is_some() {
+        // An amendment: the Art. 26 record of the first publication stands.
+    } else if meta.disclosure == Disclosure::Proactive {
         set_clock(tx, actor, &mid, content.title.trim()).await?;
     } else {
         deadlines::close(tx, actor, OBJECT_TYPE, id, DEADLINE_KIND).await?;
@@ -652,6 +662,21 @@ pub async fn edit(
         reviews_invalidated: invalidated,
         notice: invalidated.then_some(INVALIDATION_NOTICE),
     })
+}
+
+/// Does `meta` differ from the stored metadata of `item` (an empty publisher keeps the stored one)?
+fn metadata_changed(item: &Item, meta: &Metadata) -> bool {
+    let publisher = meta.publisher_name.trim();
+    item.formed_on != meta.formed_on.to_string()
+        || item.signed_on != meta.signed_on.map(|d| d.to_string())
+        || (!publisher.is_empty() && publisher != item.publisher_name)
+        || item.doc_number != meta.doc_number.trim()
+        || item.topic_code != meta.topic_code
+        || item.genre_code != meta.genre_code
+        || item.catalog_code != meta.catalog_code
+        || item.disclosure != meta.disclosure.code()
+        || item.withhold_ground != meta.withhold_ground.trim()
+        || item.classified != meta.classified
 }
 
 fn normalised(c: &Content) -> Content {

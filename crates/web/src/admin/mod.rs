@@ -5,7 +5,10 @@
 mod audit;
 mod auth;
 mod calendar;
+mod guide;
+mod items;
 mod orgs;
+mod registers;
 mod tokens;
 mod users;
 
@@ -28,6 +31,9 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(tokens::routes())
         .merge(calendar::routes())
+        .merge(items::routes())
+        .merge(registers::routes())
+        .merge(guide::routes())
 }
 
 #[derive(Template)]

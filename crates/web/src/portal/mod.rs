@@ -108,8 +108,16 @@ async fn show_home(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<R
 struct GuidePage {
     layout: Layout,
     org: Option<gongkai_store::orgs::Org>,
+    /// The guide with the Art. 12 fields, when the office has written one in the console.
+    guide: Option<gongkai_store::guide::Guide>,
     paragraphs: Vec<String>,
     updated: String,
+}
+
+impl GuidePage {
+    fn lines(&self, text: &str) -> Vec<String> {
+        paragraphs(text)
+    }
 }
 
 fn paragraphs(body: &str) -> Vec<String> {
@@ -120,10 +128,20 @@ fn paragraphs(body: &str) -> Vec<String> {
         .collect()
 }
 
-/// 政府信息公开指南 (Art. 12): the editable text plus the office's contact details.
+/// 政府信息公开指南 (条例 Art. 12 ¶2): the guide written in the console with every Art. 12
+/// field; before one exists, the older free-text page and the office's contact details.
 async fn show_guide(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
     let org = gongkai_store::orgs::root(&state.db).await?;
+    let guide = match &org {
+        Some(o) => gongkai_store::guide::get(&state.db, o.id).await?,
+        None => None,
+    };
     let page = gongkai_store::pages::get(&state.db, "guide").await?;
+    let updated = match (&guide, &page) {
+        (Some(g), _) => crate::page::cst(g.updated_at),
+        (None, Some(p)) => crate::page::cst(p.updated_at),
+        (None, None) => String::new(),
+    };
     render(&GuidePage {
         layout: ctx.layout("政府信息公开指南"),
         org,
@@ -131,34 +149,39 @@ async fn show_guide(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<
             .as_ref()
             .map(|p| paragraphs(&p.body))
             .unwrap_or_default(),
-        updated: page
-            .map(|p| crate::page::cst(p.updated_at))
-            .unwrap_or_default(),
+        guide,
+        updated,
     })
 }
 
 #[derive(Template)]
-#[template(path = "portal/text_page.html")]
-struct TextPage {
+#[template(path = "portal/rules.html")]
+struct RulesPage {
     layout: Layout,
+    rules: Vec<gongkai_store::guide::RuleDocument>,
     paragraphs: Vec<String>,
     updated: String,
-    empty_note: &'static str,
 }
 
-/// 政府信息公开制度: an editable text page.
+/// 政府信息公开制度: the rule documents managed in the console (and any older free text).
 async fn show_rules(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
+    let rules = gongkai_store::guide::rules(&state.db, true).await?;
     let page = gongkai_store::pages::get(&state.db, "rules").await?;
-    render(&TextPage {
+    let updated = rules
+        .iter()
+        .map(|r| r.updated_at)
+        .chain(page.as_ref().map(|p| p.updated_at))
+        .max()
+        .map(crate::page::cst)
+        .unwrap_or_default();
+    render(&RulesPage {
         layout: ctx.layout("政府信息公开制度"),
+        rules,
         paragraphs: page
             .as_ref()
             .map(|p| paragraphs(&p.body))
             .unwrap_or_default(),
-        updated: page
-            .map(|p| crate::page::cst(p.updated_at))
-            .unwrap_or_default(),
-        empty_note: "本机关尚未在本系统中发布政府信息公开制度。",
+        updated,
     })
 }
 
