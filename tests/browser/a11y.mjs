@@ -56,8 +56,13 @@ const CONSOLE_PAGES = [
   '/admin/totp',
   '/admin/calendar',
   '/admin/calendar?start=2019-09-20&days=20',
+  '/admin/applications',
+  '/admin/applications/new',
+  '/admin/applications/1',
+  '/admin/supervision',
+  '/admin/appeals',
 ];
-const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor'];
+const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office'];
 const MODES = [
   { name: 'default', buttons: [], bodyClass: [] },
   { name: 'large-text', buttons: ['大字模式'], bodyClass: ['pref-large'] },

@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod appform;
 pub mod assets;
 pub mod error;
 pub mod extract;

@@ -38,6 +38,12 @@ pub struct Staff {
 /// both the system administrator (accounts) and the security administrator (grants, unlocking).
 pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
     ("/admin", "工作台", &[Action::ViewConsole]),
+    (
+        "/admin/applications",
+        "依申请公开",
+        &[Action::ManageApplications],
+    ),
+    ("/admin/supervision", "督办", &[Action::ManageApplications]),
     ("/admin/orgs", "机构管理", &[Action::ViewOrganisations]),
     (
         "/admin/users",
