@@ -78,13 +78,6 @@ pub struct ApplicationForm {
     pub signed_on: String,
     #[serde(default)]
     pub confirmed_on: String,
-    // Anti-abuse fields of the public form (ALTCHA payload or the no-JS answer).
-    #[serde(default)]
-    pub altcha: String,
-    #[serde(default)]
-    pub challenge_id: String,
-    #[serde(default)]
-    pub challenge_answer: String,
 }
 
 /// A field and its message, in the order the fields appear.

@@ -22,7 +22,30 @@ fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
     &rest[..rest.find(end).unwrap()]
 }
 
-fn valid<'a>(org: &'a str) -> Vec<(&'static str, &'a str)> {
+/// Loads the form and answers its question in words (as a person without JavaScript would):
+/// the token and the answer to submit with the next POST. Each challenge is single-use.
+async fn human(app: &mut TestApp) -> (String, String) {
+    let page = app.get("/apply").await;
+    let token = between(&page.body, "name=\"captcha_token\" value=\"", "\"").to_owned();
+    let question: Vec<char> = between(&page.body, "<label for=\"captcha_answer\">", "</label>")
+        .chars()
+        .collect();
+    let a = gongkai_web::antiabuse::parse_answer(&question[0].to_string()).unwrap();
+    let b = gongkai_web::antiabuse::parse_answer(&question[2].to_string()).unwrap();
+    let answer = if question[1] == '加' { a + b } else { a - b };
+    (token, answer.to_string())
+}
+
+/// POSTs the application form with a fresh human check.
+async fn apply(app: &mut TestApp, fields: &[(&str, &str)]) -> common::Resp {
+    let (token, answer) = human(app).await;
+    let mut all: Vec<(&str, &str)> = fields.to_vec();
+    all.push(("captcha_token", &token));
+    all.push(("captcha_answer", &answer));
+    app.post("/apply", &all).await
+}
+
+fn valid(org: &str) -> Vec<(&'static str, &str)> {
     vec![
         ("org_id", org),
         ("applicant_type", "natural_person"),
@@ -74,7 +97,7 @@ both_backends_app!(public_form_messages_receipt_and_status, |app| {
         "id_number",
         "91110000600037341A",
     );
-    let bad_uscc = app.post("/apply", &org_fields).await;
+    let bad_uscc = apply(&mut app, &org_fields).await;
     assert_eq!(bad_uscc.status, StatusCode::BAD_REQUEST);
     assert!(
         bad_uscc.body.contains("统一社会信用代码有误"),
@@ -82,7 +105,7 @@ both_backends_app!(public_form_messages_receipt_and_status, |app| {
         bad_uscc.body
     );
     // Missing fields.
-    let empty = app.post("/apply", &[("org_id", org.as_str())]).await;
+    let empty = apply(&mut app, &[("org_id", org.as_str())]).await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
     for m in [
         "请填写申请人姓名",
@@ -97,16 +120,20 @@ both_backends_app!(public_form_messages_receipt_and_status, |app| {
         empty.body.contains("<a href=\"#item1_desc\">"),
         "summary links to the field"
     );
+    // The human check is required (no answer → its message by the field).
+    app.get("/apply").await;
+    let unchecked = app.post("/apply", &valid(&org)).await;
+    assert_eq!(unchecked.status, StatusCode::BAD_REQUEST);
+    assert!(unchecked.body.contains("验证问题"), "{}", unchecked.body);
+    assert!(unchecked.body.contains("value=\"王五\""), "input kept");
     // Over-long text.
     let long = "长".repeat(2001);
-    let too_long = app
-        .post("/apply", &with(valid(&org), "item1_desc", &long))
-        .await;
+    let too_long = apply(&mut app, &with(valid(&org), "item1_desc", &long)).await;
     assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
     assert!(too_long.body.contains("过长：最多2000个字，现为2001个字"));
     assert!(too_long.body.contains(&long), "input kept");
     // Valid: the receipt shows number and secret once.
-    let done = app.post("/apply", &valid(&org)).await;
+    let done = apply(&mut app, &valid(&org)).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     let number = between(&done.body, "受理编号：<strong>", "</strong>").to_owned();
     let secret = between(&done.body, "查询密码：<strong>", "</strong>").to_owned();
@@ -158,8 +185,7 @@ both_backends_app!(public_form_messages_receipt_and_status, |app| {
 
 both_backends_app!(console_scope_registration_and_steps, |app| {
     let org = app.org_id("ccdpf").await.to_string();
-    app.get("/apply").await;
-    let done = app.post("/apply", &valid(&org)).await;
+    let done = apply(&mut app, &valid(&org)).await;
     assert_eq!(done.status, StatusCode::OK);
     let number = between(&done.body, "受理编号：<strong>", "</strong>").to_owned();
     let id = gongkai_store::applications::list(

@@ -209,7 +209,7 @@ pub struct FeeNotice {
 const FEE_COLUMNS: &str = "id, application_id, method, units, already, amount_fen, working, \
     notice_on, notice_received_on, due_on, paid_on, created_at";
 
-async fn consultations_tx(tx: &mut Tx, id: i64) -> Result<Vec<Consultation>> {
+pub(crate) async fn consultations_tx(tx: &mut Tx, id: i64) -> Result<Vec<Consultation>> {
     let sql = format!(
         "SELECT {CONSULTATION_COLUMNS} FROM application_consultations WHERE application_id = $1 ORDER BY id"
     );

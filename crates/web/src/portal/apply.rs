@@ -15,6 +15,7 @@ use gongkai_store::{deadlines, orgs};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::antiabuse::{self, Challenge, Proof};
 use crate::appform::{self, ApplicationForm, Choices, Errors};
 use crate::error::AppResult;
 use crate::extract::Form;
@@ -38,6 +39,8 @@ struct ApplyPage {
     org_id: String,
     staff_mode: bool,
     channels: Vec<(&'static str, &'static str)>,
+    challenge: Challenge,
+    challenge_error: Option<String>,
 }
 
 impl ApplyPage {
@@ -65,6 +68,8 @@ async fn show_apply(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<
         orgs,
         staff_mode: false,
         channels: Vec::new(),
+        challenge: antiabuse::issue(&state).await?,
+        challenge_error: None,
     })
 }
 
@@ -74,6 +79,8 @@ struct ApplyForm {
     org_id: String,
     #[serde(flatten)]
     form: ApplicationForm,
+    #[serde(flatten)]
+    proof: Proof,
 }
 
 #[derive(Template)]
@@ -100,7 +107,17 @@ async fn submit_apply(
     if !orgs.iter().any(|(id, _)| *id == org_id) {
         errors.insert(0, ("org_id".into(), "请选择受理机关".into()));
     }
+    // The human check (tech-choices §3.4): proof of work with JS, a question in words without.
+    let challenge_error = antiabuse::check(&state, &f.proof).await?.err();
+    if let Some(m) = &challenge_error {
+        errors.push(("captcha_answer".into(), m.clone()));
+    }
     if errors.is_empty() {
+        // DB-counted limits per address and per applicant (blind index, never the number).
+        let limits = state.config.public_forms;
+        antiabuse::limit(&state, "apply:ip", &ctx.ip, limits.per_ip).await?;
+        let who = applications::applicant_key(&input.id_number);
+        antiabuse::limit(&state, "apply:person", &who, limits.per_person).await?;
         let mut tx = state.db.begin().await?;
         let actor = gongkai_store::audit::Actor {
             user_id: None,
@@ -131,6 +148,8 @@ async fn submit_apply(
             org_id: f.org_id,
             staff_mode: false,
             channels: Vec::new(),
+            challenge: antiabuse::issue(&state).await?,
+            challenge_error,
         },
         StatusCode::BAD_REQUEST,
     )
@@ -238,19 +257,18 @@ async fn lookup_status(
 ) -> AppResult<Response> {
     let layout = ctx.layout("申请办理进度查询");
     let throttle_key = format!("apply-status:{}", f.tracking_no.trim());
-    let found = if crate::portal::apply_throttled(&state, &throttle_key, &ctx.ip).await? {
+    if crate::portal::apply_throttled(&state, &throttle_key, &ctx.ip).await? {
         return render_with_status(
             &StatusPage {
                 layout,
                 tracking_no: f.tracking_no,
-                error: Some("查询失败次数过多，请稍后再试。".into()),
+                error: Some("查询失败次数过多，请15分钟后再试。".into()),
                 status: None,
             },
             StatusCode::TOO_MANY_REQUESTS,
         );
-    } else {
-        applications::find_for_applicant(&state.db, &f.tracking_no, &f.secret).await?
-    };
+    }
+    let found = applications::find_for_applicant(&state.db, &f.tracking_no, &f.secret).await?;
     match found {
         Some(a) => {
             let status = status_of(&state, &a).await?;
