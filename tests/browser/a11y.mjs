@@ -69,6 +69,11 @@ const CONSOLE_PAGES = [
   '/admin/rules',
   '/admin/vocab',
   '/admin/index-templates',
+  '/admin/applications',
+  '/admin/applications/new',
+  '/admin/applications/1',
+  '/admin/supervision',
+  '/admin/appeals',
 ];
 const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office', 'demo-drafter'];
 const MODES = [

@@ -95,6 +95,15 @@ pub async fn run_job(db: &Db, job: &Job, ctx: &Context) -> Result<(), String> {
             tracing::info!(job = job.id, published, "scheduled publication");
             Ok(())
         }
+        gongkai_store::applications::workflow::SWEEP_JOB => {
+            // Closes applications whose 补正 or fee period lapsed （六）1/（六）2 (issue #6).
+            let closed =
+                gongkai_store::applications::workflow::sweep(db, gongkai_store::deadlines::today())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            tracing::info!(closed, "lapsed applications closed");
+            Ok(())
+        }
         other => Err(format!("unknown job kind {other}")),
     }
 }
@@ -111,7 +120,10 @@ pub async fn enqueue_housekeeping(db: &Db) -> Result<()> {
         now_ms(),
     )
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    // The daily application sweep rides on housekeeping (deduplicated per CST day).
+    gongkai_store::applications::workflow::enqueue_sweep(db, gongkai_store::deadlines::today())
+        .await
 }
 
 /// Claims and runs jobs until `shutdown` resolves.

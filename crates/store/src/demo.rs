@@ -20,6 +20,7 @@ use gongkai_core::auth::{Grant, Role};
 use gongkai_core::org::OrgKind;
 
 mod console;
+mod applications;
 mod items;
 
 pub use items::{DEMO_ITEMS, DemoFate, DemoItem, planted_resident_id};
@@ -328,6 +329,20 @@ async fn load(tx: &mut Tx, with_items: bool) -> Result<DemoSummary> {
     console::load(tx, &actor, &body, secrecy).await?;
     if with_items {
         items::load(tx, &ids, &accounts).await?;
+        let actor_of = |name: &str| {
+            accounts
+                .iter()
+                .find(|a| a.username == name)
+                .map(|a| Actor::user(a.user_id, a.username, "127.0.0.1"))
+                .unwrap_or_else(Actor::system)
+        };
+        applications::load(
+            tx,
+            body.id,
+            &actor_of("demo-office"),
+            &actor_of("demo-leader"),
+        )
+        .await?;
     }
     Ok(summary)
 }

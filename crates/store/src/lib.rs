@@ -18,6 +18,7 @@
 //! username, a missing parent) become variants the web layer maps to 4xx with a Chinese message.
 
 pub mod api_tokens;
+pub mod applications;
 pub mod attachments;
 pub mod audit;
 pub mod backup;

@@ -178,6 +178,7 @@ async fn seed(db: &Db) {
         .await
         .unwrap();
     audit::prune_through(db, 1, &a).await.unwrap().unwrap();
+    seed_applications(db, mid.id).await;
 }
 
 /// The item tables (migration 0003): an item through masking, the review chain and publication,
@@ -708,4 +709,110 @@ async fn sqlite_restore_refuses_foreign_and_newer_files() {
         !live.exists(),
         "a refused restore must not create the database"
     );
+}
+
+/// The application tables (migration 0007): an application with a consultation, an extension, a
+/// fee notice, a letter and a template, and a review case.
+async fn seed_applications(db: &Db, org_id: i64) {
+    use gongkai_store::applications::{self, letters, register, workflow};
+    let a = Actor::user(1, "zhang.san", "10.0.0.1");
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let today = d("2025-12-31");
+    let mut tx = db.begin().await.unwrap();
+    let created = applications::create(
+        &mut tx,
+        &a,
+        &applications::NewApplication {
+            org_id,
+            channel: "in_person".into(),
+            applicant_type: "natural_person".into(),
+            applicant_name: "李四".into(),
+            id_kind: "resident_id".into(),
+            id_number: "11010519491231002X".into(),
+            phone: "13800000000".into(),
+            info_form: "paper".into(),
+            delivery: "in_person".into(),
+            help_needs: vec!["reading".into()],
+            items: vec![applications::NewItem {
+                description: "某项补贴文件".into(),
+                ..Default::default()
+            }],
+            arrived_on: Some(d("2025-03-03")),
+            ..Default::default()
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    let id = created.application.id;
+    workflow::start_consultation(
+        &mut tx,
+        &a,
+        id,
+        "agency",
+        "某局",
+        d("2025-03-04"),
+        None,
+        today,
+    )
+    .await
+    .unwrap();
+    workflow::extend(
+        &mut tx,
+        &a,
+        id,
+        10,
+        "需协调",
+        d("2025-03-20"),
+        d("2025-03-21"),
+        today,
+    )
+    .await
+    .unwrap();
+    workflow::fee_notice(
+        &mut tx,
+        &a,
+        id,
+        "page",
+        40,
+        d("2025-03-21"),
+        d("2025-03-22"),
+        today,
+    )
+    .await
+    .unwrap();
+    let l = letters::save(&mut tx, &a, id, "fee", "收费通知书", "正文")
+        .await
+        .unwrap();
+    letters::mark_sent(&mut tx, &a, l.id, "post", d("2025-03-21"), "长春市")
+        .await
+        .unwrap();
+    letters::set_template(
+        &mut tx,
+        &a,
+        "reply.provided",
+        "答复",
+        "您申请的“{事项}”予以公开。",
+    )
+    .await
+    .unwrap();
+    register::create(
+        &mut tx,
+        &a,
+        &register::CaseInput {
+            org_id,
+            application_id: Some(id),
+            kind: gongkai_core::applications::table3::CaseKind::Review,
+            case_no: "复〔2025〕1号".into(),
+            body_name: "市人民政府".into(),
+            filed_on: d("2025-06-01"),
+            result: gongkai_core::applications::table3::CaseResult::Pending,
+            concluded_on: None,
+            note: String::new(),
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }

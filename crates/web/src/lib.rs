@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod antiabuse;
 pub mod api;
+pub mod appform;
 pub mod assets;
 pub mod error;
 pub mod extract;

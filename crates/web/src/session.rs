@@ -49,6 +49,12 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
             Action::PublishItem,
         ],
     ),
+    (
+        "/admin/applications",
+        "依申请公开",
+        &[Action::ManageApplications],
+    ),
+    ("/admin/supervision", "督办", &[Action::ManageApplications]),
     ("/admin/orgs", "机构管理", &[Action::ViewOrganisations]),
     (
         "/admin/users",

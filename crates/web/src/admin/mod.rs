@@ -2,6 +2,7 @@
 //! handler takes [`Staff`] (so it only runs for a live session) and asks `staff.require(..)`
 //! before reading or changing anything.
 
+mod applications;
 mod audit;
 mod auth;
 mod calendar;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(show_dashboard))
         .merge(auth::routes())
+        .merge(applications::routes())
         .merge(orgs::routes())
         .merge(users::routes())
         .merge(audit::routes())

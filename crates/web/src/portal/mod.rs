@@ -3,6 +3,7 @@
 //! honestly instead of showing fake content. The catalog (`catalog`), item pages and attachment
 //! downloads (`item`), and the feeds and sitemap (`feeds`) have their own modules.
 
+mod apply;
 pub mod catalog;
 pub mod feeds;
 pub mod item;
@@ -33,8 +34,6 @@ pub fn routes() -> Router<AppState> {
         .route("/files/{id}/{filename}", get(item::show_file))
         .route("/reports", get(list_reports))
         .route("/reports/{year}", get(show_report))
-        .route("/apply", get(show_apply))
-        .route("/apply/status", get(show_apply_status))
         .route("/mailbox", get(show_mailbox))
         .route("/search", get(show_search))
         .route("/feeds/{feed}", get(feeds::show_feed))
@@ -42,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/feeds/org/{feed}", get(feeds::show_org_feed))
         .route("/sitemap.xml", get(feeds::show_sitemap))
         .route("/prefs", get(set_prefs))
+        .merge(apply::routes())
 }
 
 /// The disclosure column (REG §4.4), in the order the home page shows it.
@@ -233,26 +233,6 @@ async fn show_report(
     }
 }
 
-/// 依申请公开: the application form.
-async fn show_apply(ctx: PublicCtx) -> AppResult<Response> {
-    pending(
-        &ctx,
-        "依申请公开",
-        "在线申请功能正在建设中，暂不能在网上提交政府信息公开申请。",
-        "您可以当面、邮寄或传真提交书面申请，地址和电话见“政府信息公开指南”。确有困难的，可以口头提出，由工作人员代为填写（《政府信息公开条例》第二十九条）。",
-    )
-}
-
-/// 申请办理进度查询.
-async fn show_apply_status(ctx: PublicCtx) -> AppResult<Response> {
-    pending(
-        &ctx,
-        "申请办理进度查询",
-        "办理进度查询功能正在建设中。",
-        "如需了解申请的办理情况，请致电政务公开办公室。",
-    )
-}
-
 /// 信箱与咨询.
 async fn show_mailbox(ctx: PublicCtx) -> AppResult<Response> {
     pending(
@@ -360,4 +340,25 @@ async fn set_prefs(
 /// The portal's 404 page (also the fallback of the whole application).
 pub async fn not_found() -> AppError {
     AppError::not_found("您访问的页面不存在，可能已被移动或网址有误。请从首页重新进入。")
+}
+
+/// Whether status lookups for `key` or from `ip` failed too often lately (counted in the
+/// database, in the login-attempt table under an `apply:` address so staff logins are never
+/// affected): 5 per number, 20 per address per 15 minutes.
+pub(crate) async fn apply_throttled(state: &AppState, key: &str, ip: &str) -> AppResult<bool> {
+    Ok(gongkai_store::logins::is_throttled(
+        &state.db,
+        key,
+        &format!("apply:{ip}"),
+        gongkai_store::logins::Limits::default(),
+    )
+    .await?)
+}
+
+/// Records a failed status lookup.
+pub(crate) async fn apply_failed(state: &AppState, key: &str, ip: &str) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    gongkai_store::logins::record(&mut tx, key, &format!("apply:{ip}"), false).await?;
+    tx.commit().await?;
+    Ok(())
 }
