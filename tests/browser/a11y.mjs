@@ -40,6 +40,12 @@ const PUBLIC_PAGES = [
   '/apply',
   '/apply/status',
   '/mailbox',
+  '/mailbox/write',
+  '/mailbox/query',
+  '/mailbox/qa',
+  '/mailbox/qa?topic=certificate',
+  '/mailbox/qa/11',
+  '/mailbox/stats?year=2019',
   '/search',
   '/search?q=' + encodeURIComponent('残疾人证'),
   '/no-such-page',
@@ -56,8 +62,14 @@ const CONSOLE_PAGES = [
   '/admin/totp',
   '/admin/calendar',
   '/admin/calendar?start=2019-09-20&days=20',
+  '/admin/mailbox',
+  '/admin/mailbox/1',
+  '/admin/mailbox/dashboard',
+  '/admin/mailbox/stats?year=2019',
+  '/admin/mailbox/boxes',
+  '/admin/mailbox/boxes/new',
 ];
-const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor'];
+const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office'];
 const MODES = [
   { name: 'default', buttons: [], bodyClass: [] },
   { name: 'large-text', buttons: ['大字模式'], bodyClass: ['pref-large'] },

@@ -95,6 +95,8 @@ impl Role {
             // Every staff member may open the console, see their own work and change their password.
             ViewConsole => true,
             DraftItem => matches!(self, Role::Drafter | Role::DepartmentHead),
+            // A department drafts the reply to a message forwarded to it (issue #7).
+            AnswerMessage => matches!(self, Role::Drafter | Role::DepartmentHead),
             ReviewItem => matches!(self, Role::DepartmentHead),
             ConfidentialityReview => matches!(self, Role::ConfidentialityReviewer),
             ApproveItem | ApproveExtension => matches!(self, Role::ApprovingLeader),
@@ -133,6 +135,8 @@ pub enum Action {
     PublishItem,
     ManageApplications,
     ManageMailbox,
+    /// Draft the reply to a message forwarded to one's department (承办人, 科室负责人).
+    AnswerMessage,
     EditGuide,
     ViewStatistics,
     ViewOrganisations,
@@ -150,7 +154,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::ViewConsole,
         Action::DraftItem,
         Action::ReviewItem,
@@ -160,6 +164,7 @@ impl Action {
         Action::PublishItem,
         Action::ManageApplications,
         Action::ManageMailbox,
+        Action::AnswerMessage,
         Action::EditGuide,
         Action::ViewStatistics,
         Action::ViewOrganisations,
@@ -270,8 +275,11 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         let expected_role_actions: &[(Role, &[Action])] = &[
-            (Role::Drafter, &[ViewConsole, DraftItem]),
-            (Role::DepartmentHead, &[ViewConsole, DraftItem, ReviewItem]),
+            (Role::Drafter, &[ViewConsole, DraftItem, AnswerMessage]),
+            (
+                Role::DepartmentHead,
+                &[ViewConsole, DraftItem, ReviewItem, AnswerMessage],
+            ),
             (
                 Role::ConfidentialityReviewer,
                 &[ViewConsole, ConfidentialityReview],

@@ -20,6 +20,7 @@ use gongkai_core::auth::{Grant, Role};
 use gongkai_core::org::OrgKind;
 
 mod items;
+pub mod mailbox;
 
 pub use items::{DEMO_ITEMS, DemoFate, DemoItem, planted_resident_id};
 
@@ -194,6 +195,7 @@ async fn load_parts_if_empty(db: &Db, with_items: bool) -> Result<Option<DemoSum
         return Ok(None);
     }
     crate::items::registers::seed_defaults(db).await?;
+    crate::mailbox::boxes::seed_default_topics(db).await?;
     let mut tx = db.begin().await?;
     let summary = load(&mut tx, with_items).await?;
     tx.commit().await?;
@@ -322,6 +324,7 @@ async fn load(tx: &mut Tx, with_items: bool) -> Result<DemoSummary> {
     pages::put(tx, &actor, "rules", "政府信息公开制度", RULES_BODY).await?;
     if with_items {
         items::load(tx, &ids, &accounts).await?;
+        mailbox::load(tx, &ids, &accounts).await?;
     }
     Ok(summary)
 }

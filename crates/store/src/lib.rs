@@ -27,6 +27,7 @@ pub mod demo;
 pub mod items;
 pub mod jobs;
 pub mod logins;
+pub mod mailbox;
 pub mod orgs;
 pub mod pages;
 pub mod password;

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod feeds;
 pub mod item;
+pub mod mailbox;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -18,7 +19,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -33,7 +34,19 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{year}", get(show_report))
         .route("/apply", get(show_apply))
         .route("/apply/status", get(show_apply_status))
-        .route("/mailbox", get(show_mailbox))
+        .route("/mailbox", get(mailbox::show_mailbox))
+        .route(
+            "/mailbox/write",
+            get(mailbox::show_write).post(mailbox::submit_message),
+        )
+        .route(
+            "/mailbox/query",
+            get(mailbox::show_query).post(mailbox::post_query),
+        )
+        .route("/mailbox/rate", post(mailbox::post_rating))
+        .route("/mailbox/qa", get(mailbox::list_qa))
+        .route("/mailbox/qa/{id}", get(mailbox::show_qa))
+        .route("/mailbox/stats", get(mailbox::show_stats))
         .route("/search", get(show_search))
         .route("/feeds/{feed}", get(feeds::show_feed))
         .route("/feeds/category/{feed}", get(feeds::show_category_feed))
@@ -225,16 +238,6 @@ async fn show_apply_status(ctx: PublicCtx) -> AppResult<Response> {
         "申请办理进度查询",
         "办理进度查询功能正在建设中。",
         "如需了解申请的办理情况，请致电政务公开办公室。",
-    )
-}
-
-/// 信箱与咨询.
-async fn show_mailbox(ctx: PublicCtx) -> AppResult<Response> {
-    pending(
-        &ctx,
-        "信箱与咨询",
-        "理事长信箱、在线咨询和公众留言功能正在建设中。",
-        "如需咨询，请按“政府信息公开指南”中的电话或地址联系我们。",
     )
 }
 
