@@ -31,6 +31,7 @@ pub mod mailbox;
 pub mod orgs;
 pub mod pages;
 pub mod password;
+pub mod ratelimit;
 pub mod sessions;
 pub mod users;
 
