@@ -41,6 +41,12 @@ const PUBLIC_PAGES = [
   '/apply',
   '/apply/status',
   '/mailbox',
+  '/mailbox/write',
+  '/mailbox/query',
+  '/mailbox/qa',
+  '/mailbox/qa?topic=certificate',
+  '/mailbox/qa/11',
+  '/mailbox/stats?year=2019',
   '/search',
   '/search?q=' + encodeURIComponent('残疾人证'),
   '/no-such-page',
@@ -74,6 +80,12 @@ const CONSOLE_PAGES = [
   '/admin/applications/1',
   '/admin/supervision',
   '/admin/appeals',
+  '/admin/mailbox',
+  '/admin/mailbox/1',
+  '/admin/mailbox/dashboard',
+  '/admin/mailbox/stats?year=2019',
+  '/admin/mailbox/boxes',
+  '/admin/mailbox/boxes/new',
 ];
 const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office', 'demo-drafter'];
 const MODES = [

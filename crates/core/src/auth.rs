@@ -95,6 +95,8 @@ impl Role {
             // Every staff member may open the console, see their own work and change their password.
             ViewConsole => true,
             DraftItem => matches!(self, Role::Drafter | Role::DepartmentHead),
+            // A department drafts the reply to a message forwarded to it (issue #7).
+            AnswerMessage => matches!(self, Role::Drafter | Role::DepartmentHead),
             ReviewItem => matches!(self, Role::DepartmentHead),
             ConfidentialityReview => matches!(self, Role::ConfidentialityReviewer),
             ApproveItem | ApproveExtension => matches!(self, Role::ApprovingLeader),
@@ -136,6 +138,8 @@ pub enum Action {
     PublishItem,
     ManageApplications,
     ManageMailbox,
+    /// Draft the reply to a message forwarded to one's department (承办人, 科室负责人).
+    AnswerMessage,
     EditGuide,
     ViewStatistics,
     ViewOrganisations,
@@ -158,7 +162,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::ViewConsole,
         Action::DraftItem,
         Action::ReviewItem,
@@ -168,6 +172,7 @@ impl Action {
         Action::PublishItem,
         Action::ManageApplications,
         Action::ManageMailbox,
+        Action::AnswerMessage,
         Action::EditGuide,
         Action::ViewStatistics,
         Action::ViewOrganisations,
@@ -280,8 +285,11 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         let expected_role_actions: &[(Role, &[Action])] = &[
-            (Role::Drafter, &[ViewConsole, DraftItem]),
-            (Role::DepartmentHead, &[ViewConsole, DraftItem, ReviewItem]),
+            (Role::Drafter, &[ViewConsole, DraftItem, AnswerMessage]),
+            (
+                Role::DepartmentHead,
+                &[ViewConsole, DraftItem, ReviewItem, AnswerMessage],
+            ),
             (
                 Role::ConfidentialityReviewer,
                 &[ViewConsole, ConfidentialityReview],

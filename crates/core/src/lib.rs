@@ -11,6 +11,7 @@ pub mod fee;
 pub mod filetype;
 pub mod ids;
 pub mod items;
+pub mod mailbox;
 pub mod mask;
 pub mod org;
 pub mod richtext;

@@ -104,6 +104,13 @@ pub async fn run_job(db: &Db, job: &Job, ctx: &Context) -> Result<(), String> {
             tracing::info!(closed, "lapsed applications closed");
             Ok(())
         }
+        gongkai_store::mailbox::supervision::SUPERVISE_JOB => {
+            let issued = gongkai_store::mailbox::supervision::run_job(db, job)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(job = job.id, issued, "mailbox supervision sweep");
+            Ok(())
+        }
         other => Err(format!("unknown job kind {other}")),
     }
 }
@@ -142,6 +149,10 @@ pub async fn run(db: Db, ctx: Context, shutdown: tokio::sync::watch::Receiver<bo
         if now_ms() - last_housekeeping > 3_600_000 {
             if let Err(e) = enqueue_housekeeping(&db).await {
                 tracing::warn!(error = %e, "could not enqueue housekeeping");
+            }
+            // 督办: the hourly sweep issues automatic supervision notices (issue #7).
+            if let Err(e) = gongkai_store::mailbox::supervision::enqueue_sweep(&db).await {
+                tracing::warn!(error = %e, "could not enqueue the mailbox supervision sweep");
             }
             last_housekeeping = now_ms();
         }

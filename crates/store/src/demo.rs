@@ -22,6 +22,7 @@ use gongkai_core::org::OrgKind;
 mod console;
 mod applications;
 mod items;
+pub mod mailbox;
 
 pub use items::{DEMO_ITEMS, DemoFate, DemoItem, planted_resident_id};
 
@@ -196,6 +197,7 @@ async fn load_parts_if_empty(db: &Db, with_items: bool) -> Result<Option<DemoSum
         return Ok(None);
     }
     crate::items::registers::seed_defaults(db).await?;
+    crate::mailbox::boxes::seed_default_topics(db).await?;
     let mut tx = db.begin().await?;
     let summary = load(&mut tx, with_items).await?;
     tx.commit().await?;
@@ -343,6 +345,7 @@ async fn load(tx: &mut Tx, with_items: bool) -> Result<DemoSummary> {
             &actor_of("demo-leader"),
         )
         .await?;
+        mailbox::load(tx, &ids, &accounts).await?;
     }
     Ok(summary)
 }

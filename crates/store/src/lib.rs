@@ -29,6 +29,7 @@ pub mod guide;
 pub mod items;
 pub mod jobs;
 pub mod logins;
+pub mod mailbox;
 pub mod orgs;
 pub mod pages;
 pub mod password;

@@ -179,6 +179,55 @@ async fn seed(db: &Db) {
         .unwrap();
     audit::prune_through(db, 1, &a).await.unwrap().unwrap();
     seed_applications(db, mid.id).await;
+    seed_mailbox(db, root.id, late_child.id).await;
+}
+
+/// The mailbox tables (migration 0008): a box, the topics, a message forwarded and supervised.
+async fn seed_mailbox(db: &Db, org_id: i64, dept_id: i64) {
+    use gongkai_store::mailbox::{boxes, messages, supervision};
+    boxes::seed_default_topics(db).await.unwrap();
+    let a = Actor::system();
+    let now = gongkai_store::now_ms();
+    let mut tx = db.begin().await.unwrap();
+    let b = boxes::create_box(
+        &mut tx,
+        &a,
+        &boxes::BoxInput {
+            org_id,
+            code: "director".into(),
+            name: "理事长信箱".into(),
+            reply_workdays: 10,
+            active: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let r = messages::submit(
+        &mut tx,
+        &a,
+        &messages::Submission {
+            box_id: b.id,
+            topic_code: "certificate".into(),
+            title: "咨询".into(),
+            content: "如何办理残疾人证？".into(),
+            channel: "online".into(),
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    messages::register(&mut tx, &a, r.message.id, "", now)
+        .await
+        .unwrap();
+    messages::forward(&mut tx, &a, r.message.id, dept_id, "请答复", now)
+        .await
+        .unwrap();
+    supervision::supervise(&mut tx, &a, r.message.id, "请抓紧", false, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// The item tables (migration 0003): an item through masking, the review chain and publication,

@@ -79,6 +79,15 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
         "索引号规则",
         &[Action::ManageSettings],
     ),
+    (
+        "/admin/mailbox",
+        "信箱与咨询",
+        &[
+            Action::ManageMailbox,
+            Action::AnswerMessage,
+            Action::ConfidentialityReview,
+        ],
+    ),
     ("/admin/calendar", "工作日历", &[Action::ManageCalendar]),
     ("/admin/audit", "审计日志", &[Action::ViewAudit]),
     ("/admin/tokens", "API 令牌", &[Action::ViewConsole]),

@@ -102,6 +102,7 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     tracing::info!(?seeded, "calendar seeded");
     // Default vocabularies (公开目录 categories of Arts. 20/21, genres, topics); idempotent.
     gongkai_store::items::registers::seed_defaults(&db).await?;
+    gongkai_store::mailbox::boxes::seed_default_topics(&db).await?;
 
     let listener = tokio::net::TcpListener::bind(cfg.bind)
         .await

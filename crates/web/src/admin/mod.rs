@@ -8,6 +8,7 @@ mod auth;
 mod calendar;
 mod guide;
 mod items;
+mod mailbox;
 mod orgs;
 mod registers;
 mod tokens;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(items::routes())
         .merge(registers::routes())
         .merge(guide::routes())
+        .merge(mailbox::routes())
 }
 
 #[derive(Template)]

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod feeds;
 pub mod item;
 pub mod reader;
+pub mod mailbox;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -20,7 +21,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -34,7 +35,19 @@ pub fn routes() -> Router<AppState> {
         .route("/files/{id}/{filename}", get(item::show_file))
         .route("/reports", get(list_reports))
         .route("/reports/{year}", get(show_report))
-        .route("/mailbox", get(show_mailbox))
+        .route("/mailbox", get(mailbox::show_mailbox))
+        .route(
+            "/mailbox/write",
+            get(mailbox::show_write).post(mailbox::submit_message),
+        )
+        .route(
+            "/mailbox/query",
+            get(mailbox::show_query).post(mailbox::post_query),
+        )
+        .route("/mailbox/rate", post(mailbox::post_rating))
+        .route("/mailbox/qa", get(mailbox::list_qa))
+        .route("/mailbox/qa/{id}", get(mailbox::show_qa))
+        .route("/mailbox/stats", get(mailbox::show_stats))
         .route("/search", get(show_search))
         .route("/feeds/{feed}", get(feeds::show_feed))
         .route("/feeds/category/{feed}", get(feeds::show_category_feed))
@@ -233,13 +246,6 @@ async fn show_report(
     }
 }
 
-/// 信箱与咨询.
-async fn show_mailbox(ctx: PublicCtx) -> AppResult<Response> {
-    pending(
-        &ctx,
-        "信箱与咨询",
-        "理事长信箱、在线咨询和公众留言功能正在建设中。",
-        "如需咨询，请按“政府信息公开指南”中的电话或地址联系我们。",
     )
 }
 
