@@ -42,6 +42,9 @@ const PUBLIC_PAGES = [
   '/mailbox',
   '/search',
   '/search?q=' + encodeURIComponent('残疾人证'),
+  '/search?q=' + encodeURIComponent('补贴') + '&sort=date',
+  '/search?q=' + encodeURIComponent('补贴 康复') + '&validity=valid&page=2',
+  '/search?q=' + encodeURIComponent('龘龘'),
   '/no-such-page',
 ];
 const CONSOLE_PAGES = [
@@ -56,6 +59,7 @@ const CONSOLE_PAGES = [
   '/admin/totp',
   '/admin/calendar',
   '/admin/calendar?start=2019-09-20&days=20',
+  '/admin/search/terms',
 ];
 const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor'];
 const MODES = [

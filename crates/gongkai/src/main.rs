@@ -46,6 +46,8 @@ enum Command {
     Config(cmd::ops::ConfigArgs),
     /// Audit log tools (`audit verify`).
     Audit(cmd::audit::Args),
+    /// Rebuild this instance's full-text search index from the database, with a progress bar.
+    Reindex(cmd::search::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -72,6 +74,7 @@ fn main() -> std::process::ExitCode {
         Command::DbCopy(a) => cmd::backup::run_db_copy(&cli.global, a),
         Command::Config(a) => cmd::ops::run_config(&cli.global, a),
         Command::Audit(a) => cmd::audit::run(&cli.global, a),
+        Command::Reindex(a) => cmd::search::run(&cli.global, a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -45,6 +45,7 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
         &[Action::ManageUsers, Action::ManageGrants],
     ),
     ("/admin/calendar", "工作日历", &[Action::ManageCalendar]),
+    ("/admin/search/terms", "检索词库", &[Action::ManageSettings]),
     ("/admin/audit", "审计日志", &[Action::ViewAudit]),
     ("/admin/tokens", "API 令牌", &[Action::ViewConsole]),
     ("/admin/totp", "动态口令", &[Action::ViewConsole]),

@@ -7,6 +7,7 @@ pub mod fee;
 pub mod id;
 pub mod ops;
 pub mod org;
+pub mod search;
 pub mod serve;
 pub mod text;
 pub mod user;

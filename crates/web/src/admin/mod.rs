@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod calendar;
 mod orgs;
+mod search_terms;
 mod tokens;
 mod users;
 
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(tokens::routes())
         .merge(calendar::routes())
+        .merge(search_terms::routes())
 }
 
 #[derive(Template)]

@@ -4,6 +4,7 @@
 //! Information items (staff operations and the public catalog) are in [`items`].
 
 pub mod items;
+pub mod search;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -49,6 +50,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/v1/items/{id}/timeline", get(items::show_timeline))
         .route("/v1/catalog", get(items::list_catalog))
+        .route("/v1/search", get(search::public_search))
+        .route("/v1/staff/search", get(search::staff_search))
         .route("/v1/catalog/{id}", get(items::show_catalog_item))
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn(json_errors))
@@ -210,6 +213,7 @@ pub fn openapi_document() -> serde_json::Value {
     });
     if let Some(paths) = doc["paths"].as_object_mut() {
         paths.extend(items::openapi_paths());
+        paths.extend(search::openapi_paths());
     }
     doc
 }

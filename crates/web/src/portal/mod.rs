@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod feeds;
 pub mod item;
+pub mod search;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -34,7 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/apply", get(show_apply))
         .route("/apply/status", get(show_apply_status))
         .route("/mailbox", get(show_mailbox))
-        .route("/search", get(show_search))
+        .route("/search", get(search::show_search))
         .route("/feeds/{feed}", get(feeds::show_feed))
         .route("/feeds/category/{feed}", get(feeds::show_category_feed))
         .route("/feeds/org/{feed}", get(feeds::show_org_feed))
@@ -236,28 +237,6 @@ async fn show_mailbox(ctx: PublicCtx) -> AppResult<Response> {
         "理事长信箱、在线咨询和公众留言功能正在建设中。",
         "如需咨询，请按“政府信息公开指南”中的电话或地址联系我们。",
     )
-}
-
-#[derive(Deserialize)]
-struct SearchQuery {
-    #[serde(default)]
-    q: String,
-}
-
-#[derive(Template)]
-#[template(path = "portal/search.html")]
-struct SearchPage {
-    layout: Layout,
-    q: String,
-}
-
-/// 站内搜索 (the index comes with the search issue; the page and URL are stable now).
-async fn show_search(ctx: PublicCtx, Query(query): Query<SearchQuery>) -> AppResult<Response> {
-    let q: String = query.q.chars().take(200).collect();
-    render(&SearchPage {
-        layout: ctx.layout("站内搜索"),
-        q,
-    })
 }
 
 /// The absolute origin of this site: the configured public URL, else the request's `Host`.
