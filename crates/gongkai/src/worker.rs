@@ -25,10 +25,15 @@ pub async fn run_job(db: &Db, job: &Job, life: sessions::Lifetimes) -> Result<()
             let j = jobs::purge_done(db, 7 * 24 * 3600 * 1000)
                 .await
                 .map_err(|e| e.to_string())?;
+            // Public-form rate events older than the longest window (a day), and spent challenges.
+            let r = gongkai_store::ratelimit::purge(db, 2 * 24 * 3600 * 1000)
+                .await
+                .map_err(|e| e.to_string())?;
             tracing::info!(
                 sessions = s,
                 login_attempts = l,
                 jobs = j,
+                rate_events = r,
                 "housekeeping done"
             );
             Ok(())

@@ -307,6 +307,22 @@ pub const TABLES: &[Table] = &[
         migration_seeded: false,
     },
     Table {
+        name: "rate_events",
+        columns: &[int("id"), text("bucket"), text("key"), int("at")],
+        key: &["id"],
+        identity: Some("id"),
+        self_ref: None,
+        migration_seeded: false,
+    },
+    Table {
+        name: "spent_challenges",
+        columns: &[text("id"), int("expires_at")],
+        key: &["id"],
+        identity: None,
+        self_ref: None,
+        migration_seeded: false,
+    },
+    Table {
         name: "calendar_years",
         columns: &[
             int("year"),

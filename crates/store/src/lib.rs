@@ -30,6 +30,7 @@ pub mod logins;
 pub mod orgs;
 pub mod pages;
 pub mod password;
+pub mod ratelimit;
 pub mod search;
 pub mod sessions;
 pub mod users;

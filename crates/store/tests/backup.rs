@@ -97,6 +97,23 @@ async fn seed(db: &Db) {
     .await
     .unwrap()
     .rows_affected());
+    // Public-form abuse protection (migration 0006): a counted submission and a spent challenge.
+    gongkai_store::ratelimit::take_in(
+        &mut tx,
+        "apply:ip",
+        "10.0.0.9",
+        gongkai_store::ratelimit::Limit::per_hour(10),
+        1_000,
+    )
+    .await
+    .unwrap();
+    on_tx!(&mut tx, |c| sqlx::query(
+        "INSERT INTO spent_challenges (id, expires_at) VALUES ('q:seed', 4102444800000)"
+    )
+    .execute(c)
+    .await
+    .unwrap()
+    .rows_affected());
     // An attachment row (migration 0004); the file itself lives outside the database.
     let data = tempfile::tempdir().unwrap();
     let stored = gongkai_store::attachments::store_file(

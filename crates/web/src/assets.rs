@@ -15,11 +15,19 @@ struct Asset {
     bytes: &'static [u8],
 }
 
-const ASSETS: &[Asset] = &[Asset {
-    name: "site.css",
-    content_type: "text/css; charset=utf-8",
-    bytes: include_bytes!("../static/site.css"),
-}];
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "site.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../static/site.css"),
+    },
+    // The public forms' proof-of-work solver (antiabuse.rs); pages work without it.
+    Asset {
+        name: "pow.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/pow.js"),
+    },
+];
 
 static VERSIONS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
     ASSETS

@@ -9,6 +9,7 @@
 //! session and permission checks (`session`).
 
 pub mod admin;
+pub mod antiabuse;
 pub mod api;
 pub mod assets;
 pub mod error;
@@ -41,6 +42,8 @@ pub struct WebConfig {
     pub password: gongkai_store::users::PasswordPolicy,
     /// Account lockout after consecutive failed logins, issue #13.
     pub lockout: gongkai_store::users::Lockout,
+    /// Rate limits of the public forms (applications, mailbox), see [`antiabuse`].
+    pub public_forms: antiabuse::Settings,
 }
 
 impl Default for WebConfig {
@@ -53,6 +56,7 @@ impl Default for WebConfig {
             data_dir: PathBuf::from("./data"),
             password: Default::default(),
             lockout: Default::default(),
+            public_forms: Default::default(),
         }
     }
 }

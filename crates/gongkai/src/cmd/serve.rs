@@ -34,6 +34,7 @@ fn web_config(cfg: &Config) -> WebConfig {
         data_dir: cfg.data_dir.clone(),
         password: cfg.password_policy(),
         lockout: cfg.lockout(),
+        public_forms: Default::default(),
     }
 }
 
