@@ -49,6 +49,9 @@ const PUBLIC_PAGES = [
   '/mailbox/stats?year=2019',
   '/search',
   '/search?q=' + encodeURIComponent('残疾人证'),
+  '/search?q=' + encodeURIComponent('补贴') + '&sort=date',
+  '/search?q=' + encodeURIComponent('补贴 康复') + '&validity=valid&page=2',
+  '/search?q=' + encodeURIComponent('龘龘'),
   '/no-such-page',
 ];
 const CONSOLE_PAGES = [
@@ -86,6 +89,7 @@ const CONSOLE_PAGES = [
   '/admin/mailbox/stats?year=2019',
   '/admin/mailbox/boxes',
   '/admin/mailbox/boxes/new',
+  '/admin/search/terms',
 ];
 const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office', 'demo-drafter'];
 const MODES = [

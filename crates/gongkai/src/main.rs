@@ -49,6 +49,8 @@ enum Command {
     Audit(cmd::audit::Args),
     /// Personal-data encryption keys: init, rotate, reseal, status, retire.
     Keys(cmd::keys::Args),
+    /// Rebuild this instance's full-text search index from the database, with a progress bar.
+    Reindex(cmd::search::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -76,6 +78,7 @@ fn main() -> std::process::ExitCode {
         Command::Config(a) => cmd::ops::run_config(&cli.global, a),
         Command::Audit(a) => cmd::audit::run(&cli.global, a),
         Command::Keys(a) => cmd::keys::run(&cli.global, a),
+        Command::Reindex(a) => cmd::search::run(&cli.global, a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1082,6 +1082,27 @@ pub const TABLES: &[Table] = &[
         self_ref: None,
         migration_seeded: false,
     },
+    Table {
+        name: "search_outbox",
+        columns: &[int("seq"), text("kind"), int("doc_id"), int("created_at")],
+        key: &["seq"],
+        identity: Some("seq"),
+        self_ref: None,
+        migration_seeded: false,
+    },
+    Table {
+        name: "search_terms",
+        columns: &[
+            int("id"),
+            text("term"),
+            text("created_by"),
+            int("created_at"),
+        ],
+        key: &["id"],
+        identity: Some("id"),
+        self_ref: None,
+        migration_seeded: true,
+    },
 ];
 
 /// Tables that belong to the machinery, not the application, and are never copied.

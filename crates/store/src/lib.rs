@@ -35,6 +35,7 @@ pub mod pages;
 pub mod password;
 pub mod personal;
 pub mod ratelimit;
+pub mod search;
 pub mod sessions;
 pub mod users;
 

@@ -77,6 +77,9 @@ impl Default for WebConfig {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
+    /// This instance's full-text search (issue #8); `None` when not started (the search page
+    /// then says so).
+    pub search: Option<gongkai_search::Search>,
 }
 
 impl AppState {
@@ -84,7 +87,14 @@ impl AppState {
         AppState {
             db,
             config: Arc::new(config),
+            search: None,
         }
+    }
+
+    /// The same state with full-text search.
+    pub fn with_search(mut self, search: gongkai_search::Search) -> AppState {
+        self.search = Some(search);
+        self
     }
 }
 

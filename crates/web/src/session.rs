@@ -89,6 +89,7 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
         ],
     ),
     ("/admin/calendar", "工作日历", &[Action::ManageCalendar]),
+    ("/admin/search/terms", "检索词库", &[Action::ManageSettings]),
     ("/admin/audit", "审计日志", &[Action::ViewAudit]),
     ("/admin/tokens", "API 令牌", &[Action::ViewConsole]),
     ("/admin/totp", "动态口令", &[Action::ViewConsole]),

@@ -117,8 +117,17 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
         vault,
         config: std::sync::Arc::new(cfg.clone()),
     };
+    // Full-text search (issue #8): this instance's own index under <data>/search, rebuilt in
+    // the background when missing, corrupt or outdated (search says 正在重建索引 meanwhile),
+    // then kept in step with the database outbox.
+    let search = gongkai_search::Search::new(
+        db.clone(),
+        Some(crate::cmd::search::index_root(&cfg.data_dir)),
+        Some(cfg.data_dir.clone()),
+    );
+    let indexer = search.start(stop_rx.clone());
     let worker = tokio::spawn(worker::run(db.clone(), ctx, stop_rx));
-    let app = gongkai_web::router(AppState::new(db.clone(), web));
+    let app = gongkai_web::router(AppState::new(db.clone(), web).with_search(search));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -130,6 +139,7 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     .context("服务器异常退出")?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = indexer.await;
     db.close().await;
     println!("Gongkai 已停止。");
     Ok(())

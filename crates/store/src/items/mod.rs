@@ -329,6 +329,9 @@ pub(crate) async fn record(
         },
     )
     .await?;
+    // Search sees every state change (publication, the scheduled job, withdrawal, validity …)
+    // in the same transaction (issue #8).
+    crate::search::enqueue(tx, crate::search::KIND_ITEM, after.id).await?;
     Ok(after)
 }
 
@@ -451,6 +454,7 @@ pub(crate) async fn new_revision(
     .await?
     .rows_affected());
     findings::scan_revision(tx, &rev, previous).await?;
+    crate::search::enqueue(tx, crate::search::KIND_ITEM, item_id).await?;
     Ok(rev)
 }
 

@@ -11,6 +11,7 @@ mod items;
 mod mailbox;
 mod orgs;
 mod registers;
+mod search_terms;
 mod tokens;
 mod users;
 
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .merge(registers::routes())
         .merge(guide::routes())
         .merge(mailbox::routes())
+        .merge(search_terms::routes())
 }
 
 #[derive(Template)]
