@@ -14,3 +14,4 @@ pub mod mask;
 pub mod org;
 pub mod richtext;
 pub mod scan;
+pub mod wechat;

@@ -22,8 +22,11 @@ pub mod attachments;
 pub mod audit;
 pub mod backup;
 pub mod calendar;
+pub mod channels;
 pub mod deadlines;
 pub mod demo;
+pub mod grassroots;
+pub mod interpretations;
 pub mod items;
 pub mod jobs;
 pub mod logins;
@@ -31,6 +34,7 @@ pub mod orgs;
 pub mod pages;
 pub mod password;
 pub mod sessions;
+pub mod syndication;
 pub mod users;
 
 #[cfg(any(test, feature = "testing"))]
