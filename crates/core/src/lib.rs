@@ -17,3 +17,4 @@ pub mod org;
 pub mod richtext;
 pub mod scan;
 pub mod vault;
+pub mod wechat;

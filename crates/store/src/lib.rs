@@ -23,9 +23,12 @@ pub mod attachments;
 pub mod audit;
 pub mod backup;
 pub mod calendar;
+pub mod channels;
 pub mod deadlines;
 pub mod demo;
 pub mod guide;
+pub mod grassroots;
+pub mod interpretations;
 pub mod items;
 pub mod jobs;
 pub mod logins;
@@ -37,6 +40,7 @@ pub mod personal;
 pub mod ratelimit;
 pub mod search;
 pub mod sessions;
+pub mod syndication;
 pub mod users;
 
 #[cfg(any(test, feature = "testing"))]

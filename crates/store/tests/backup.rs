@@ -343,6 +343,100 @@ async fn seed_items(db: &Db, org_id: i64, user_id: i64) {
     publish::publish(&mut tx, &a, item.id, all).await.unwrap();
     tx.commit().await.unwrap();
     seed_console(db, org_id, &a).await;
+    seed_channels(db, org_id, item.id, &meta, &checks, &form).await;
+}
+
+/// Issue #5 tables: the organisation becomes a grassroots unit with a pending submission, the
+/// published item goes to a channel and to a syndication target and interprets the new item.
+async fn seed_channels(
+    db: &Db,
+    org_id: i64,
+    published: i64,
+    meta: &gongkai_store::items::Metadata,
+    checks: &gongkai_core::items::ReviewChecks,
+    form: &gongkai_store::items::review::ConfidentialityForm,
+) {
+    use gongkai_core::items::Capabilities;
+    use gongkai_store::items::{self, review};
+    use gongkai_store::{channels, grassroots, interpretations, syndication};
+    let a = Actor::system();
+    let all = Capabilities::ALL;
+    let mut tx = db.begin().await.unwrap();
+    grassroots::set_unit(&mut tx, &a, org_id, true)
+        .await
+        .unwrap();
+    let content = items::Content {
+        title: "基层报送的信息".into(),
+        summary: String::new(),
+        body_html: "<p>正文</p>".into(),
+        keywords: String::new(),
+    };
+    let second = items::create(&mut tx, &a, org_id, all, meta, &content)
+        .await
+        .unwrap();
+    items::submit(&mut tx, &a, second.id, all).await.unwrap();
+    review::review(&mut tx, &a, second.id, all, checks)
+        .await
+        .unwrap();
+    review::confidentiality_review(&mut tx, &a, second.id, all, form)
+        .await
+        .unwrap();
+    review::approve(&mut tx, &a, second.id, all, "同意")
+        .await
+        .unwrap();
+    let channel = channels::put(
+        &mut tx,
+        &a,
+        None,
+        &channels::ChannelInput {
+            kind: channels::Kind::Wechat,
+            code: "chunfeng".into(),
+            name: "春风惠残".into(),
+            description: String::new(),
+            sort_order: 0,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    let today = gongkai_store::deadlines::today();
+    channels::place(&mut tx, &a, published, channel.id, today)
+        .await
+        .unwrap();
+    let target = syndication::put_target(
+        &mut tx,
+        &a,
+        None,
+        &syndication::TargetInput {
+            code: "gov".into(),
+            name: "市政府网站".into(),
+            url: String::new(),
+            points_per_adopted: 5,
+            rule_note: String::new(),
+            sort_order: 0,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    syndication::submit(&mut tx, &a, target.id, today, &[published], "")
+        .await
+        .unwrap();
+    interpretations::put(
+        &mut tx,
+        &a,
+        published,
+        &interpretations::Input {
+            kind: interpretations::Kind::Text,
+            programme: String::new(),
+            episode_no: None,
+            air_date: None,
+            documents: vec![second.id],
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// The tables of migration 0012: attachment findings, the guide and the rule documents.

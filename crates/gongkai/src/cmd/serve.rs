@@ -85,7 +85,7 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     }
     let vault = SharedVault::new(vault);
     if args.demo {
-        match gongkai_store::demo::load_if_empty(&db).await? {
+        match gongkai_store::demo::load_full_if_empty(&db).await? {
             Some(summary) => {
                 println!("已载入演示数据。演示账号（口令相同）：");
                 for (username, password, role) in &summary.users {

@@ -107,7 +107,7 @@ impl Item {
     pub fn validity(&self) -> Option<Validity> {
         Validity::from_code(&self.validity)
     }
-    fn current_revision(&self) -> Result<i64> {
+    pub(crate) fn current_revision(&self) -> Result<i64> {
         self.current_revision_id
             .ok_or_else(|| StoreError::Invalid("信息没有正文版本".into()))
     }
@@ -155,7 +155,7 @@ pub struct Content {
 }
 
 impl Content {
-    fn of(r: &Revision) -> Content {
+    pub(crate) fn of(r: &Revision) -> Content {
         Content {
             title: r.title.clone(),
             summary: r.summary.clone(),

@@ -193,6 +193,8 @@ async fn publish_now(
 pub async fn publish(tx: &mut Tx, actor: &Actor, id: i64, caps: Capabilities) -> Result<Item> {
     let item = lock(tx, id).await?;
     transition(item.state()?, ItemAction::Publish, caps).map_err(conflict)?;
+    // A grassroots unit's item is published by its parent only (C4, `crate::grassroots`).
+    crate::grassroots::ensure_may_publish(tx, &item).await?;
     publish_now(tx, actor, &item, ItemAction::Publish, caps, now_ms()).await
 }
 
@@ -213,7 +215,22 @@ pub(crate) async fn publish_as_of(
     }
     let item = lock(tx, id).await?;
     transition(item.state()?, ItemAction::Publish, caps).map_err(conflict)?;
+    crate::grassroots::ensure_may_publish(tx, &item).await?;
     publish_now(tx, actor, &item, ItemAction::Publish, caps, at_ms).await
+}
+
+/// Publishes a locked, approved item at `at_ms` WITHOUT the grassroots check: only for
+/// `crate::grassroots::publish`, which has checked that the caller publishes for the parent.
+/// Same workflow check and gate as [`publish`].
+pub(crate) async fn publish_unchecked(
+    tx: &mut Tx,
+    actor: &Actor,
+    item: &Item,
+    caps: Capabilities,
+    at_ms: i64,
+) -> Result<Item> {
+    transition(item.state()?, ItemAction::Publish, caps).map_err(conflict)?;
+    publish_now(tx, actor, item, ItemAction::Publish, caps, at_ms).await
 }
 
 /// Schedules publication at `at_ms` (UTC ms, in the future): checks the gate now and enqueues a
@@ -230,6 +247,7 @@ pub async fn schedule(
     }
     let item = lock(tx, id).await?;
     transition(item.state()?, ItemAction::Schedule, caps).map_err(conflict)?;
+    crate::grassroots::ensure_may_publish(tx, &item).await?;
     if let Some(reason) = gate(tx, &item).await? {
         return Err(StoreError::Conflict(reason));
     }
