@@ -7,8 +7,8 @@ mod apply;
 pub mod catalog;
 pub mod feeds;
 pub mod item;
-pub mod reader;
 pub mod mailbox;
+pub mod reader;
 pub mod search;
 
 use crate::AppState;
@@ -245,9 +245,6 @@ async fn show_report(
             "年份格式不正确，请使用四位数字年份，如 /reports/2019。",
         )),
     }
-}
-
-    )
 }
 
 /// The absolute origin of this site: the configured public URL, else the request's `Host`.
