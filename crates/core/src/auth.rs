@@ -95,12 +95,17 @@ impl Role {
             // Every staff member may open the console, see their own work and change their password.
             ViewConsole => true,
             DraftItem => matches!(self, Role::Drafter | Role::DepartmentHead),
+            // A department drafts the reply to a message forwarded to it (issue #7).
+            AnswerMessage => matches!(self, Role::Drafter | Role::DepartmentHead),
             ReviewItem => matches!(self, Role::DepartmentHead),
             ConfidentialityReview => matches!(self, Role::ConfidentialityReviewer),
             ApproveItem | ApproveExtension => matches!(self, Role::ApprovingLeader),
             PublishItem | ManageApplications | ManageMailbox | EditGuide | ViewStatistics => {
                 matches!(self, Role::DisclosureOffice)
             }
+            // Personal data: only the office that handles applicants' requests needs full
+            // numbers and exports; no administrator (三员) does (issue #13).
+            RevealPersonalData | ExportPersonalData => matches!(self, Role::DisclosureOffice),
             ViewOrganisations => matches!(
                 self,
                 Role::Administrator
@@ -133,6 +138,8 @@ pub enum Action {
     PublishItem,
     ManageApplications,
     ManageMailbox,
+    /// Draft the reply to a message forwarded to one's department (承办人, 科室负责人).
+    AnswerMessage,
     EditGuide,
     ViewStatistics,
     ViewOrganisations,
@@ -147,10 +154,15 @@ pub enum Action {
     UnlockAccounts,
     ViewAudit,
     ExportAudit,
+    /// See a full identity or certificate number instead of the masked one; each reveal is
+    /// audited (`personal::reveal`, issue #13). The office that handles applications.
+    RevealPersonalData,
+    /// Export records that contain personal data (audited and watermarked, issue #13).
+    ExportPersonalData,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 23] = [
         Action::ViewConsole,
         Action::DraftItem,
         Action::ReviewItem,
@@ -160,6 +172,7 @@ impl Action {
         Action::PublishItem,
         Action::ManageApplications,
         Action::ManageMailbox,
+        Action::AnswerMessage,
         Action::EditGuide,
         Action::ViewStatistics,
         Action::ViewOrganisations,
@@ -171,6 +184,8 @@ impl Action {
         Action::UnlockAccounts,
         Action::ViewAudit,
         Action::ExportAudit,
+        Action::RevealPersonalData,
+        Action::ExportPersonalData,
     ];
 
     /// Deployment-wide actions: they touch data that belongs to no single organisation, so only a
@@ -270,8 +285,11 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         let expected_role_actions: &[(Role, &[Action])] = &[
-            (Role::Drafter, &[ViewConsole, DraftItem]),
-            (Role::DepartmentHead, &[ViewConsole, DraftItem, ReviewItem]),
+            (Role::Drafter, &[ViewConsole, DraftItem, AnswerMessage]),
+            (
+                Role::DepartmentHead,
+                &[ViewConsole, DraftItem, ReviewItem, AnswerMessage],
+            ),
             (
                 Role::ConfidentialityReviewer,
                 &[ViewConsole, ConfidentialityReview],
@@ -290,6 +308,8 @@ mod tests {
                     EditGuide,
                     ViewStatistics,
                     ViewOrganisations,
+                    RevealPersonalData,
+                    ExportPersonalData,
                 ],
             ),
             (

@@ -5,7 +5,8 @@
 //! the random `gk_csrf` cookie this middleware sets on first visit; plus a check that the request
 //! does not come from another site (`Sec-Fetch-Site`, `Origin`). The check runs in one middleware
 //! for the whole portal and console, so no handler can forget it. The API does not use cookies and
-//! is not covered (its callers authenticate with a bearer token).
+//! is not covered (its callers authenticate with a bearer token). File uploads
+//! (`multipart/form-data`) carry the token in the action URL's query (`?csrf=…`) instead of the body.
 
 use crate::AppState;
 use crate::error::AppError;
@@ -138,34 +139,46 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         if cross_site(&parts.headers, state.config.public_origin.as_deref()) {
             return AppError::csrf().into_response();
         }
-        let is_form = parts
+        let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
+            .unwrap_or_default()
+            .to_string();
+        let (submitted, body) = if content_type.starts_with("application/x-www-form-urlencoded") {
+            let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return AppError::new(
+                        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "提交的内容过长，请精简后重新提交。",
+                    )
+                    .into_response();
+                }
+            };
+            let submitted = url::form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            (submitted, Body::from(bytes))
+        } else if content_type.starts_with("multipart/form-data") {
+            // File uploads: the token travels in the form's action URL (`?csrf=…`), so the body
+            // streams to the handler unbuffered and the handler enforces its own size limit.
+            // Referrer-Policy is same-origin, so the token never leaves the site in a Referer.
+            let submitted = url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            (submitted, body)
+        } else {
             return AppError::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "不支持的提交方式，请使用页面上的表单提交。",
             )
             .into_response();
-        }
-        let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
-            Ok(b) => b,
-            Err(_) => {
-                return AppError::new(
-                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "提交的内容过长，请精简后重新提交。",
-                )
-                .into_response();
-            }
         };
-        let submitted = url::form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
         let session_token = match cookie(&parts.headers, SESSION_COOKIE) {
             Some(t) => gongkai_store::sessions::load(&state.db, t, state.config.session)
                 .await
@@ -179,7 +192,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         if !ok {
             return AppError::csrf().into_response();
         }
-        Request::from_parts(parts, Body::from(bytes))
+        Request::from_parts(parts, body)
     };
 
     let mut res = next.run(req).await;

@@ -302,3 +302,34 @@ both_backends_app!(totp_enrolment_and_login, |app| {
     let r = app.get("/admin/login/totp").await;
     assert_eq!(r.location(), "/admin/login");
 });
+
+both_backends_app!(multipart_posts_need_the_token_in_the_query, |app| {
+    app.login_demo("demo-admin").await;
+    app.get("/admin/orgs/new").await;
+    // Without the token the guard refuses before any handler sees the body.
+    let req = axum::http::Request::post("/admin/orgs")
+        .header(
+            axum::http::header::CONTENT_TYPE,
+            "multipart/form-data; boundary=x",
+        )
+        .body(axum::body::Body::from("--x--\r\n"))
+        .unwrap();
+    let res = app.send(req).await;
+    assert_eq!(
+        res.status,
+        axum::http::StatusCode::FORBIDDEN,
+        "{}",
+        res.body
+    );
+    // With it the request reaches the handler (which accepts only url-encoded forms here).
+    let res = app
+        .post_multipart("/admin/orgs", &[("code", "mp")], &[])
+        .await;
+    assert_ne!(
+        res.status,
+        axum::http::StatusCode::FORBIDDEN,
+        "{}",
+        res.body
+    );
+    assert!(res.status.is_client_error(), "{}", res.status);
+});

@@ -4,6 +4,8 @@
 //! Information items (staff operations and the public catalog) are in [`items`].
 
 pub mod items;
+pub mod mailbox;
+pub mod search;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -49,7 +51,74 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/v1/items/{id}/timeline", get(items::show_timeline))
         .route("/v1/catalog", get(items::list_catalog))
+        .route("/v1/search", get(search::public_search))
+        .route("/v1/staff/search", get(search::staff_search))
         .route("/v1/catalog/{id}", get(items::show_catalog_item))
+        .route("/v1/mailbox/messages", get(mailbox::list_messages))
+        .route("/v1/mailbox/messages/{id}", get(mailbox::show_message))
+        .route(
+            "/v1/mailbox/messages/{id}/register",
+            post(mailbox::register_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/classify",
+            post(mailbox::classify_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/forward",
+            post(mailbox::forward_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/draft",
+            post(mailbox::draft_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/return",
+            post(mailbox::return_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/approve",
+            post(mailbox::approve_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/reply",
+            post(mailbox::reply_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/follow-up",
+            post(mailbox::follow_up_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/close",
+            post(mailbox::close_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/supervise",
+            post(mailbox::supervise_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/petition",
+            post(mailbox::petition_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/publish",
+            post(mailbox::publish_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/public-text",
+            post(mailbox::public_text_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/review",
+            post(mailbox::review_message),
+        )
+        .route(
+            "/v1/mailbox/messages/{id}/withdraw",
+            post(mailbox::withdraw_message),
+        )
+        .route("/v1/mailbox/stats/{year}", get(mailbox::show_stats))
+        .route("/v1/mailbox/qa", get(mailbox::list_qa))
+        .route("/v1/mailbox/qa/{id}", get(mailbox::show_qa))
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn(json_errors))
 }
@@ -210,6 +279,8 @@ pub fn openapi_document() -> serde_json::Value {
     });
     if let Some(paths) = doc["paths"].as_object_mut() {
         paths.extend(items::openapi_paths());
+        paths.extend(mailbox::openapi_paths());
+        paths.extend(search::openapi_paths());
     }
     doc
 }

@@ -81,6 +81,20 @@ impl TestApp {
         }
     }
 
+    /// The demo application with full-text search (an in-memory index built from the database;
+    /// call [`TestApp::sync_search`] after changes).
+    pub async fn with_search(t: TestDb) -> (TestApp, gongkai_search::Search) {
+        let mut app = TestApp::on(t).await;
+        let search = gongkai_search::Search::new(app.db.clone(), None, None);
+        search
+            .open_or_rebuild(|_| {})
+            .await
+            .expect("build the search index");
+        app.router =
+            router(AppState::new(app.db.clone(), WebConfig::default()).with_search(search.clone()));
+        (app, search)
+    }
+
     pub async fn sqlite() -> TestApp {
         TestApp::on(TestDb::sqlite().await).await
     }
@@ -188,6 +202,53 @@ impl TestApp {
         let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(path, &all, &[]).await
+    }
+
+    /// POSTs a `multipart/form-data` form: text `fields` and `files` as (field, filename,
+    /// content type, bytes). The CSRF token of the last page seen goes in the query string, as
+    /// the console's upload forms put it in their action URL (see `security::csrf_guard`).
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> Resp {
+        let token = if self.csrf.is_empty() {
+            self.cookie("gk_csrf").unwrap_or_default().to_string()
+        } else {
+            self.csrf.clone()
+        };
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let uri = format!("{path}{sep}csrf={token}");
+        let boundary = "----gongkai-test-boundary-7d1c";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (name, filename, content_type, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = Request::post(uri)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
     }
 
     /// Logs in through the login form (a fresh browser).
