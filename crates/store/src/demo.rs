@@ -19,8 +19,8 @@ use crate::{Db, Result, Tx, pages};
 use gongkai_core::auth::{Grant, Role};
 use gongkai_core::org::OrgKind;
 
-mod console;
 mod applications;
+mod console;
 mod items;
 pub mod mailbox;
 mod year2019;
