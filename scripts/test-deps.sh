@@ -10,6 +10,8 @@ VENV="${GONGKAI_VENV:-/var/tmp/gongkai-venv}"
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+# pdffonts/pdftotext/pdfinfo check the generated PDFs (tech-choices §2.1, §11).
+command -v pdffonts >/dev/null 2>&1 || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test-deps: installing ${need_apt[*]} from Debian"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -1,0 +1,190 @@
+//! Narrative sections: text edited by the disclosure office, with sentences generated from the
+//! records offered for insertion (product.md C12). Section 六 always states the information-
+//! processing fees (REG §2.3), falling back to "未收取信息处理费".
+
+use serde::{Deserialize, Serialize};
+
+use crate::figures::wan_yuan;
+
+/// The edited text of a report. Paragraphs are separated by line breaks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Narrative {
+    /// Opening paragraph(s) after the generated legal-basis and period sentences (contact
+    /// details, where the electronic version is).
+    pub intro: String,
+    /// Section 一, its five sub-parts （一）主动公开 … （五）监督保障.
+    pub overview: [String; 5],
+    /// Text before the tables of sections 二, 三 and 四.
+    pub section2: String,
+    pub section3: String,
+    pub section4: String,
+    /// Section 五: problems and improvements (and last year's problems).
+    pub section5: String,
+    /// Section 六: other matters.
+    pub section6: String,
+}
+
+/// Figures from the records that the narrative may quote. `None` means the system has no
+/// record of it (no sentence is offered then).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Facts {
+    /// Items proactively disclosed (published) in the year.
+    pub published_items: Option<i64>,
+    /// Published items by channel or column, (name, count).
+    pub published_by_channel: Vec<(String, i64)>,
+    /// Applications received and decided in the year (table 三 totals).
+    pub applications_received: Option<i64>,
+    pub applications_decided: Option<i64>,
+    /// Items submitted to and adopted by higher-level sites (syndication, #5).
+    pub syndication_submitted: Option<i64>,
+    pub syndication_adopted: Option<i64>,
+    /// Mailbox and online-consultation messages received and answered (#7).
+    pub messages_received: Option<i64>,
+    pub messages_answered: Option<i64>,
+    /// Interpretation items (回应解读) published.
+    pub interpretations: Option<i64>,
+    /// 保密承诺书 signed.
+    pub confidentiality_commitments: Option<i64>,
+    /// Information-processing fees charged (109号), in fen.
+    pub processing_fees_fen: Option<i64>,
+    /// Last year's section 五, to report on how its problems were fixed.
+    pub previous_problems: Option<String>,
+}
+
+/// A generated sentence offered for a section: `section` is 0 for the intro, 1–5 for the
+/// sub-parts of 一, then 6 = 二 … 10 = 六.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub section: usize,
+    pub text: String,
+}
+
+/// Section indices for [`Suggestion::section`].
+pub const SUGGESTION_SECTIONS: [&str; 11] = [
+    "开头",
+    "（一）主动公开",
+    "（二）依申请公开",
+    "（三）政府信息管理",
+    "（四）政府信息公开平台建设",
+    "（五）监督保障",
+    "二、主动公开政府信息情况",
+    "三、收到和处理政府信息公开申请情况",
+    "四、政府信息公开行政复议、行政诉讼情况",
+    "五、存在的主要问题及改进情况",
+    "六、其他需要报告的事项",
+];
+
+/// The fee statement of section 六 (REG §2.3).
+pub fn fee_sentence(year: i32, fees_fen: Option<i64>) -> String {
+    match fees_fen {
+        Some(f) if f > 0 => format!(
+            "依据《政府信息公开信息处理费管理办法》规定，{year}年实际收取信息处理费共计{}元。",
+            yuan(f)
+        ),
+        _ => format!("{year}年未收取信息处理费。"),
+    }
+}
+
+fn yuan(fen: i64) -> String {
+    if fen % 100 == 0 {
+        format!("{}", fen / 100)
+    } else {
+        format!("{}.{:02}", fen / 100, fen % 100)
+    }
+}
+
+/// Sentences generated from the facts, for the editor to insert.
+pub fn suggestions(year: i32, facts: &Facts) -> Vec<Suggestion> {
+    let mut out = Vec::new();
+    let mut s = |section: usize, text: String| out.push(Suggestion { section, text });
+    if let Some(n) = facts.published_items {
+        s(1, format!("{year}年，主动公开政府信息{n}条。"));
+    }
+    if !facts.published_by_channel.is_empty() {
+        let parts: Vec<String> = facts
+            .published_by_channel
+            .iter()
+            .map(|(c, n)| format!("{c}{n}条"))
+            .collect();
+        s(1, format!("按公开栏目分：{}。", parts.join("，")));
+    }
+    match (facts.applications_received, facts.applications_decided) {
+        (Some(r), Some(d)) if r == d && r > 0 => s(
+            2,
+            format!("{year}年共收到政府信息公开申请{r}件，全部按期办结。"),
+        ),
+        (Some(r), Some(d)) => s(
+            2,
+            format!("{year}年共收到政府信息公开申请{r}件，办结{d}件。"),
+        ),
+        (Some(r), None) => s(2, format!("{year}年共收到政府信息公开申请{r}件。")),
+        _ => {}
+    }
+    if let Some(c) = facts.confidentiality_commitments {
+        s(
+            3,
+            format!("严格落实政府信息公开保密审查制度，{year}年共有{c}人签订《保密承诺书》。"),
+        );
+    }
+    match (facts.syndication_submitted, facts.syndication_adopted) {
+        (Some(a), Some(b)) => s(4, format!("向上级网站报送信息{a}条，被采用{b}条。")),
+        (Some(a), None) => s(4, format!("向上级网站报送信息{a}条。")),
+        _ => {}
+    }
+    match (facts.messages_received, facts.messages_answered) {
+        (Some(a), Some(b)) => s(4, format!("办理信箱来信和网上咨询{a}件，已答复{b}件。")),
+        (Some(a), None) => s(4, format!("办理信箱来信和网上咨询{a}件。")),
+        _ => {}
+    }
+    if let Some(n) = facts.interpretations {
+        s(1, format!("发布政策解读和回应关切{n}篇（期）。"));
+    }
+    if let Some(p) = &facts.previous_problems
+        && !p.trim().is_empty()
+    {
+        s(9, format!("上年度报告所列问题的整改情况：{}", p.trim()));
+    }
+    s(10, fee_sentence(year, facts.processing_fees_fen));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fee_sentence_always_present() {
+        assert_eq!(fee_sentence(2019, None), "2019年未收取信息处理费。");
+        assert_eq!(fee_sentence(2019, Some(0)), "2019年未收取信息处理费。");
+        assert!(fee_sentence(2025, Some(40_000)).contains("共计400元"));
+        assert!(fee_sentence(2025, Some(40_050)).contains("共计400.50元"));
+        let s = suggestions(2019, &Facts::default());
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].section, 10);
+    }
+
+    #[test]
+    fn sentences_quote_the_facts() {
+        let f = Facts {
+            published_items: Some(1482),
+            applications_received: Some(3),
+            applications_decided: Some(3),
+            confidentiality_commitments: Some(13),
+            syndication_submitted: Some(591),
+            syndication_adopted: Some(171),
+            ..Default::default()
+        };
+        let all: String = suggestions(2019, &f).into_iter().map(|s| s.text).collect();
+        for needle in [
+            "主动公开政府信息1482条",
+            "收到政府信息公开申请3件，全部按期办结",
+            "13人签订《保密承诺书》",
+            "报送信息591条，被采用171条",
+            "未收取信息处理费",
+        ] {
+            assert!(all.contains(needle), "{needle}: {all}");
+        }
+    }
+}
