@@ -56,6 +56,9 @@ const CONSOLE_PAGES = [
   '/admin/totp',
   '/admin/calendar',
   '/admin/calendar?start=2019-09-20&days=20',
+  '/admin/grassroots?year=2019',
+  '/admin/syndication?year=2019',
+  '/admin/channels?year=2019',
 ];
 const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor'];
 const MODES = [

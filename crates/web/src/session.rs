@@ -45,6 +45,25 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
         &[Action::ManageUsers, Action::ManageGrants],
     ),
     ("/admin/calendar", "工作日历", &[Action::ManageCalendar]),
+    (
+        "/admin/grassroots",
+        "基层报送",
+        &[Action::PublishItem, Action::ViewStatistics],
+    ),
+    (
+        "/admin/syndication",
+        "上报上级网站",
+        &[Action::PublishItem, Action::ViewStatistics],
+    ),
+    (
+        "/admin/channels",
+        "栏目与解读",
+        &[
+            Action::PublishItem,
+            Action::ViewStatistics,
+            Action::ManageSettings,
+        ],
+    ),
     ("/admin/audit", "审计日志", &[Action::ViewAudit]),
     ("/admin/tokens", "API 令牌", &[Action::ViewConsole]),
     ("/admin/totp", "动态口令", &[Action::ViewConsole]),

@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod calendar;
+mod channels;
 mod orgs;
 mod tokens;
 mod users;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(tokens::routes())
         .merge(calendar::routes())
+        .merge(channels::routes())
 }
 
 #[derive(Template)]
