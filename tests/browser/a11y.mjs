@@ -90,6 +90,9 @@ const CONSOLE_PAGES = [
   '/admin/mailbox/boxes',
   '/admin/mailbox/boxes/new',
   '/admin/search/terms',
+  '/admin/grassroots?year=2019',
+  '/admin/syndication?year=2019',
+  '/admin/channels?year=2019',
 ];
 const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office', 'demo-drafter'];
 const MODES = [

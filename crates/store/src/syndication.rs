@@ -125,7 +125,7 @@ pub fn validate_target(input: &TargetInput) -> Vec<(&'static str, String)> {
         errors.push(("name", "名称过长（最多 60 字）".to_string()));
     }
     let url = input.url.trim();
-    if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
+    if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
         errors.push(("url", "网址须以 http:// 或 https:// 开头".to_string()));
     }
     if !(0..=1000).contains(&input.points_per_adopted) {
@@ -519,15 +519,21 @@ pub async fn year_totals(db: &Db, year: i32) -> Result<Vec<TargetTotals>> {
     totals(db, from, to).await
 }
 
-/// Published items submitted to a target, newest submission first (for its Atom feed): only
+/// Published items submitted to a target, newest publication first (for its Atom feed): only
 /// items that are public now (the catalog's single public condition).
-pub async fn feed_items(db: &Db, target_id: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+pub async fn feed_items(
+    db: &Db,
+    target_id: i64,
+    limit: i64,
+) -> Result<Vec<items::catalog::CatalogEntry>> {
     let sql = format!(
-        "SELECT i.id, MAX(s.submitted_on) AS on_date FROM syndication_items si \
-         JOIN syndication_submissions s ON s.id = si.submission_id \
-         JOIN items i ON i.id = si.item_id \
-         WHERE s.target_id = $2 AND s.status <> 'withdrawn' AND {} \
-         GROUP BY i.id ORDER BY on_date DESC, i.id DESC LIMIT {}",
+        "SELECT i.id, i.index_no, r.title, r.summary, i.org_id, i.publisher_name, i.doc_number, \
+         i.catalog_code, i.topic_code, i.genre_code, i.validity, i.formed_on, i.published_on, \
+         i.published_at FROM items i JOIN item_revisions r ON r.id = i.published_revision_id \
+         WHERE i.id IN (SELECT si.item_id FROM syndication_items si \
+           JOIN syndication_submissions s ON s.id = si.submission_id \
+           WHERE s.target_id = $2 AND s.status <> 'withdrawn') AND {} \
+         ORDER BY i.published_at DESC, i.id DESC LIMIT {}",
         items::catalog::PUBLIC_CONDITION,
         limit.clamp(1, 500)
     );

@@ -770,7 +770,7 @@ both_backends!(syndication_register_scores_totals_package_and_feed, |db| {
 
     // The feed of a target lists its public items only.
     let feed = syndication::feed_items(db, gov.id, 50).await.unwrap();
-    let ids: Vec<i64> = feed.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = feed.iter().map(|e| e.id).collect();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&a.id) && ids.contains(&b.id));
     let mut tx = db.begin().await.unwrap();
@@ -785,10 +785,7 @@ both_backends!(syndication_register_scores_totals_package_and_feed, |db| {
     .unwrap();
     tx.commit().await.unwrap();
     let feed = syndication::feed_items(db, gov.id, 50).await.unwrap();
-    assert_eq!(
-        feed.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
-        vec![b.id]
-    );
+    assert_eq!(feed.iter().map(|e| e.id).collect::<Vec<_>>(), vec![b.id]);
 });
 
 both_backends!(interpretations_link_both_ways_public_only, |db| {

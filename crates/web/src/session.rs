@@ -90,6 +90,25 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
     ),
     ("/admin/calendar", "工作日历", &[Action::ManageCalendar]),
     ("/admin/search/terms", "检索词库", &[Action::ManageSettings]),
+    (
+        "/admin/grassroots",
+        "基层报送",
+        &[Action::PublishItem, Action::ViewStatistics],
+    ),
+    (
+        "/admin/syndication",
+        "上报上级网站",
+        &[Action::PublishItem, Action::ViewStatistics],
+    ),
+    (
+        "/admin/channels",
+        "栏目与解读",
+        &[
+            Action::PublishItem,
+            Action::ViewStatistics,
+            Action::ManageSettings,
+        ],
+    ),
     ("/admin/audit", "审计日志", &[Action::ViewAudit]),
     ("/admin/tokens", "API 令牌", &[Action::ViewConsole]),
     ("/admin/totp", "动态口令", &[Action::ViewConsole]),

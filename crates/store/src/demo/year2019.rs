@@ -531,7 +531,7 @@ fn body(lead: &str, detail: &str, rng: &mut Lcg) -> String {
         "<p>{}</p><p>{}</p><p>{}</p><p>注：本条为系统演示数据，内容为示意，并非正式文件。</p>",
         esc(lead),
         esc(detail),
-        esc(*rng.pick(CLOSINGS))
+        esc(rng.pick::<&str>(CLOSINGS))
     )
 }
 

@@ -9,6 +9,7 @@ mod calendar;
 mod guide;
 mod items;
 mod mailbox;
+mod channels;
 mod orgs;
 mod registers;
 mod search_terms;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .merge(guide::routes())
         .merge(mailbox::routes())
         .merge(search_terms::routes())
+        .merge(channels::routes())
 }
 
 #[derive(Template)]

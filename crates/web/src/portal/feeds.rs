@@ -124,6 +124,37 @@ pub async fn show_org_feed(
     .await
 }
 
+/// `/feeds/syndication/{code}.atom`: the public items submitted to one upward syndication
+/// target (C4), so the higher-level site can harvest them.
+pub async fn show_syndication_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(feed): Path<String>,
+) -> AppResult<Response> {
+    let code = strip_atom(&feed)?;
+    let target = gongkai_store::syndication::target_by_code(&state.db, code)
+        .await?
+        .ok_or_else(|| AppError::not_found("报送目标的订阅源不存在"))?;
+    let entries =
+        gongkai_store::syndication::feed_items(&state.db, target.id, FEED_ENTRIES).await?;
+    let site = site_name(&state).await?;
+    let base = origin(&state, &headers);
+    let body = atom(
+        &site,
+        &base,
+        &format!("/feeds/syndication/{}.atom", target.code),
+        &format!("报送{}的信息", target.name),
+        "/catalog",
+        &entries,
+        gongkai_store::now_ms(),
+    );
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        body,
+    )
+        .into_response())
+}
+
 /// Builds one Atom document. `self_path` and `alternate` are absolute paths on this site.
 pub fn atom(
     site: &str,

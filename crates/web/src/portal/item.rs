@@ -70,6 +70,11 @@ struct ItemPage {
     revisions: Vec<RevisionRow>,
     category_href: String,
     category_label: String,
+    /// 回应解读 (C13): what this item is (an interpretation), the public documents it explains
+    /// and the public interpretations of it.
+    interpretation: Option<String>,
+    explains: Vec<gongkai_store::interpretations::Link>,
+    explained_by: Vec<gongkai_store::interpretations::Link>,
 }
 
 #[derive(Template)]
@@ -220,7 +225,24 @@ pub async fn show_item(
     // Defence in depth: sanitise again at render time (REG §8; richtext module header).
     let body = gongkai_core::richtext::sanitize(&p.revision.body_html).html;
     let category_label = Vocab::label(&vocab.catalog, &p.item.catalog_code);
+    let interpretation = gongkai_store::interpretations::get(&state.db, id)
+        .await?
+        .map(|i| match (i.episode_no, i.air_date.as_deref()) {
+            (Some(n), Some(on)) if !i.programme.is_empty() => {
+                format!(
+                    "{}：《{}》第 {n} 期，{on} 播出",
+                    i.kind_label(),
+                    i.programme
+                )
+            }
+            _ => i.kind_label().to_string(),
+        });
+    let explains = gongkai_store::interpretations::documents_of(&state.db, id).await?;
+    let explained_by = gongkai_store::interpretations::interpretations_of(&state.db, id).await?;
     render(&ItemPage {
+        interpretation,
+        explains,
+        explained_by,
         layout: ctx.layout(&p.revision.title),
         meta: meta_rows(&p, &vocab),
         mark,

@@ -53,6 +53,10 @@ pub fn routes() -> Router<AppState> {
         .route("/feeds/{feed}", get(feeds::show_feed))
         .route("/feeds/category/{feed}", get(feeds::show_category_feed))
         .route("/feeds/org/{feed}", get(feeds::show_org_feed))
+        .route(
+            "/feeds/syndication/{feed}",
+            get(feeds::show_syndication_feed),
+        )
         .route("/sitemap.xml", get(feeds::show_sitemap))
         .route("/prefs", get(set_prefs))
         .merge(apply::routes())

@@ -160,6 +160,24 @@ impl TestApp {
         }
     }
 
+    /// GET of a binary download (ZIP, XLSX): status, headers and the raw bytes, with this
+    /// browser's cookies.
+    pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut req = Request::get(path).body(Body::empty()).unwrap();
+        let h = req.headers_mut();
+        h.insert(header::HOST, header::HeaderValue::from_static("localhost"));
+        if !self.cookies.is_empty() {
+            h.insert(header::COOKIE, self.cookie_header().parse().unwrap());
+        }
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, headers, bytes.to_vec())
+    }
+
     pub async fn get(&mut self, path: &str) -> Resp {
         let req = Request::get(path).body(Body::empty()).unwrap();
         self.send(req).await
