@@ -5,6 +5,8 @@
 //! - a scheduled item is not found before the job publishes it, and is found after;
 //! - a county-A member of staff never gets county B's drafts, as a hit, a count or a snippet.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use gongkai_core::items::{Capabilities, Disclosure, VocabKind};
 use gongkai_search::{Audience, Request, Search, Status};
 use gongkai_store::audit::Actor;

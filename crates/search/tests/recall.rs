@@ -4,6 +4,8 @@
 //! search of the normalised text (every part in the title or the text; ASCII words whole).
 //! Required: recall 1.0 and precision ≥ 0.99, and the count the page shows equals the set.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 use gongkai_search::corpus::{self, Rng};
 use gongkai_search::doc::Doc;
 use gongkai_search::tokenize::{fold, segmenter};

@@ -2,6 +2,8 @@
 //! with highlighted snippets, filters, date order, pagination, "no results" advice, Chinese 400s
 //! for bad parameters, nothing unpublished for the public, staff search within scope.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 mod common;
 
 use axum::body::Body;

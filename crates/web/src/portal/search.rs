@@ -271,7 +271,7 @@ pub async fn show_search(
     }
     let per = PER_PAGE as i64;
     let total = results.total;
-    let pages = (i64::try_from(total).unwrap_or(i64::MAX) + per - 1) / per;
+    let pages = i64::try_from(total).unwrap_or(0).saturating_add(per - 1) / per;
     let pages = pages.min(MAX_PAGE);
     let page = parsed.page;
     let first = usize::try_from(page - 1).unwrap_or(0) * PER_PAGE + 1;
