@@ -103,6 +103,9 @@ impl Role {
             PublishItem | ManageApplications | ManageMailbox | EditGuide | ViewStatistics => {
                 matches!(self, Role::DisclosureOffice)
             }
+            // Personal data: only the office that handles applicants' requests needs full
+            // numbers and exports; no administrator (三员) does (issue #13).
+            RevealPersonalData | ExportPersonalData => matches!(self, Role::DisclosureOffice),
             ViewOrganisations => matches!(
                 self,
                 Role::Administrator
@@ -151,10 +154,15 @@ pub enum Action {
     UnlockAccounts,
     ViewAudit,
     ExportAudit,
+    /// See a full identity or certificate number instead of the masked one; each reveal is
+    /// audited (`personal::reveal`, issue #13). The office that handles applications.
+    RevealPersonalData,
+    /// Export records that contain personal data (audited and watermarked, issue #13).
+    ExportPersonalData,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 23] = [
         Action::ViewConsole,
         Action::DraftItem,
         Action::ReviewItem,
@@ -176,6 +184,8 @@ impl Action {
         Action::UnlockAccounts,
         Action::ViewAudit,
         Action::ExportAudit,
+        Action::RevealPersonalData,
+        Action::ExportPersonalData,
     ];
 
     /// Deployment-wide actions: they touch data that belongs to no single organisation, so only a
@@ -298,6 +308,8 @@ mod tests {
                     EditGuide,
                     ViewStatistics,
                     ViewOrganisations,
+                    RevealPersonalData,
+                    ExportPersonalData,
                 ],
             ),
             (

@@ -3,6 +3,7 @@
 //! `include_str!`). Every workflow crate builds on these functions, so they are exhaustively tested
 //! against independent oracles (see `tests/oracles/`).
 
+pub mod applications;
 pub mod auth;
 pub mod calendar;
 pub mod extract;
@@ -15,3 +16,5 @@ pub mod mask;
 pub mod org;
 pub mod richtext;
 pub mod scan;
+pub mod vault;
+pub mod wechat;

@@ -281,6 +281,59 @@ pub fn mask_text(
     Ok(out)
 }
 
+/// Hides identity and disability-certificate numbers in free text that is about to leave the
+/// application as a log line, an error message or an error page (issue #13: none of them may
+/// contain a full number). Deliberately broader than the scanner: every token of ASCII letters
+/// and digits that has the shape of such a number (15, 18, 20 or 22 characters, digits with at
+/// most an `X` at the check-digit place) is masked, valid checksum or not, keeping the first 6
+/// and the 4 characters before the check digit's end (`110101********2176`); the disability
+/// category and level digits are always hidden (REG §6.2). Text without such a token is
+/// returned as it is, without copying.
+pub fn redact_id_numbers(text: &str) -> std::borrow::Cow<'_, str> {
+    fn shaped(token: &[u8]) -> bool {
+        if !matches!(token.len(), 15 | 18 | 20 | 22) {
+            return false;
+        }
+        token.iter().enumerate().all(|(i, b)| {
+            b.is_ascii_digit() || (token.len() >= 18 && i == 17 && matches!(b, b'X' | b'x'))
+        })
+    }
+    let bytes = text.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_alphanumeric() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            if shaped(&bytes[start..i]) {
+                spans.push((start, i));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if spans.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, end) in spans {
+        out.push_str(&text[last..start]);
+        let token = &text[start..end];
+        // The ID part is the first 15 or 18 characters; the rest is category and level.
+        let id_len = if token.len() == 15 { 15 } else { 18 };
+        for (k, c) in token.chars().enumerate() {
+            let keep = k < 6 || (k >= id_len - 4 && k < id_len);
+            out.push(if keep { c } else { '*' });
+        }
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,5 +454,44 @@ mod tests {
             mask_span(FindingKind::ResidentId, "11010519491231002X", &p),
             "1***************2X"
         );
+    }
+
+    #[test]
+    fn redact_id_numbers_hides_every_id_shaped_token() {
+        let cases = [
+            (
+                "身份证号110101199003072176，电话",
+                "身份证号110101********2176，电话",
+            ),
+            (
+                "残疾证 11010119900307217642 已核",
+                "残疾证 110101********2176** 已核",
+            ),
+            ("id=11010519491231002X&x", "id=110105********002X&x"),
+            ("old 110101900307217 ok", "old 110101*****7217 ok"),
+            // Longer or shorter runs, and runs inside hex or words, are left alone.
+            (
+                "1101011990030721761 a1101011990030721 12345",
+                "1101011990030721761 a1101011990030721 12345",
+            ),
+            ("hash ab110101199003072176", "hash ab110101199003072176"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(redact_id_numbers(input), want, "{input}");
+        }
+        assert!(matches!(
+            redact_id_numbers("没有号码"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    proptest::proptest! {
+        /// Whatever surrounds it, an 18-digit ID never survives redaction.
+        #[test]
+        fn no_id_survives(prefix in "[^0-9A-Za-z]{0,5}", id in "[0-9]{17}[0-9X]", suffix in "[^0-9A-Za-z]{0,5}") {
+            let text = format!("{prefix}{id}{suffix}");
+            let out = redact_id_numbers(&text);
+            proptest::prop_assert!(!out.contains(&id));
+        }
     }
 }

@@ -71,6 +71,21 @@ history = 5
 # Passwords must be changed after this many days; 0 = never. [GONGKAI_PASSWORD_EXPIRY_DAYS]
 expiry_days = 90
 
+[vault]
+# Personal data (ID and certificate numbers, contact details, identity proofs, TOTP secrets) is
+# encrypted at rest with keys from a key file, never from the database. The key file; default
+# "<data_dir>/keys/vault.toml", made by `gongkai keys init` (mode 0600). Keep it out of database
+# backups. The environment variable GONGKAI_VAULT_KEYS, when set, holds the key file's whole
+# content instead and wins over any file. [GONGKAI_VAULT_KEY_FILE]
+# key_file = "/etc/gongkai/vault.toml"
+# Algorithm of new keys: "sm4-gcm" (商用密码, default) or "aes-256-gcm". [GONGKAI_VAULT_ALGORITHM]
+algorithm = "sm4-gcm"
+
+[audit]
+# Days audit records are kept before they may be pruned (the chain keeps a checkpoint); at least
+# 184 (six months, 网络安全法 Art. 21); 0 = keep for ever. [GONGKAI_AUDIT_RETENTION_DAYS]
+retention_days = 0
+
 [calendar]
 # Count the start day (the receipt date) as day one of a working-day period. The default,
 # false, starts counting the next day (民法典 Art. 201; REG §7.2). [GONGKAI_CALENDAR_COUNT_START_DAY]
@@ -105,6 +120,25 @@ pub struct PasswordConfig {
     pub expiry_days: u32,
 }
 
+/// The personal-data vault (issue #13).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VaultConfig {
+    /// The key file; `None` = `<data_dir>/keys/vault.toml`.
+    pub key_file: Option<PathBuf>,
+    /// Algorithm of new keys (`sm4-gcm` or `aes-256-gcm`).
+    pub algorithm: String,
+}
+
+/// Audit log retention (网络安全法 Art. 21).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditConfig {
+    /// Days kept before pruning; 0 = for ever, otherwise at least [`MIN_AUDIT_RETENTION_DAYS`].
+    pub retention_days: u32,
+}
+
+/// Six months at their longest (e.g. July to December): 网络安全法 Art. 21.
+pub const MIN_AUDIT_RETENTION_DAYS: u32 = 184;
+
 /// Deadline arithmetic options.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CalendarConfig {
@@ -124,6 +158,8 @@ pub struct Config {
     pub login: LoginConfig,
     pub password: PasswordConfig,
     pub calendar: CalendarConfig,
+    pub vault: VaultConfig,
+    pub audit: AuditConfig,
     /// The TOML file that was read, if any (not itself a setting).
     #[serde(skip)]
     pub config_file: Option<PathBuf>,
@@ -139,6 +175,8 @@ impl std::fmt::Debug for Config {
             .field("session", &self.session)
             .field("login", &self.login)
             .field("calendar", &self.calendar)
+            .field("vault", &self.vault)
+            .field("audit", &self.audit)
             .field("config_file", &self.config_file)
             .finish()
     }
@@ -169,6 +207,23 @@ struct Layer {
     password: PasswordLayer,
     #[serde(default)]
     calendar: CalendarLayer,
+    #[serde(default)]
+    vault: VaultLayer,
+    #[serde(default)]
+    audit: AuditLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VaultLayer {
+    key_file: Option<PathBuf>,
+    algorithm: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditLayer {
+    retention_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -250,6 +305,13 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
         },
         calendar: CalendarLayer {
             count_start_day: env_bool(env, "GONGKAI_CALENDAR_COUNT_START_DAY")?,
+        },
+        vault: VaultLayer {
+            key_file: text("GONGKAI_VAULT_KEY_FILE").map(PathBuf::from),
+            algorithm: text("GONGKAI_VAULT_ALGORITHM"),
+        },
+        audit: AuditLayer {
+            retention_days: env_u32(env, "GONGKAI_AUDIT_RETENTION_DAYS")?,
         },
     })
 }
@@ -341,6 +403,13 @@ pub fn load_with(cli: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyho
     if let Some(b) = layers.iter().rev().find_map(|l| l.calendar.count_start_day) {
         cfg.calendar.count_start_day = b;
     }
+    if let Some(f) = layers.iter().rev().find_map(|l| l.vault.key_file.clone()) {
+        cfg.vault.key_file = Some(f);
+    }
+    if let Some(a) = pick(&|l| l.vault.algorithm.clone()) {
+        cfg.vault.algorithm = a;
+    }
+    cfg.audit.retention_days = num(&|l| l.audit.retention_days, cfg.audit.retention_days);
     cfg.validate()?;
     Ok(cfg)
 }
@@ -373,6 +442,11 @@ impl Config {
             calendar: CalendarConfig {
                 count_start_day: false,
             },
+            vault: VaultConfig {
+                key_file: None,
+                algorithm: "sm4-gcm".into(),
+            },
+            audit: AuditConfig { retention_days: 0 },
             config_file: None,
         }
     }
@@ -426,6 +500,13 @@ impl Config {
         if p.history > 24 {
             bail!("口令历史记录数不能超过 24（当前为 {}）", p.history);
         }
+        gongkai_core::vault::Algorithm::parse(&self.vault.algorithm)?;
+        let r = self.audit.retention_days;
+        if r != 0 && r < MIN_AUDIT_RETENTION_DAYS {
+            bail!(
+                "审计记录保存期不能少于六个月（{MIN_AUDIT_RETENTION_DAYS} 天，《网络安全法》第二十一条）；当前为 {r} 天（0 表示永久保存）"
+            );
+        }
         Ok(())
     }
 
@@ -475,6 +556,20 @@ impl Config {
             history: self.password.history as usize,
             expiry_days: self.password.expiry_days,
         }
+    }
+
+    /// The key file of the vault.
+    pub fn key_file(&self) -> PathBuf {
+        self.vault
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys").join("vault.toml"))
+    }
+
+    /// The algorithm of new keys (validated on load).
+    pub fn vault_algorithm(&self) -> gongkai_core::vault::Algorithm {
+        gongkai_core::vault::Algorithm::parse(&self.vault.algorithm)
+            .unwrap_or(gongkai_core::vault::Algorithm::Sm4Gcm)
     }
 
     /// Account lockout for `gongkai_store::users`.
@@ -687,6 +782,8 @@ mod tests {
             (&[("GONGKAI_PASSWORD_MIN_LENGTH", "6")], "口令最小长度"),
             (&[("GONGKAI_PASSWORD_MIN_CLASSES", "5")], "字符类别数"),
             (&[("GONGKAI_LOGIN_LOCKOUT_FAILURES", "0")], "连续失败次数"),
+            (&[("GONGKAI_AUDIT_RETENTION_DAYS", "90")], "不能少于六个月"),
+            (&[("GONGKAI_VAULT_ALGORITHM", "des")], "加密算法"),
         ];
         for (env, want) in cases {
             let err = load_with(&base, &env_of(env)).unwrap_err();

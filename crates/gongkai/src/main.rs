@@ -2,6 +2,7 @@
 
 mod cmd;
 mod config;
+mod keys;
 mod worker;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +47,10 @@ enum Command {
     Config(cmd::ops::ConfigArgs),
     /// Audit log tools (`audit verify`).
     Audit(cmd::audit::Args),
+    /// Personal-data encryption keys: init, rotate, reseal, status, retire.
+    Keys(cmd::keys::Args),
+    /// Rebuild this instance's full-text search index from the database, with a progress bar.
+    Reindex(cmd::search::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -54,7 +59,7 @@ fn main() -> std::process::ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("GONGKAI_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(|| RedactingStderr)
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -72,15 +77,36 @@ fn main() -> std::process::ExitCode {
         Command::DbCopy(a) => cmd::backup::run_db_copy(&cli.global, a),
         Command::Config(a) => cmd::ops::run_config(&cli.global, a),
         Command::Audit(a) => cmd::audit::run(&cli.global, a),
+        Command::Keys(a) => cmd::keys::run(&cli.global, a),
+        Command::Reindex(a) => cmd::search::run(&cli.global, a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("错误：{e:#}");
+            let message = format!("{e:#}");
+            eprintln!("错误：{}", gongkai_core::mask::redact_id_numbers(&message));
             // Operator commands may ask for another exit code (e.g. 1 = audit chain broken).
             let code = e.downcast_ref::<cmd::ops::Failed>().map_or(2, |f| f.code);
             std::process::ExitCode::from(code)
         }
+    }
+}
+
+/// Log output with identity and certificate numbers masked (issue #13: no log line may contain
+/// a full number, whatever a request carried). The formatter hands over one whole event per
+/// write, so a number is never split across two writes.
+struct RedactingStderr;
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let masked = gongkai_core::mask::redact_id_numbers(&text);
+        std::io::stderr().write_all(masked.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
     }
 }
 

@@ -5,16 +5,47 @@
 //! after a crash does no harm. Housekeeping is enqueued hourly with a dedupe key per hour, so
 //! several instances enqueue it once between them.
 
+use crate::config::Config;
+use gongkai_core::vault::SharedVault;
+use gongkai_store::audit::Actor;
 use gongkai_store::jobs::{self, Job};
 use gongkai_store::{Db, Result, now_ms, sessions};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// What jobs need besides the database.
+#[derive(Clone)]
+pub struct Context {
+    pub life: sessions::Lifetimes,
+    /// The vault in force; reloaded when a rotation adds a key.
+    pub vault: SharedVault,
+    pub config: Arc<Config>,
+}
 
 /// Job kinds this binary knows.
 pub const HOUSEKEEPING: &str = "housekeeping";
 
 /// Runs one job. Unknown kinds fail (and are retried until a binary that knows them takes them).
-pub async fn run_job(db: &Db, job: &Job, life: sessions::Lifetimes) -> Result<(), String> {
+pub async fn run_job(db: &Db, job: &Job, ctx: &Context) -> Result<(), String> {
+    let life = ctx.life;
     match job.kind.as_str() {
+        gongkai_store::personal::RESEAL_JOB => {
+            // A rotation made elsewhere: take the new key file first.
+            crate::keys::refresh(&ctx.config, db, &ctx.vault)
+                .await
+                .map_err(|e| format!("{e:#}"))?;
+            let vault = ctx.vault.get();
+            let n = gongkai_store::personal::reseal_all(
+                db,
+                &vault,
+                gongkai_store::personal::RESEAL_BATCH,
+                &Actor::system(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            tracing::info!(resealed = n, key = %vault.current_key().id, "vault re-sealed");
+            Ok(())
+        }
         HOUSEKEEPING => {
             let s = sessions::purge_expired(db, life)
                 .await
@@ -25,6 +56,18 @@ pub async fn run_job(db: &Db, job: &Job, life: sessions::Lifetimes) -> Result<()
             let j = jobs::purge_done(db, 7 * 24 * 3600 * 1000)
                 .await
                 .map_err(|e| e.to_string())?;
+            // Audit retention (网络安全法 Art. 21: at least six months, enforced by the config):
+            // older records are pruned behind a checkpoint that keeps the chain verifiable.
+            let days = i64::from(ctx.config.audit.retention_days);
+            if days > 0 {
+                let cutoff = now_ms() - days * 24 * 3600 * 1000;
+                if let Some(c) = gongkai_store::audit::prune_before(db, cutoff, &Actor::system())
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    tracing::info!(pruned = c.pruned, upto = c.upto_id, "audit records pruned");
+                }
+            }
             // Public-form rate events older than the longest window (a day), and spent challenges.
             let r = gongkai_store::ratelimit::purge(db, 2 * 24 * 3600 * 1000)
                 .await
@@ -52,6 +95,15 @@ pub async fn run_job(db: &Db, job: &Job, life: sessions::Lifetimes) -> Result<()
             tracing::info!(job = job.id, published, "scheduled publication");
             Ok(())
         }
+        gongkai_store::applications::workflow::SWEEP_JOB => {
+            // Closes applications whose 补正 or fee period lapsed （六）1/（六）2 (issue #6).
+            let closed =
+                gongkai_store::applications::workflow::sweep(db, gongkai_store::deadlines::today())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            tracing::info!(closed, "lapsed applications closed");
+            Ok(())
+        }
         gongkai_store::mailbox::supervision::SUPERVISE_JOB => {
             let issued = gongkai_store::mailbox::supervision::run_job(db, job)
                 .await
@@ -75,11 +127,14 @@ pub async fn enqueue_housekeeping(db: &Db) -> Result<()> {
         now_ms(),
     )
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    // The daily application sweep rides on housekeeping (deduplicated per CST day).
+    gongkai_store::applications::workflow::enqueue_sweep(db, gongkai_store::deadlines::today())
+        .await
 }
 
 /// Claims and runs jobs until `shutdown` resolves.
-pub async fn run(db: Db, life: sessions::Lifetimes, shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(db: Db, ctx: Context, shutdown: tokio::sync::watch::Receiver<bool>) {
     let worker = format!(
         "{}:{}",
         std::env::var("HOSTNAME").unwrap_or_else(|_| "gongkai".into()),
@@ -103,7 +158,7 @@ pub async fn run(db: Db, life: sessions::Lifetimes, shutdown: tokio::sync::watch
         }
         match jobs::claim(&db, &worker, 5 * 60 * 1000).await {
             Ok(Some(job)) => {
-                let outcome = run_job(&db, &job, life).await;
+                let outcome = run_job(&db, &job, &ctx).await;
                 let recorded = match outcome {
                     Ok(()) => jobs::complete(&db, job.id, &worker).await.map(|_| ()),
                     Err(e) => {
@@ -116,7 +171,16 @@ pub async fn run(db: Db, life: sessions::Lifetimes, shutdown: tokio::sync::watch
                 }
                 continue;
             }
-            Ok(None) => {}
+            Ok(None) => {
+                // Idle: pick up a key rotation made by another process.
+                match crate::keys::refresh(&ctx.config, &db, &ctx.vault).await {
+                    Ok(true) => tracing::info!("vault key file reloaded"),
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "could not reload the vault keys")
+                    }
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "could not claim a job"),
         }
         tokio::select! {

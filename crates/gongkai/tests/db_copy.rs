@@ -77,7 +77,11 @@ async fn demo_database_moves_to_postgres_and_serves_the_same_pages() {
     assert!(out.contains("audit_log"), "row counts are reported: {out}");
 
     // The same session, the same pages, now served from PostgreSQL.
+    // The deployment takes its vault key file along (the database names the keys it needs and
+    // refuses to start without them).
     let other = dir.path().join("other");
+    std::fs::create_dir_all(other.join("keys")).unwrap();
+    std::fs::copy(data.join("keys/vault.toml"), other.join("keys/vault.toml")).unwrap();
     let (mut pg_server, addr) = start_with(&other, false, &["--database-url", &pg.url]);
     let on_pg = fetch_all(&addr, &session);
     pg_server.kill().unwrap();

@@ -332,6 +332,10 @@ pub async fn attach(
         },
     )
     .await?;
+    if row.owner_type == crate::search::KIND_ITEM {
+        // Attachment text is searchable (issue #8).
+        crate::search::enqueue(tx, crate::search::KIND_ITEM, row.owner_id).await?;
+    }
     Ok(row)
 }
 
@@ -355,6 +359,9 @@ pub async fn detach(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Attachment> {
         },
     )
     .await?;
+    if row.owner_type == crate::search::KIND_ITEM {
+        crate::search::enqueue(tx, crate::search::KIND_ITEM, row.owner_id).await?;
+    }
     Ok(row)
 }
 

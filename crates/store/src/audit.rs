@@ -194,11 +194,45 @@ pub struct Verification {
 }
 
 /// Walks the whole chain in id order, in pages, and reports the first broken record.
+///
+/// After pruning (retention), the walk starts at the latest checkpoint: the record after the
+/// last pruned one must link to the checkpoint's hash, and the `audit.prune` record that wrote
+/// the checkpoint (itself in the chain) must name the same record and hash.
 pub async fn verify(db: &Db) -> Result<Verification> {
     const PAGE: i64 = 5_000;
+    let checkpoint = latest_checkpoint(db).await?;
     let mut expected_prev = GENESIS.to_string();
     let mut expected_id = 1i64;
     let mut after_id = 0i64;
+    if let Some(c) = &checkpoint {
+        expected_prev = c.upto_hash.clone();
+        expected_id = c.upto_id + 1;
+        after_id = c.upto_id;
+        let record: Option<(String, Option<String>)> = on_db!(db, |p| sqlx::query_as(
+            "SELECT action, after_json FROM audit_log WHERE id = $1"
+        )
+        .bind(c.record_id)
+        .fetch_optional(p)
+        .await?);
+        let matches = record.is_some_and(|(action, after)| {
+            let after: Value = after
+                .and_then(|a| serde_json::from_str(&a).ok())
+                .unwrap_or_default();
+            action == "audit.prune"
+                && after["upto_id"].as_i64() == Some(c.upto_id)
+                && after["upto_hash"].as_str() == Some(c.upto_hash.as_str())
+        });
+        if !matches {
+            return Ok(Verification {
+                checked: 0,
+                by_alg: Vec::new(),
+                first_broken: Some((
+                    c.record_id,
+                    "保存期检查点与其审计记录不符（检查点被修改）".to_string(),
+                )),
+            });
+        }
+    }
     let mut checked = 0u64;
     let mut by_alg: Vec<(String, u64)> = Vec::new();
     loop {
@@ -252,6 +286,138 @@ pub async fn verify(db: &Db) -> Result<Verification> {
     }
 }
 
+/// A retention checkpoint: records up to `upto_id` were pruned; `upto_hash` was the hash of
+/// record `upto_id`, and record `record_id` (`audit.prune`) says so inside the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Checkpoint {
+    pub upto_id: i64,
+    pub upto_hash: String,
+    pub record_id: i64,
+    pub pruned: i64,
+    pub at: i64,
+}
+
+/// The latest retention checkpoint, if the log was ever pruned.
+pub async fn latest_checkpoint(db: &Db) -> Result<Option<Checkpoint>> {
+    Ok(on_db!(db, |p| sqlx::query_as(
+        "SELECT upto_id, upto_hash, record_id, pruned, at FROM audit_checkpoints \
+         ORDER BY upto_id DESC LIMIT 1"
+    )
+    .fetch_optional(p)
+    .await?))
+}
+
+/// Prunes the records older than `before_ms` (retention, 网络安全法 Art. 21: the caller ensures
+/// at least six months are kept). See [`prune_through`]. `None` when nothing is old enough.
+pub async fn prune_before(db: &Db, before_ms: i64, actor: &Actor) -> Result<Option<Checkpoint>> {
+    let upto: Option<i64> = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT MAX(id) FROM audit_log WHERE at < $1"
+    )
+    .bind(before_ms)
+    .fetch_one(p)
+    .await?);
+    match upto {
+        Some(id) => prune_through(db, id, actor).await,
+        None => Ok(None),
+    }
+}
+
+/// Deletes the records up to and including `upto_id`, keeping the chain verifiable: in one
+/// transaction it appends an `audit.prune` record naming `upto_id` and its hash, stores the
+/// same as a checkpoint, and only then deletes (the database triggers refuse to delete any
+/// record a checkpoint does not cover). `None` when those records are already gone.
+pub async fn prune_through(db: &Db, upto_id: i64, actor: &Actor) -> Result<Option<Checkpoint>> {
+    let mut tx = db.begin().await?;
+    let target: Option<(i64, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
+        "SELECT id, hash FROM audit_log WHERE id = $1"
+    )
+    .bind(upto_id)
+    .fetch_optional(c)
+    .await?);
+    let Some((upto_id, upto_hash)) = target else {
+        return Ok(None);
+    };
+    let pruned: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE id <= $1"
+    )
+    .bind(upto_id)
+    .fetch_one(c)
+    .await?);
+    let record_id = append(
+        &mut tx,
+        actor,
+        Change {
+            action: "audit.prune",
+            object_type: "audit_log",
+            object_id: upto_id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({
+                "upto_id": upto_id,
+                "upto_hash": upto_hash,
+                "pruned": pruned,
+            })),
+        },
+    )
+    .await?;
+    let checkpoint = Checkpoint {
+        upto_id,
+        upto_hash,
+        record_id,
+        pruned,
+        at: now_ms(),
+    };
+    on_tx!(&mut tx, |c| sqlx::query(
+        "INSERT INTO audit_checkpoints (upto_id, upto_hash, record_id, pruned, at) \
+         VALUES ($1, $2, $3, $4, $5)"
+    )
+    .bind(checkpoint.upto_id)
+    .bind(&checkpoint.upto_hash)
+    .bind(checkpoint.record_id)
+    .bind(checkpoint.pruned)
+    .bind(checkpoint.at)
+    .execute(c)
+    .await?
+    .rows_affected());
+    on_tx!(&mut tx, |c| sqlx::query(
+        "DELETE FROM audit_log WHERE id <= $1"
+    )
+    .bind(upto_id)
+    .execute(c)
+    .await?
+    .rows_affected());
+    tx.commit().await?;
+    Ok(Some(checkpoint))
+}
+
+/// The actions that are security events (GB/T 22239-2019 8.1.4.3 a): logins and their
+/// failures, lockouts, permission and account changes, exports, reveals of personal data, key
+/// management and audit retention. The console's "security events" filter uses this list.
+pub const SECURITY_ACTIONS: &[&str] = &[
+    "auth.login",
+    "auth.login_failed",
+    "auth.lockout",
+    "auth.logout",
+    "user.create",
+    "user.grants",
+    "user.password",
+    "user.unlock",
+    "user.enable",
+    "user.disable",
+    "user.totp_begin",
+    "user.totp_enable",
+    "user.totp_disable",
+    "audit.export",
+    "audit.prune",
+    "personal.reveal",
+    "personal.export",
+    "vault.key_add",
+    "vault.rotate",
+    "vault.reseal",
+    "vault.key_retire",
+    "api_token.create",
+    "api_token.revoke",
+];
+
 /// Filters for the console's audit view.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -262,30 +428,46 @@ pub struct Filter {
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
     pub before_id: Option<i64>,
+    /// Only security events ([`SECURITY_ACTIONS`]).
+    pub security_only: bool,
     pub limit: i64,
 }
 
 /// Newest first, filtered in the database. Empty filter strings are ignored.
 pub async fn list(db: &Db, f: &Filter) -> Result<Vec<AuditRecord>> {
     let non_empty = |s: &Option<String>| s.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
-    let rows = on_db!(db, |p| sqlx::query_as(
+    // The security-event list is a compile-time constant of plain action names.
+    let security = if f.security_only {
+        format!(
+            "AND action IN ({})",
+            SECURITY_ACTIONS
+                .iter()
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        String::new()
+    };
+    let sql = format!(
         "SELECT id, at, actor_user_id, actor, action, object_type, object_id, before_json, \
          after_json, ip, prev_hash, hash, hash_alg FROM audit_log \
          WHERE ($1 IS NULL OR actor = $1) AND ($2 IS NULL OR action = $2) \
            AND ($3 IS NULL OR object_type = $3) AND ($4 IS NULL OR object_id = $4) \
            AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) AND ($7 IS NULL OR id < $7) \
-         ORDER BY id DESC LIMIT $8"
-    )
-    .bind(non_empty(&f.actor))
-    .bind(non_empty(&f.action))
-    .bind(non_empty(&f.object_type))
-    .bind(non_empty(&f.object_id))
-    .bind(f.from_ms)
-    .bind(f.to_ms)
-    .bind(f.before_id)
-    .bind(f.limit.clamp(1, 1000))
-    .fetch_all(p)
-    .await?);
+           {security} ORDER BY id DESC LIMIT $8"
+    );
+    let rows = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(non_empty(&f.actor))
+        .bind(non_empty(&f.action))
+        .bind(non_empty(&f.object_type))
+        .bind(non_empty(&f.object_id))
+        .bind(f.from_ms)
+        .bind(f.to_ms)
+        .bind(f.before_id)
+        .bind(f.limit.clamp(1, 1000))
+        .fetch_all(p)
+        .await?);
     Ok(rows)
 }
 

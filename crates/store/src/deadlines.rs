@@ -276,6 +276,16 @@ pub async fn close(
     Ok(true)
 }
 
+/// One deadline by its identity, read inside a write transaction.
+pub async fn get_tx(
+    tx: &mut Tx,
+    object_type: &str,
+    object_id: i64,
+    kind: &str,
+) -> Result<Option<DeadlineRow>> {
+    find_tx(tx, object_type, object_id, kind).await
+}
+
 /// One deadline by its identity.
 pub async fn get(
     db: &Db,

@@ -19,8 +19,16 @@ use crate::{Db, Result, Tx, pages};
 use gongkai_core::auth::{Grant, Role};
 use gongkai_core::org::OrgKind;
 
+mod console;
+mod applications;
 mod items;
 pub mod mailbox;
+mod year2019;
+
+pub use year2019::{
+    H1_COUNTY, H1_OWN, RADIO_EPISODES, RADIO_PROGRAMME, TARGETS as SYNDICATION_TARGETS,
+    WECHAT_POSTS, YEAR_TOTAL,
+};
 
 pub use items::{DEMO_ITEMS, DemoFate, DemoItem, planted_resident_id};
 
@@ -181,28 +189,40 @@ fn input(
 /// Loads the demo into an empty deployment. Returns `None` (and changes nothing) when any
 /// organisation exists already.
 pub async fn load_if_empty(db: &Db) -> Result<Option<DemoSummary>> {
-    load_parts_if_empty(db, true).await
+    load_parts_if_empty(db, true, false).await
+}
+
+/// The whole demo as `serve --demo` loads it: [`load_if_empty`] plus the full year 2019 of
+/// issue #5 (county federations submitting to the city, 1482 items, channels, syndication,
+/// interpretations; see `year2019`). Tests that do not need the year use the lighter
+/// [`load_if_empty`].
+pub async fn load_full_if_empty(db: &Db) -> Result<Option<DemoSummary>> {
+    load_parts_if_empty(db, true, true).await
 }
 
 /// The demo without its information items: organisations, accounts and portal pages only.
 /// For tests that need the people but an empty catalog.
 pub async fn load_people_if_empty(db: &Db) -> Result<Option<DemoSummary>> {
-    load_parts_if_empty(db, false).await
+    load_parts_if_empty(db, false, false).await
 }
 
-async fn load_parts_if_empty(db: &Db, with_items: bool) -> Result<Option<DemoSummary>> {
+async fn load_parts_if_empty(
+    db: &Db,
+    with_items: bool,
+    with_year: bool,
+) -> Result<Option<DemoSummary>> {
     if !orgs::list(db).await?.is_empty() {
         return Ok(None);
     }
     crate::items::registers::seed_defaults(db).await?;
     crate::mailbox::boxes::seed_default_topics(db).await?;
     let mut tx = db.begin().await?;
-    let summary = load(&mut tx, with_items).await?;
+    let summary = load(&mut tx, with_items, with_year).await?;
     tx.commit().await?;
     Ok(Some(summary))
 }
 
-async fn load(tx: &mut Tx, with_items: bool) -> Result<DemoSummary> {
+async fn load(tx: &mut Tx, with_items: bool, with_year: bool) -> Result<DemoSummary> {
     let actor = Actor::system();
     let body = orgs::create(
         tx,
@@ -322,9 +342,37 @@ async fn load(tx: &mut Tx, with_items: bool) -> Result<DemoSummary> {
 
     pages::put(tx, &actor, "guide", "政府信息公开指南", &guide_body()).await?;
     pages::put(tx, &actor, "rules", "政府信息公开制度", RULES_BODY).await?;
+    let secrecy = accounts
+        .iter()
+        .find(|a| a.username == "demo-secrecy")
+        .map(|a| a.user_id);
+    console::load(tx, &actor, &body, secrecy).await?;
+    if with_items && with_year {
+        // County federations submit to the city (issue #5): registered before any item, so the
+        // hand-written county items go through the city's queue too.
+        let county_codes: Vec<&str> = COUNTIES.iter().map(|(c, _, _)| *c).collect();
+        year2019::register_units(tx, &ids, &county_codes).await?;
+    }
     if with_items {
         items::load(tx, &ids, &accounts).await?;
+        let actor_of = |name: &str| {
+            accounts
+                .iter()
+                .find(|a| a.username == name)
+                .map(|a| Actor::user(a.user_id, a.username, "127.0.0.1"))
+                .unwrap_or_else(Actor::system)
+        };
+        applications::load(
+            tx,
+            body.id,
+            &actor_of("demo-office"),
+            &actor_of("demo-leader"),
+        )
+        .await?;
         mailbox::load(tx, &ids, &accounts).await?;
+    }
+    if with_items && with_year {
+        year2019::load(tx, &ids, COUNTIES, &accounts).await?;
     }
     Ok(summary)
 }

@@ -18,12 +18,17 @@
 //! username, a missing parent) become variants the web layer maps to 4xx with a Chinese message.
 
 pub mod api_tokens;
+pub mod applications;
 pub mod attachments;
 pub mod audit;
 pub mod backup;
 pub mod calendar;
+pub mod channels;
 pub mod deadlines;
 pub mod demo;
+pub mod guide;
+pub mod grassroots;
+pub mod interpretations;
 pub mod items;
 pub mod jobs;
 pub mod logins;
@@ -31,8 +36,11 @@ pub mod mailbox;
 pub mod orgs;
 pub mod pages;
 pub mod password;
+pub mod personal;
 pub mod ratelimit;
+pub mod search;
 pub mod sessions;
+pub mod syndication;
 pub mod users;
 
 #[cfg(any(test, feature = "testing"))]

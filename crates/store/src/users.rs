@@ -9,6 +9,7 @@
 use crate::audit::{self, Actor, Change};
 use crate::{Db, Result, StoreError, Tx, now_ms, on_db, on_tx, password};
 use gongkai_core::auth::{Grant, Role, separation_conflict};
+use gongkai_core::vault::Vault;
 use serde::Serialize;
 
 /// A stored user. The password hash is never serialised (so it never reaches the audit log).
@@ -163,8 +164,12 @@ impl Default for Lockout {
     }
 }
 
-/// The username rule: 3–32 letters, digits, `.`, `_` or `-`.
+/// The username rule: 3–32 letters, digits, `.`, `_` or `-`, and not an identity or
+/// certificate number (usernames appear in logs and audit records, issue #13).
 pub fn check_username(username: &str) -> std::result::Result<(), String> {
+    if gongkai_core::mask::redact_id_numbers(username) != username {
+        return Err("用户名不能使用身份证号或残疾证号".into());
+    }
     let ok = (3..=32).contains(&username.len())
         && username
             .chars()
@@ -653,14 +658,33 @@ pub async fn unlock(tx: &mut Tx, actor: &Actor, user_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Stores a new, not yet confirmed TOTP secret (enrolment step 1). Audited without the secret.
-pub async fn totp_begin(tx: &mut Tx, actor: &Actor, user_id: i64, secret: &str) -> Result<()> {
+/// The vault context of TOTP secrets (sealed at rest, issue #13).
+pub const TOTP_SECRET_CONTEXT: &str = "users.totp_secret";
+
+/// The user's TOTP secret (base32), opened from the vault.
+pub fn totp_secret(user: &User, vault: &Vault) -> Result<Option<String>> {
+    user.totp_secret
+        .as_deref()
+        .map(|s| crate::personal::open_text(vault, TOTP_SECRET_CONTEXT, s))
+        .transpose()
+}
+
+/// Stores a new, not yet confirmed TOTP secret (enrolment step 1), sealed with the vault.
+/// Audited without the secret.
+pub async fn totp_begin(
+    tx: &mut Tx,
+    actor: &Actor,
+    user_id: i64,
+    secret: &str,
+    vault: &Vault,
+) -> Result<()> {
+    let sealed = vault.seal_str(TOTP_SECRET_CONTEXT, secret);
     on_tx!(tx, |c| sqlx::query(
         "UPDATE users SET totp_secret = $2, totp_enabled = FALSE, totp_last_step = NULL, \
          updated_at = $3 WHERE id = $1"
     )
     .bind(user_id)
-    .bind(secret)
+    .bind(&sealed)
     .bind(now_ms())
     .execute(c)
     .await?

@@ -171,6 +171,14 @@ async fn seed(db: &Db) {
     .unwrap();
     tx.commit().await.unwrap();
     seed_items(db, mid.id, u.id).await;
+    // Migration 0010: a registered vault key, and a retention checkpoint (the first record
+    // pruned), so backups carry both and the chain still verifies after a restore.
+    let vault = gongkai_core::vault::Vault::for_tests();
+    gongkai_store::personal::register_keys(db, &vault, &a)
+        .await
+        .unwrap();
+    audit::prune_through(db, 1, &a).await.unwrap().unwrap();
+    seed_applications(db, mid.id).await;
     seed_mailbox(db, root.id, late_child.id).await;
 }
 
@@ -333,6 +341,196 @@ async fn seed_items(db: &Db, org_id: i64, user_id: i64) {
         .await
         .unwrap();
     publish::publish(&mut tx, &a, item.id, all).await.unwrap();
+    tx.commit().await.unwrap();
+    seed_console(db, org_id, &a).await;
+    seed_channels(db, org_id, item.id, &meta, &checks, &form).await;
+}
+
+/// Issue #5 tables: the organisation becomes a grassroots unit with a pending submission, the
+/// published item goes to a channel and to a syndication target and interprets the new item.
+async fn seed_channels(
+    db: &Db,
+    org_id: i64,
+    published: i64,
+    meta: &gongkai_store::items::Metadata,
+    checks: &gongkai_core::items::ReviewChecks,
+    form: &gongkai_store::items::review::ConfidentialityForm,
+) {
+    use gongkai_core::items::Capabilities;
+    use gongkai_store::items::{self, review};
+    use gongkai_store::{channels, grassroots, interpretations, syndication};
+    let a = Actor::system();
+    let all = Capabilities::ALL;
+    let mut tx = db.begin().await.unwrap();
+    grassroots::set_unit(&mut tx, &a, org_id, true)
+        .await
+        .unwrap();
+    let content = items::Content {
+        title: "基层报送的信息".into(),
+        summary: String::new(),
+        body_html: "<p>正文</p>".into(),
+        keywords: String::new(),
+    };
+    let second = items::create(&mut tx, &a, org_id, all, meta, &content)
+        .await
+        .unwrap();
+    items::submit(&mut tx, &a, second.id, all).await.unwrap();
+    review::review(&mut tx, &a, second.id, all, checks)
+        .await
+        .unwrap();
+    review::confidentiality_review(&mut tx, &a, second.id, all, form)
+        .await
+        .unwrap();
+    review::approve(&mut tx, &a, second.id, all, "同意")
+        .await
+        .unwrap();
+    let channel = channels::put(
+        &mut tx,
+        &a,
+        None,
+        &channels::ChannelInput {
+            kind: channels::Kind::Wechat,
+            code: "chunfeng".into(),
+            name: "春风惠残".into(),
+            description: String::new(),
+            sort_order: 0,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    let today = gongkai_store::deadlines::today();
+    channels::place(&mut tx, &a, published, channel.id, today)
+        .await
+        .unwrap();
+    let target = syndication::put_target(
+        &mut tx,
+        &a,
+        None,
+        &syndication::TargetInput {
+            code: "gov".into(),
+            name: "市政府网站".into(),
+            url: String::new(),
+            points_per_adopted: 5,
+            rule_note: String::new(),
+            sort_order: 0,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
+    syndication::submit(&mut tx, &a, target.id, today, &[published], "")
+        .await
+        .unwrap();
+    interpretations::put(
+        &mut tx,
+        &a,
+        published,
+        &interpretations::Input {
+            kind: interpretations::Kind::Text,
+            programme: String::new(),
+            episode_no: None,
+            air_date: None,
+            documents: vec![second.id],
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The tables of migration 0012: attachment findings, the guide and the rule documents.
+async fn seed_console(db: &Db, org_id: i64, a: &Actor) {
+    use gongkai_core::items::{Capabilities, Disclosure};
+    use gongkai_store::guide;
+    use gongkai_store::items::{self, files};
+    let today = gongkai_store::deadlines::today();
+    let data = tempfile::tempdir().unwrap();
+    let text = "名单：身份证号 11010519491231002X";
+    let stored = gongkai_store::attachments::store_file(
+        data.path(),
+        text.as_bytes(),
+        "名单.txt",
+        &gongkai_store::attachments::Limits::default(),
+    )
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let item = items::create(
+        &mut tx,
+        a,
+        org_id,
+        Capabilities::ALL,
+        &items::Metadata {
+            formed_on: today,
+            signed_on: None,
+            publisher_name: String::new(),
+            doc_number: String::new(),
+            topic_code: String::new(),
+            genre_code: String::new(),
+            catalog_code: "art20-01".into(),
+            disclosure: Disclosure::Proactive,
+            withhold_ground: String::new(),
+            classified: false,
+        },
+        &items::Content {
+            title: "名单公示".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let extracted = gongkai_core::extract::Extracted {
+        text: text.into(),
+        complete: true,
+        notes: Vec::new(),
+    };
+    let (_, n) = files::attach(
+        &mut tx,
+        a,
+        item.id,
+        Capabilities::ALL,
+        &stored,
+        "",
+        Some(&extracted),
+    )
+    .await
+    .unwrap();
+    assert!(n > 0);
+    guide::put(
+        &mut tx,
+        a,
+        &guide::Guide {
+            org_id,
+            classification: "分类".into(),
+            arrangement: "编排".into(),
+            access_methods: "方式".into(),
+            office_name: "办公室".into(),
+            address: "地址".into(),
+            office_hours: "时间".into(),
+            phone: "电话".into(),
+            fax: "传真".into(),
+            internet: "网址".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    guide::add_rule(
+        &mut tx,
+        a,
+        &guide::RuleInput {
+            title: "保密审查制度".into(),
+            doc_number: String::new(),
+            issuer: "本机关".into(),
+            issued_on: Some(today),
+            summary: String::new(),
+            url: String::new(),
+            sort_order: 0,
+            active: true,
+        },
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -654,4 +852,110 @@ async fn sqlite_restore_refuses_foreign_and_newer_files() {
         !live.exists(),
         "a refused restore must not create the database"
     );
+}
+
+/// The application tables (migration 0007): an application with a consultation, an extension, a
+/// fee notice, a letter and a template, and a review case.
+async fn seed_applications(db: &Db, org_id: i64) {
+    use gongkai_store::applications::{self, letters, register, workflow};
+    let a = Actor::user(1, "zhang.san", "10.0.0.1");
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let today = d("2025-12-31");
+    let mut tx = db.begin().await.unwrap();
+    let created = applications::create(
+        &mut tx,
+        &a,
+        &applications::NewApplication {
+            org_id,
+            channel: "in_person".into(),
+            applicant_type: "natural_person".into(),
+            applicant_name: "李四".into(),
+            id_kind: "resident_id".into(),
+            id_number: "11010519491231002X".into(),
+            phone: "13800000000".into(),
+            info_form: "paper".into(),
+            delivery: "in_person".into(),
+            help_needs: vec!["reading".into()],
+            items: vec![applications::NewItem {
+                description: "某项补贴文件".into(),
+                ..Default::default()
+            }],
+            arrived_on: Some(d("2025-03-03")),
+            ..Default::default()
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    let id = created.application.id;
+    workflow::start_consultation(
+        &mut tx,
+        &a,
+        id,
+        "agency",
+        "某局",
+        d("2025-03-04"),
+        None,
+        today,
+    )
+    .await
+    .unwrap();
+    workflow::extend(
+        &mut tx,
+        &a,
+        id,
+        10,
+        "需协调",
+        d("2025-03-20"),
+        d("2025-03-21"),
+        today,
+    )
+    .await
+    .unwrap();
+    workflow::fee_notice(
+        &mut tx,
+        &a,
+        id,
+        "page",
+        40,
+        d("2025-03-21"),
+        d("2025-03-22"),
+        today,
+    )
+    .await
+    .unwrap();
+    let l = letters::save(&mut tx, &a, id, "fee", "收费通知书", "正文")
+        .await
+        .unwrap();
+    letters::mark_sent(&mut tx, &a, l.id, "post", d("2025-03-21"), "长春市")
+        .await
+        .unwrap();
+    letters::set_template(
+        &mut tx,
+        &a,
+        "reply.provided",
+        "答复",
+        "您申请的“{事项}”予以公开。",
+    )
+    .await
+    .unwrap();
+    register::create(
+        &mut tx,
+        &a,
+        &register::CaseInput {
+            org_id,
+            application_id: Some(id),
+            kind: gongkai_core::applications::table3::CaseKind::Review,
+            case_no: "复〔2025〕1号".into(),
+            body_name: "市人民政府".into(),
+            filed_on: d("2025-06-01"),
+            result: gongkai_core::applications::table3::CaseResult::Pending,
+            concluded_on: None,
+            note: String::new(),
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }

@@ -472,6 +472,36 @@ both_backends!(lifecycle_with_every_return_path, |db| {
     .await
     .unwrap();
     assert_eq!(amended.index_no, published.index_no);
+    // The amendment goes through the review chain again; until it is published the old text
+    // stays public (REG §5.4).
+    assert_eq!(amended.state, "submitted");
+    assert_eq!(
+        amended.published_revision_id,
+        published.published_revision_id
+    );
+    let still = catalog::get_published(db, item.id).await.unwrap().unwrap();
+    assert_eq!(still.revision.title, "关于开展某项工作的通知（修改）");
+    assert_eq!(
+        catalog::public_revisions(db, item.id).await.unwrap().len(),
+        1
+    );
+    assert!(
+        publish_item(db, item.id).await.is_err(),
+        "not before review"
+    );
+    assert_eq!(
+        do_review(db, item.id, true).await.unwrap().state,
+        "reviewed"
+    );
+    conf(db, item.id, Conclusion::Publish).await.unwrap();
+    approve(db, item.id).await.unwrap();
+    let republished = publish_item(db, item.id).await.unwrap();
+    assert_eq!(republished.index_no, published.index_no);
+    assert_eq!(
+        republished.published_on, published.published_on,
+        "发布日期 stays"
+    );
+    assert_eq!(republished.published_at, published.published_at);
     let hist = catalog::public_revisions(db, item.id).await.unwrap();
     assert_eq!(hist.len(), 2);
     assert_eq!(hist[1].note, "更正笔误");

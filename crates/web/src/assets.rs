@@ -27,6 +27,23 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../static/pow.js"),
     },
+    // Speech reading (语音阅读, MIIT 适老化); pages work without it.
+    Asset {
+        name: "speech.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/speech.js"),
+    },
+    // The large mouse pointer of the "大鼠标" preference.
+    Asset {
+        name: "cursor.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../static/cursor.svg"),
+    },
+    Asset {
+        name: "cursor-pointer.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../static/cursor-pointer.svg"),
+    },
 ];
 
 static VERSIONS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {

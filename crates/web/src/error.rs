@@ -20,11 +20,18 @@ pub struct AppError {
 }
 
 impl AppError {
+    /// Identity and certificate numbers in the message are masked (issue #13): a message may
+    /// echo what a person typed, and no error page or API error may carry a full number.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+        let message = message.into();
+        let message = match gongkai_core::mask::redact_id_numbers(&message) {
+            std::borrow::Cow::Borrowed(_) => message,
+            std::borrow::Cow::Owned(masked) => masked,
+        };
         AppError {
             status,
             code,
-            message: message.into(),
+            message,
         }
     }
 

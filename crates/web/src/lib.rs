@@ -11,10 +11,12 @@
 pub mod admin;
 pub mod antiabuse;
 pub mod api;
+pub mod appform;
 pub mod assets;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod multipart;
 pub mod page;
 pub mod portal;
 pub mod security;
@@ -42,6 +44,11 @@ pub struct WebConfig {
     pub password: gongkai_store::users::PasswordPolicy,
     /// Account lockout after consecutive failed logins, issue #13.
     pub lockout: gongkai_store::users::Lockout,
+    /// The personal-data vault (issue #13): take the key set in force with
+    /// `state.config.vault.get()`, seal personal fields with it and pass it to store functions as
+    /// `&vault`. `gongkai serve` loads it from the key file or `GONGKAI_VAULT_KEYS` (and reloads it
+    /// after a rotation); the default is a fresh random key set (tests only: lost on exit).
+    pub vault: gongkai_core::vault::SharedVault,
     /// Rate limits of the public forms (applications, mailbox), see [`antiabuse`].
     pub public_forms: antiabuse::Settings,
 }
@@ -56,6 +63,10 @@ impl Default for WebConfig {
             data_dir: PathBuf::from("./data"),
             password: Default::default(),
             lockout: Default::default(),
+            vault: gongkai_core::vault::SharedVault::new(gongkai_core::vault::Vault::generate(
+                gongkai_core::vault::Algorithm::Sm4Gcm,
+                "default",
+            )),
             public_forms: Default::default(),
         }
     }
@@ -66,6 +77,9 @@ impl Default for WebConfig {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
+    /// This instance's full-text search (issue #8); `None` when not started (the search page
+    /// then says so).
+    pub search: Option<gongkai_search::Search>,
 }
 
 impl AppState {
@@ -73,7 +87,14 @@ impl AppState {
         AppState {
             db,
             config: Arc::new(config),
+            search: None,
         }
+    }
+
+    /// The same state with full-text search.
+    pub fn with_search(mut self, search: gongkai_search::Search) -> AppState {
+        self.search = Some(search);
+        self
     }
 }
 
@@ -94,8 +115,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(portal::not_found)
         .layer(axum::middleware::from_fn(page::error_pages_keep_prefs))
         .layer(axum::middleware::from_fn(security::headers))
+        // Console uploads may be up to the attachment limit; every form body is limited again
+        // by the CSRF middleware and every JSON body by axum's default (2 MB).
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            2 * 1024 * 1024,
+            multipart::MAX_UPLOAD_BYTES,
         ))
         .with_state(state)
 }

@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 pub struct Prefs {
     pub large_text: bool,
     pub high_contrast: bool,
+    /// A large, high-contrast mouse pointer (MIIT 适老化 "大鼠标").
+    pub large_cursor: bool,
 }
 
 pub const PREFS_COOKIE: &str = "gk_prefs";
@@ -25,6 +27,7 @@ impl Prefs {
             match part {
                 "large" => p.large_text = true,
                 "contrast" => p.high_contrast = true,
+                "cursor" => p.large_cursor = true,
                 _ => {}
             }
         }
@@ -45,6 +48,9 @@ impl Prefs {
         if self.high_contrast {
             parts.push("contrast");
         }
+        if self.large_cursor {
+            parts.push("cursor");
+        }
         parts.join(".")
     }
 
@@ -56,6 +62,9 @@ impl Prefs {
         }
         if self.high_contrast {
             c.push("pref-contrast");
+        }
+        if self.large_cursor {
+            c.push("pref-cursor");
         }
         c.join(" ")
     }
@@ -82,6 +91,11 @@ pub struct Layout {
 impl Layout {
     pub fn css_url(&self) -> String {
         assets::url("site.css")
+    }
+
+    /// The speech-reading script (语音阅读): adds a "朗读本页" button where the browser can speak.
+    pub fn speech_url(&self) -> String {
+        assets::url("speech.js")
     }
 
     /// `aria-current="page"` when `href` is the current section.
@@ -167,7 +181,9 @@ pub async fn error_pages_keep_prefs(
     next: axum::middleware::Next,
 ) -> Response {
     let prefs = Prefs::from_headers(req.headers());
-    let path = req.uri().path().to_string();
+    // The path is shown on error pages (links back with the reading preferences): never with a
+    // full identity number in it (issue #13).
+    let path = gongkai_core::mask::redact_id_numbers(req.uri().path()).into_owned();
     let res = next.run(req).await;
     let is_html = res
         .headers()

@@ -38,11 +38,46 @@ pub struct Staff {
 /// both the system administrator (accounts) and the security administrator (grants, unlocking).
 pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
     ("/admin", "工作台", &[Action::ViewConsole]),
+    (
+        "/admin/items/work",
+        "主动公开",
+        &[
+            Action::DraftItem,
+            Action::ReviewItem,
+            Action::ConfidentialityReview,
+            Action::ApproveItem,
+            Action::PublishItem,
+        ],
+    ),
+    (
+        "/admin/applications",
+        "依申请公开",
+        &[Action::ManageApplications],
+    ),
+    ("/admin/supervision", "督办", &[Action::ManageApplications]),
     ("/admin/orgs", "机构管理", &[Action::ViewOrganisations]),
     (
         "/admin/users",
         "用户管理",
         &[Action::ManageUsers, Action::ManageGrants],
+    ),
+    (
+        "/admin/items/deadlines",
+        "发布期限督办",
+        &[Action::PublishItem],
+    ),
+    (
+        "/admin/commitments",
+        "保密承诺书",
+        &[Action::PublishItem, Action::ConfidentialityReview],
+    ),
+    ("/admin/guide", "公开指南", &[Action::EditGuide]),
+    ("/admin/rules", "公开制度", &[Action::EditGuide]),
+    ("/admin/vocab", "目录分类", &[Action::ManageSettings]),
+    (
+        "/admin/index-templates",
+        "索引号规则",
+        &[Action::ManageSettings],
     ),
     (
         "/admin/mailbox",
@@ -54,6 +89,7 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
         ],
     ),
     ("/admin/calendar", "工作日历", &[Action::ManageCalendar]),
+    ("/admin/search/terms", "检索词库", &[Action::ManageSettings]),
     ("/admin/audit", "审计日志", &[Action::ViewAudit]),
     ("/admin/tokens", "API 令牌", &[Action::ViewConsole]),
     ("/admin/totp", "动态口令", &[Action::ViewConsole]),

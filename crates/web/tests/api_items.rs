@@ -361,7 +361,34 @@ api_test!(full_lifecycle_through_the_api, |api| {
     // Amend: a second public revision.
     let amend = json!({"title": "关于开展残疾人康复服务的通知", "summary": "更正",
         "body_html": "<p>第三版正文。</p>", "keywords": "", "note": "更正联系方式"});
-    assert_eq!(api.ok("demo-office", id, "amend", amend).await, "published");
+    assert_eq!(api.ok("demo-office", id, "amend", amend).await, "submitted");
+    // Until the amendment has been through the chain, the old text stays public.
+    let (_, v) = api.get(None, &format!("/api/v1/catalog/{id}")).await;
+    assert!(!v["body_html"].as_str().unwrap().contains("第三版正文"));
+    assert_eq!(v["revisions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        api.ok("demo-head", id, "review", checks(true)).await,
+        "reviewed"
+    );
+    assert_eq!(
+        api.ok(
+            "demo-secrecy",
+            id,
+            "confidentiality-review",
+            form("publish")
+        )
+        .await,
+        "confidentiality_reviewed"
+    );
+    assert_eq!(
+        api.ok("demo-leader", id, "approve", json!({"opinion": "同意"}))
+            .await,
+        "approved"
+    );
+    assert_eq!(
+        api.ok("demo-office", id, "publish", json!({})).await,
+        "published"
+    );
     let (_, v) = api.get(None, &format!("/api/v1/catalog/{id}")).await;
     assert!(v["body_html"].as_str().unwrap().contains("第三版正文"));
     assert_eq!(v["revisions"].as_array().unwrap().len(), 2);
@@ -429,6 +456,10 @@ api_test!(full_lifecycle_through_the_api, |api| {
             "approve",
             "publish",
             "amend",
+            "review",
+            "confidentiality_clear",
+            "approve",
+            "publish",
             "change_validity",
             "withdraw"
         ]

@@ -649,6 +649,14 @@ both_backends_app!(org_forms_show_errors_and_audit_changes, |app| {
     let v = app.get("/admin/audit/verify").await;
     assert!(v.body.contains("完整性校验通过"), "{}", v.body);
     assert!(v.body.contains("哈希算法：SM3 "), "{}", v.body);
+    // The security-events filter keeps the box ticked and shows only security events.
+    let sec = app.get("/admin/audit?security=1").await;
+    assert_eq!(sec.status, StatusCode::OK);
+    assert!(
+        sec.body
+            .contains("name=\"security\" type=\"checkbox\" value=\"1\" checked")
+    );
+    assert!(!sec.body.contains("org.create"));
     // The export itself was audited.
     let r = app.get("/admin/audit?action=audit.export").await;
     assert!(r.body.contains("demo-auditor"));

@@ -176,7 +176,9 @@ async fn snapshot_guide() {
     let g = get(&app(&t), "/guide").await;
     assert_eq!(g.status, StatusCode::OK);
     assert_html_page(&g);
-    assert!(g.body.contains("政务公开办公室联系方式"));
+    // The demo guide is written in the console with every Art. 12 field.
+    assert!(g.body.contains("政府信息公开工作机构及联系方式"));
+    assert!(g.body.contains("传真号码"));
     insta::assert_snapshot!("guide", normalise(&g.body));
 }
 
@@ -446,6 +448,40 @@ async fn prefs_set_cookie_and_redirect_back() {
     assert!(
         page.body
             .contains("<body class=\"pref-large pref-contrast\">")
+    );
+    // 大鼠标 adds to the others and is undone on its own.
+    let cursor = get_with(
+        &app,
+        "/prefs?cursor=large&back=/",
+        Some("gk_prefs=large.contrast"),
+    )
+    .await;
+    assert!(
+        cursor
+            .set_cookies()
+            .iter()
+            .any(|c| c.starts_with("gk_prefs=large.contrast.cursor;"))
+    );
+    let page = get_with(&app, "/", Some("gk_prefs=large.contrast.cursor")).await;
+    assert!(
+        page.body
+            .contains("<body class=\"pref-large pref-contrast pref-cursor\">")
+    );
+    assert!(
+        page.body
+            .contains("name=\"cursor\" value=\"normal\" aria-pressed=\"true\"")
+    );
+    let no_cursor = get_with(
+        &app,
+        "/prefs?cursor=normal&back=/",
+        Some("gk_prefs=large.cursor"),
+    )
+    .await;
+    assert!(
+        no_cursor
+            .set_cookies()
+            .iter()
+            .any(|c| c.starts_with("gk_prefs=large;"))
     );
     // Back to normal.
     let off = get_with(

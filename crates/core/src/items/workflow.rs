@@ -5,8 +5,8 @@
 //! → confidentiality_reviewed (保密审查表, REG §5.3) → approved (审批, step 4) → scheduled |
 //! published. Every review step may return the item to draft with reasons. Editing content after
 //! a review step returns it to draft and invalidates every review ("Editing content after review
-//! invalidates the review", REG §5.4). After publication: amend (a new public revision), change
-//! of validity (有效/失效/废止) and withdrawal. A 免于公开 conclusion of the confidentiality review
+//! invalidates the review", REG §5.4). After publication: amend (a new revision that goes through the
+//! review chain again from `submitted` while the published text stays public), change of validity (有效/失效/废止) and withdrawal. A 免于公开 conclusion of the confidentiality review
 //! withholds the item; withheld items are re-reviewed periodically (条例 Art. 18) and may be
 //! reopened as drafts. Nothing reaches `published` except from `approved` or `scheduled`
 //! (先审查、后公开, 实施条例 Art. 42).
@@ -290,7 +290,9 @@ pub fn rule(state: State, action: ItemAction) -> Result<(Action, State), Workflo
         (S::Approved, A::Schedule) => (Action::PublishItem, S::Scheduled),
         (S::Scheduled, A::Unschedule) => (Action::PublishItem, S::Approved),
         (S::Approved | S::Scheduled, A::Publish) => (Action::PublishItem, S::Published),
-        (S::Published, A::Amend) => (Action::PublishItem, S::Published),
+        // An amendment is a new revision that goes through the whole review chain again; the
+        // published revision stays public until the amendment is published (REG §5.4).
+        (S::Published, A::Amend) => (Action::PublishItem, S::Submitted),
         (S::Published, A::ChangeValidity) => (Action::PublishItem, S::Published),
         (S::Published, A::Withdraw) => (Action::PublishItem, S::Withdrawn),
         (S::Withheld, A::Reopen) => (Action::ConfidentialityReview, S::Draft),
@@ -440,7 +442,7 @@ mod tests {
             (S::Scheduled, A::Return, P::PublishItem, S::Draft),
             (S::Scheduled, A::Unschedule, P::PublishItem, S::Approved),
             (S::Scheduled, A::Publish, P::PublishItem, S::Published),
-            (S::Published, A::Amend, P::PublishItem, S::Published),
+            (S::Published, A::Amend, P::PublishItem, S::Submitted),
             (
                 S::Published,
                 A::ChangeValidity,

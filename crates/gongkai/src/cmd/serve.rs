@@ -4,6 +4,7 @@ use crate::cmd::ops::GlobalArgs;
 use crate::config::{self, Config};
 use crate::worker;
 use anyhow::Context;
+use gongkai_core::vault::SharedVault;
 use gongkai_store::{Db, DbOptions, StoreError};
 use gongkai_web::{AppState, WebConfig};
 use std::net::SocketAddr;
@@ -25,7 +26,7 @@ pub struct Args {
 }
 
 /// The web layer's settings from the configuration.
-fn web_config(cfg: &Config) -> WebConfig {
+fn web_config(cfg: &Config, vault: SharedVault) -> WebConfig {
     WebConfig {
         secure_cookies: cfg.secure_cookies(),
         public_origin: cfg.public_origin(),
@@ -34,6 +35,7 @@ fn web_config(cfg: &Config) -> WebConfig {
         data_dir: cfg.data_dir.clone(),
         password: cfg.password_policy(),
         lockout: cfg.lockout(),
+        vault,
         public_forms: Default::default(),
     }
 }
@@ -67,8 +69,23 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
         })?;
     db.migrate().await?;
     db.require_current().await?;
+    // The personal-data vault: keys from the key file or GONGKAI_VAULT_KEYS, checked against the
+    // database; values not yet under the current key (plaintext from before, or an unfinished
+    // rotation) are re-sealed by the worker.
+    let (vault, _) = crate::keys::open(&cfg, &db, &gongkai_store::audit::Actor::system()).await?;
+    let pending: i64 = gongkai_store::personal::status(&db, &vault)
+        .await?
+        .iter()
+        .map(|s| s.pending)
+        .sum();
+    if pending > 0 {
+        let mut tx = db.begin().await?;
+        gongkai_store::personal::enqueue_reseal(&mut tx).await?;
+        tx.commit().await?;
+    }
+    let vault = SharedVault::new(vault);
     if args.demo {
-        match gongkai_store::demo::load_if_empty(&db).await? {
+        match gongkai_store::demo::load_full_if_empty(&db).await? {
             Some(summary) => {
                 println!("已载入演示数据。演示账号（口令相同）：");
                 for (username, password, role) in &summary.users {
@@ -94,9 +111,23 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     println!("Gongkai 已启动：http://{local}/  （工作台：http://{local}/admin）");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let web = web_config(&cfg);
-    let worker = tokio::spawn(worker::run(db.clone(), web.session, stop_rx));
-    let app = gongkai_web::router(AppState::new(db.clone(), web));
+    let web = web_config(&cfg, vault.clone());
+    let ctx = worker::Context {
+        life: web.session,
+        vault,
+        config: std::sync::Arc::new(cfg.clone()),
+    };
+    // Full-text search (issue #8): this instance's own index under <data>/search, rebuilt in
+    // the background when missing, corrupt or outdated (search says 正在重建索引 meanwhile),
+    // then kept in step with the database outbox.
+    let search = gongkai_search::Search::new(
+        db.clone(),
+        Some(crate::cmd::search::index_root(&cfg.data_dir)),
+        Some(cfg.data_dir.clone()),
+    );
+    let indexer = search.start(stop_rx.clone());
+    let worker = tokio::spawn(worker::run(db.clone(), ctx, stop_rx));
+    let app = gongkai_web::router(AppState::new(db.clone(), web).with_search(search));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -108,6 +139,7 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     .context("服务器异常退出")?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = indexer.await;
     db.close().await;
     println!("Gongkai 已停止。");
     Ok(())

@@ -1102,8 +1102,27 @@ pub(super) async fn load(tx: &mut Tx, orgs: &[(&str, i64)], accounts: &[Account]
         // Formed a week before publication: well inside the Art. 26 period.
         let formed = on - Duration::days(7);
         let id = advance(tx, item, &crew, org, formed, State::Approved).await?;
-        let (office, ocaps) = &crew.office;
-        publish::publish_as_of(tx, office, id, *ocaps, morning_ms(on)?).await?;
+        match crate::grassroots::pending_of(tx, id).await? {
+            // A county federation's item waits in the city's queue: the city's disclosure
+            // office publishes it under the county's name (issue #5, C4).
+            Some(sub) => {
+                let (office, ocaps) = as_user(account(accounts, "demo-office")?);
+                crate::grassroots::publish_as_of(
+                    tx,
+                    &office,
+                    sub,
+                    ocaps,
+                    crate::grassroots::PublishAs::Unit,
+                    morning_ms(on - Duration::days(1))?,
+                    morning_ms(on)?,
+                )
+                .await?;
+            }
+            None => {
+                let (office, ocaps) = &crew.office;
+                publish::publish_as_of(tx, office, id, *ocaps, morning_ms(on)?).await?;
+            }
+        }
         ids.push((item.title, id));
     }
     for (item, _) in &published {

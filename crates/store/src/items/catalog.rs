@@ -14,8 +14,12 @@ use serde::Serialize;
 use super::{ITEM_COLUMNS, Item, REVISION_COLUMNS, Revision};
 use crate::{Db, Result, now_ms, on_db, orgs};
 
-/// The visibility condition of every public query (`$1` = now in ms; table alias `i`).
-pub const PUBLIC_CONDITION: &str = "i.state = 'published' AND i.withdrawn_at IS NULL \
+/// The visibility condition of every public query (`$1` = now in ms; table alias `i`). An item
+/// is public once a revision has been published and until it is withdrawn; while an amendment
+/// goes through the review chain (state `submitted` … `scheduled`) the published revision stays
+/// public. Withheld items (a 免于公开 conclusion) are never public (`disclosure`).
+pub const PUBLIC_CONDITION: &str = "i.state IN ('published', 'draft', 'submitted', 'reviewed', \
+    'confidentiality_reviewed', 'approved', 'scheduled') AND i.withdrawn_at IS NULL \
     AND i.published_revision_id IS NOT NULL AND i.published_at IS NOT NULL \
     AND i.published_at <= $1 AND i.disclosure = 'proactive' AND i.classified = FALSE";
 
@@ -391,4 +395,71 @@ pub async fn rereview_list(
         None => ("i.state = $1", vec![Arg::S(State::Withheld.code().into())]),
     };
     staff_list(db, scopes, extra, args, "i.rereview_due, i.id", limit).await
+}
+
+/// Filters of the office's all-items list ([`staff_items`]).
+#[derive(Debug, Clone, Default)]
+pub struct StaffFilter {
+    pub state: Option<State>,
+    /// Only this organisation's subtree (it must lie inside the scopes to show anything).
+    pub org_id: Option<OrgId>,
+    /// Words in the title of the current revision.
+    pub q: String,
+}
+
+/// Items in any state of organisations inside `scopes`, filtered, most recently changed first.
+pub async fn staff_items(
+    db: &Db,
+    scopes: &[OrgId],
+    filter: &StaffFilter,
+    limit: i64,
+) -> Result<Vec<WorkEntry>> {
+    let mut scopes = scopes.to_vec();
+    if let Some(unit) = filter.org_id {
+        // Narrow to the unit when it lies inside a scope (else nothing).
+        let tree = orgs::tree(db).await?;
+        scopes = if scopes.iter().any(|s| tree.is_within(unit, *s)) {
+            vec![unit]
+        } else {
+            Vec::new()
+        };
+    }
+    let mut conds = vec!["1 = 1".to_string()];
+    let mut args = Vec::new();
+    if let Some(state) = filter.state {
+        args.push(Arg::S(state.code().to_string()));
+        conds.push(format!("i.state = ${}", args.len()));
+    }
+    let q = filter.q.trim();
+    if !q.is_empty() {
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        args.push(Arg::S(format!("%{escaped}%")));
+        conds.push(format!("r.title LIKE ${} ESCAPE '\\'", args.len()));
+    }
+    staff_list(
+        db,
+        &scopes,
+        &conds.join(" AND "),
+        args,
+        "i.updated_at DESC, i.id DESC",
+        limit,
+    )
+    .await
+}
+
+/// Items of organisations inside `scopes` that were published after their Art. 26 due date
+/// (`published_late`), most recent first.
+pub async fn late_published(db: &Db, scopes: &[OrgId], limit: i64) -> Result<Vec<WorkEntry>> {
+    staff_list(
+        db,
+        scopes,
+        "i.published_late = TRUE",
+        Vec::new(),
+        "i.published_at DESC, i.id DESC",
+        limit,
+    )
+    .await
 }

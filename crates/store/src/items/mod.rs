@@ -24,6 +24,7 @@
 //!   query ([`catalog::PUBLIC_CONDITION`]).
 
 pub mod catalog;
+pub mod files;
 pub mod findings;
 pub mod publish;
 pub mod registers;
@@ -106,7 +107,7 @@ impl Item {
     pub fn validity(&self) -> Option<Validity> {
         Validity::from_code(&self.validity)
     }
-    fn current_revision(&self) -> Result<i64> {
+    pub(crate) fn current_revision(&self) -> Result<i64> {
         self.current_revision_id
             .ok_or_else(|| StoreError::Invalid("信息没有正文版本".into()))
     }
@@ -154,7 +155,7 @@ pub struct Content {
 }
 
 impl Content {
-    fn of(r: &Revision) -> Content {
+    pub(crate) fn of(r: &Revision) -> Content {
         Content {
             title: r.title.clone(),
             summary: r.summary.clone(),
@@ -328,6 +329,9 @@ pub(crate) async fn record(
         },
     )
     .await?;
+    // Search sees every state change (publication, the scheduled job, withdrawal, validity …)
+    // in the same transaction (issue #8).
+    crate::search::enqueue(tx, crate::search::KIND_ITEM, after.id).await?;
     Ok(after)
 }
 
@@ -450,6 +454,7 @@ pub(crate) async fn new_revision(
     .await?
     .rows_affected());
     findings::scan_revision(tx, &rev, previous).await?;
+    crate::search::enqueue(tx, crate::search::KIND_ITEM, item_id).await?;
     Ok(rev)
 }
 
@@ -596,6 +601,13 @@ pub async fn edit(
     transition(state, ItemAction::Edit, caps).map_err(workflow_err)?;
     validate_content(content)?;
     validate_metadata(tx, meta).await?;
+    if before.published_revision_id.is_some() && metadata_changed(&before, meta) {
+        // The catalog metadata of a published item is public at once; an amendment changes the
+        // text only (validity has its own step).
+        return Err(invalid(
+            "已发布信息的修订稿只能修改标题、概述、正文和主题词；目录信息不能在修订中更改",
+        ));
+    }
     let current = revision_tx(tx, before.current_revision()?).await?;
     let invalidated = state.has_reviews();
     let changed = Content::of(&current) != normalised(content);
@@ -630,7 +642,9 @@ pub async fn edit(
     .await?
     .rows_affected());
     let mid = reload(tx, id).await?;
-    if meta.disclosure == Disclosure::Proactive {
+    if mid.published_revision_id.is_some() {
+        // An amendment: the Art. 26 record of the first publication stands.
+    } else if meta.disclosure == Disclosure::Proactive {
         set_clock(tx, actor, &mid, content.title.trim()).await?;
     } else {
         deadlines::close(tx, actor, OBJECT_TYPE, id, DEADLINE_KIND).await?;
@@ -652,6 +666,21 @@ pub async fn edit(
         reviews_invalidated: invalidated,
         notice: invalidated.then_some(INVALIDATION_NOTICE),
     })
+}
+
+/// Does `meta` differ from the stored metadata of `item` (an empty publisher keeps the stored one)?
+fn metadata_changed(item: &Item, meta: &Metadata) -> bool {
+    let publisher = meta.publisher_name.trim();
+    item.formed_on != meta.formed_on.to_string()
+        || item.signed_on != meta.signed_on.map(|d| d.to_string())
+        || (!publisher.is_empty() && publisher != item.publisher_name)
+        || item.doc_number != meta.doc_number.trim()
+        || item.topic_code != meta.topic_code
+        || item.genre_code != meta.genre_code
+        || item.catalog_code != meta.catalog_code
+        || item.disclosure != meta.disclosure.code()
+        || item.withhold_ground != meta.withhold_ground.trim()
+        || item.classified != meta.classified
 }
 
 fn normalised(c: &Content) -> Content {

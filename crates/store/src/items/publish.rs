@@ -108,6 +108,11 @@ async fn gate(tx: &mut Tx, item: &Item) -> Result<Option<String>> {
     if !open.is_empty() {
         return Ok(Some(gate_message(&open)));
     }
+    // The text of attached files is scanned too (issue #4, REG §5.5).
+    let open = super::files::open_blocking(tx, item.id).await?;
+    if !open.is_empty() {
+        return Ok(Some(super::files::gate_message(&open)));
+    }
     Ok(None)
 }
 
@@ -139,10 +144,14 @@ async fn publish_now(
     .fetch_optional(c)
     .await?);
     let due = due.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
-    let late = due.is_some_and(|d| on > d);
+    // An amendment replaces the public text; 发布日期 and the Art. 26 record stay those of the
+    // first publication.
+    let first = item.published_at.is_none();
+    let late = first && due.is_some_and(|d| on > d);
     let n = on_tx!(tx, |c| sqlx::query(
         "UPDATE items SET index_no = COALESCE(index_no, $2), published_revision_id = $3, \
-         published_at = $4, published_on = $5, published_late = $6, scheduled_at = NULL \
+         published_at = COALESCE(published_at, $4), published_on = COALESCE(published_on, $5), \
+         published_late = (published_late OR $6), scheduled_at = NULL \
          WHERE id = $1"
     )
     .bind(item.id)
@@ -167,7 +176,10 @@ async fn publish_now(
     .await?
     .rows_affected());
     deadlines::close(tx, actor, OBJECT_TYPE, item.id, DEADLINE_KIND).await?;
-    let note = if late {
+    let note = if !first {
+        let number = revision_tx(tx, rev).await?.number;
+        format!("索引号 {index_no}；修订稿第 {number} 版替换公开的文本")
+    } else if late {
         format!("索引号 {index_no}；超过条例第二十六条规定的期限发布")
     } else {
         format!("索引号 {index_no}")
@@ -181,6 +193,8 @@ async fn publish_now(
 pub async fn publish(tx: &mut Tx, actor: &Actor, id: i64, caps: Capabilities) -> Result<Item> {
     let item = lock(tx, id).await?;
     transition(item.state()?, ItemAction::Publish, caps).map_err(conflict)?;
+    // A grassroots unit's item is published by its parent only (C4, `crate::grassroots`).
+    crate::grassroots::ensure_may_publish(tx, &item).await?;
     publish_now(tx, actor, &item, ItemAction::Publish, caps, now_ms()).await
 }
 
@@ -201,7 +215,22 @@ pub(crate) async fn publish_as_of(
     }
     let item = lock(tx, id).await?;
     transition(item.state()?, ItemAction::Publish, caps).map_err(conflict)?;
+    crate::grassroots::ensure_may_publish(tx, &item).await?;
     publish_now(tx, actor, &item, ItemAction::Publish, caps, at_ms).await
+}
+
+/// Publishes a locked, approved item at `at_ms` WITHOUT the grassroots check: only for
+/// `crate::grassroots::publish`, which has checked that the caller publishes for the parent.
+/// Same workflow check and gate as [`publish`].
+pub(crate) async fn publish_unchecked(
+    tx: &mut Tx,
+    actor: &Actor,
+    item: &Item,
+    caps: Capabilities,
+    at_ms: i64,
+) -> Result<Item> {
+    transition(item.state()?, ItemAction::Publish, caps).map_err(conflict)?;
+    publish_now(tx, actor, item, ItemAction::Publish, caps, at_ms).await
 }
 
 /// Schedules publication at `at_ms` (UTC ms, in the future): checks the gate now and enqueues a
@@ -218,6 +247,7 @@ pub async fn schedule(
     }
     let item = lock(tx, id).await?;
     transition(item.state()?, ItemAction::Schedule, caps).map_err(conflict)?;
+    crate::grassroots::ensure_may_publish(tx, &item).await?;
     if let Some(reason) = gate(tx, &item).await? {
         return Err(StoreError::Conflict(reason));
     }
@@ -294,10 +324,11 @@ pub async fn run_job(db: &Db, job: &Job) -> Result<bool> {
     Ok(after.state == State::Published.code())
 }
 
-/// Amends a published item: a new revision becomes the public text at once and joins the public
-/// revision history; the 索引号 stays. Needs the publish capability. The new text must have no
-/// unresolved blocking finding (justifications carry over for unchanged text); otherwise the
-/// amendment is refused — mask or remove first, or go through the review chain as a new item.
+/// Amends a published item: a new revision that goes through the review chain again (审核 →
+/// 保密审查 → 审批 → 发布, REG §5.4) before it replaces the public text. Until the amendment is
+/// published the previous published revision stays public (the catalog shows
+/// `published_revision_id`); the 索引号 and 发布日期 stay. Needs the publish capability to start.
+/// The item goes to `submitted`; any reviewer may return it for rework like any other draft.
 pub async fn amend(
     tx: &mut Tx,
     actor: &Actor,
@@ -313,38 +344,24 @@ pub async fn amend(
     transition(item.state()?, ItemAction::Amend, caps).map_err(conflict)?;
     let previous = item.current_revision()?;
     let rev = new_revision(tx, actor, id, Some(previous), content, note.trim()).await?;
-    let open = open_blocking(tx, rev.id).await?;
-    if !open.is_empty() {
-        return Err(StoreError::Conflict(gate_message(&open)));
-    }
-    let now = now_ms();
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE items SET published_revision_id = $2, updated_at = $3 WHERE id = $1"
-    )
-    .bind(id)
-    .bind(rev.id)
-    .bind(now)
-    .execute(c)
-    .await?
-    .rows_affected());
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE item_revisions SET published_at = $2 WHERE id = $1"
-    )
-    .bind(rev.id)
-    .bind(now)
-    .execute(c)
-    .await?
-    .rows_affected());
-    let _ = revision_tx(tx, rev.id).await?;
     step(
         tx,
         actor,
         &item,
         ItemAction::Amend,
         caps,
-        &format!("第 {} 版：{}", rev.number, note.trim()),
+        &format!(
+            "修订稿第 {} 版：{}。修订稿须重新审核、保密审查和审批后才替换公开的文本",
+            rev.number,
+            note.trim()
+        ),
     )
     .await
+}
+
+/// Is this item an amendment in progress (published before, a newer revision in the workflow)?
+pub fn is_amendment(item: &Item) -> bool {
+    item.published_revision_id.is_some() && item.state != State::Published.code()
 }
 
 /// A validity change (REG §4.2 有效性; 《政府网站发展指引》: marked prominently on the original).

@@ -364,7 +364,10 @@ pub async fn approve(
     .execute(c)
     .await?
     .rows_affected());
-    step(tx, actor, &item, ItemAction::Approve, caps, opinion.trim()).await
+    let after = step(tx, actor, &item, ItemAction::Approve, caps, opinion.trim()).await?;
+    // A grassroots unit's approved item goes to its parent's queue (C4).
+    crate::grassroots::on_approved(tx, actor, &after).await?;
+    Ok(after)
 }
 
 /// Every 审核 record of an item, oldest first.

@@ -54,6 +54,9 @@ struct AuditQuery {
     to: String,
     #[serde(default)]
     before_id: String,
+    /// `1`: security events only (logins, lockouts, permissions, exports, keys).
+    #[serde(default)]
+    security: String,
 }
 
 fn china() -> Option<FixedOffset> {
@@ -126,6 +129,7 @@ impl AuditQuery {
             from_ms: from.and_then(cst_midnight_ms),
             to_ms: to.and_then(|d| d.succ_opt()).and_then(cst_midnight_ms),
             before_id,
+            security_only: self.security == "1",
             limit,
         })
     }
@@ -140,6 +144,7 @@ impl AuditQuery {
             ("object_id", &self.object_id),
             ("from", &self.from),
             ("to", &self.to),
+            ("security", &self.security),
         ] {
             if !v.trim().is_empty() {
                 s.append_pair(k, v.trim());

@@ -121,8 +121,10 @@ async fn login(
     ctx: PublicCtx,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let username = f.username.trim().to_string();
-    let next = safe_next(f.next);
+    // No account is named by an identity number (`users::check_username`): one typed here by
+    // mistake is masked before it reaches the throttle table, the audit log or the page.
+    let username = gongkai_core::mask::redact_id_numbers(f.username.trim()).into_owned();
+    let next = gongkai_core::mask::redact_id_numbers(&safe_next(f.next)).into_owned();
     let fail = |status: StatusCode, msg: &str| {
         render_with_status(
             &LoginPage {
@@ -306,7 +308,7 @@ async fn totp_login(
     let Some((pending_token, user)) = pending_login(&state, &headers).await? else {
         return Ok(see_other("/admin/login"));
     };
-    let secret = user.totp_secret.clone().unwrap_or_default();
+    let secret = users::totp_secret(&user, &state.config.vault.get())?.unwrap_or_default();
     let step = crate::totp::verify(&secret, &f.code, gongkai_store::now_ms().div_euclid(1000));
     let mut tx = state.db.begin().await?;
     let fresh = match step {
@@ -504,9 +506,15 @@ struct TotpPage {
     error: Option<String>,
 }
 
-fn totp_page(staff: &Staff, error: Option<String>, flash: Option<&str>) -> TotpPage {
+fn totp_page(
+    state: &AppState,
+    staff: &Staff,
+    error: Option<String>,
+    flash: Option<&str>,
+) -> AppResult<TotpPage> {
     let enabled = staff.user.totp_enabled;
-    let pending = match (&staff.user.totp_secret, enabled) {
+    let secret = users::totp_secret(&staff.user, &state.config.vault.get())?;
+    let pending = match (&secret, enabled) {
         (Some(secret), false) => {
             let uri = crate::totp::otpauth_uri(TOTP_ISSUER, &staff.user.username, secret);
             let qr = crate::totp::qr_svg(&uri);
@@ -518,12 +526,12 @@ fn totp_page(staff: &Staff, error: Option<String>, flash: Option<&str>) -> TotpP
     if let Some(f) = flash {
         layout.flash = Some(f.to_string());
     }
-    TotpPage {
+    Ok(TotpPage {
         layout,
         enabled,
         pending,
         error,
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -532,13 +540,17 @@ struct DoneQuery {
 }
 
 /// 动态口令: status, enrolment (secret, URI, QR code) and confirmation.
-async fn show_totp(staff: Staff, Query(q): Query<DoneQuery>) -> AppResult<Response> {
+async fn show_totp(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<DoneQuery>,
+) -> AppResult<Response> {
     let flash = match q.done.as_deref() {
         Some("enabled") => Some("动态口令已启用，今后登录时须在口令之后输入动态口令。"),
         Some("disabled") => Some("动态口令已停用。"),
         _ => None,
     };
-    render(&totp_page(&staff, None, flash))
+    render(&totp_page(&state, &staff, None, flash)?)
 }
 
 /// Generates a new secret (not yet active).
@@ -550,7 +562,14 @@ async fn totp_begin(State(state): State<AppState>, staff: Staff) -> AppResult<Re
     }
     let secret = crate::totp::generate_secret();
     let mut tx = state.db.begin().await?;
-    users::totp_begin(&mut tx, &staff.actor(), staff.user.id, &secret).await?;
+    users::totp_begin(
+        &mut tx,
+        &staff.actor(),
+        staff.user.id,
+        &secret,
+        &state.config.vault.get(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(see_other("/admin/totp"))
 }
@@ -567,10 +586,7 @@ async fn totp_confirm(
     staff: Staff,
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
-    let Some(secret) = staff
-        .user
-        .totp_secret
-        .clone()
+    let Some(secret) = users::totp_secret(&staff.user, &state.config.vault.get())?
         .filter(|_| !staff.user.totp_enabled)
     else {
         return Ok(see_other("/admin/totp"));
@@ -585,10 +601,11 @@ async fn totp_confirm(
         drop(tx);
         return render_with_status(
             &totp_page(
+                &state,
                 &staff,
                 Some("动态口令不正确，请核对手机时间后输入验证器中当前显示的 6 位数字。".into()),
                 None,
-            ),
+            )?,
             StatusCode::BAD_REQUEST,
         );
     }
@@ -611,7 +628,7 @@ async fn totp_disable(
 ) -> AppResult<Response> {
     if !password::verify(&f.current, &staff.user.password_hash) {
         return render_with_status(
-            &totp_page(&staff, Some("当前口令不正确。".into()), None),
+            &totp_page(&state, &staff, Some("当前口令不正确。".into()), None)?,
             StatusCode::BAD_REQUEST,
         );
     }

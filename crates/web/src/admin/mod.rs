@@ -2,11 +2,16 @@
 //! handler takes [`Staff`] (so it only runs for a live session) and asks `staff.require(..)`
 //! before reading or changing anything.
 
+mod applications;
 mod audit;
 mod auth;
 mod calendar;
+mod guide;
+mod items;
 mod mailbox;
 mod orgs;
+mod registers;
+mod search_terms;
 mod tokens;
 mod users;
 
@@ -24,12 +29,17 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(show_dashboard))
         .merge(auth::routes())
+        .merge(applications::routes())
         .merge(orgs::routes())
         .merge(users::routes())
         .merge(audit::routes())
         .merge(tokens::routes())
         .merge(calendar::routes())
+        .merge(items::routes())
+        .merge(registers::routes())
+        .merge(guide::routes())
         .merge(mailbox::routes())
+        .merge(search_terms::routes())
 }
 
 #[derive(Template)]

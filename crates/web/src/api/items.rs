@@ -343,21 +343,21 @@ pub async fn list_items(
 #[serde(default)]
 pub struct ItemInput {
     /// Owning organisation (create only; default: the caller's organisation).
-    org_id: Option<i64>,
-    title: String,
-    summary: String,
-    body_html: String,
-    keywords: String,
-    formed_on: String,
-    signed_on: Option<String>,
-    publisher_name: String,
-    doc_number: String,
-    topic_code: String,
-    genre_code: String,
-    catalog_code: String,
-    disclosure: Option<String>,
-    withhold_ground: String,
-    classified: bool,
+    pub(crate) org_id: Option<i64>,
+    pub(crate) title: String,
+    pub(crate) summary: String,
+    pub(crate) body_html: String,
+    pub(crate) keywords: String,
+    pub(crate) formed_on: String,
+    pub(crate) signed_on: Option<String>,
+    pub(crate) publisher_name: String,
+    pub(crate) doc_number: String,
+    pub(crate) topic_code: String,
+    pub(crate) genre_code: String,
+    pub(crate) catalog_code: String,
+    pub(crate) disclosure: Option<String>,
+    pub(crate) withhold_ground: String,
+    pub(crate) classified: bool,
 }
 
 fn date_field(
@@ -412,7 +412,10 @@ fn refuse(fields: BTreeMap<String, String>) -> ItemResult<()> {
 }
 
 /// Checks the input field by field (REG §4.2) and builds the store's metadata and content.
-async fn validate(state: &AppState, input: &ItemInput) -> ItemResult<(Metadata, Content)> {
+pub(crate) async fn validate(
+    state: &AppState,
+    input: &ItemInput,
+) -> ItemResult<(Metadata, Content)> {
     let mut fields = BTreeMap::new();
     content_fields(&mut fields, &input.title, &input.summary);
     let body = clean_body(&mut fields, &input.body_html);
@@ -739,7 +742,7 @@ pub struct AmendInput {
     note: String,
 }
 
-/// Amends a published item: a new public revision.
+/// Amends a published item: a new revision that goes through the review chain again.
 pub async fn amend_item(
     ApiPath(id): ApiPath<i64>,
     State(state): State<AppState>,
@@ -1179,7 +1182,7 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
         (
             "amend",
             "amend_item",
-            "修订已发布信息（新的公开版本）",
+            "修订已发布信息：新版本重新经过审核、保密审查和审批后替换公开文本",
             Some("title, summary, body_html, keywords, note"),
         ),
         (

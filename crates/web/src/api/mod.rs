@@ -5,6 +5,7 @@
 
 pub mod items;
 pub mod mailbox;
+pub mod search;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -50,6 +51,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/v1/items/{id}/timeline", get(items::show_timeline))
         .route("/v1/catalog", get(items::list_catalog))
+        .route("/v1/search", get(search::public_search))
+        .route("/v1/staff/search", get(search::staff_search))
         .route("/v1/catalog/{id}", get(items::show_catalog_item))
         .route("/v1/mailbox/messages", get(mailbox::list_messages))
         .route("/v1/mailbox/messages/{id}", get(mailbox::show_message))
@@ -277,6 +280,7 @@ pub fn openapi_document() -> serde_json::Value {
     if let Some(paths) = doc["paths"].as_object_mut() {
         paths.extend(items::openapi_paths());
         paths.extend(mailbox::openapi_paths());
+        paths.extend(search::openapi_paths());
     }
     doc
 }

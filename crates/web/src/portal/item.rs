@@ -94,7 +94,7 @@ pub fn human_size(bytes: i64) -> String {
 }
 
 /// The file-type label shown next to a download link.
-fn kind_label(media_type: &str) -> String {
+pub(crate) fn kind_label(media_type: &str) -> String {
     match media_type {
         "application/pdf" => "PDF".into(),
         "image/png" => "PNG 图片".into(),
@@ -117,7 +117,7 @@ pub fn file_href(id: i64, filename: &str) -> String {
     format!("/files/{id}/{}", seg.replace('+', "%20"))
 }
 
-fn parse_id(raw: &str) -> Option<i64> {
+pub(crate) fn parse_id(raw: &str) -> Option<i64> {
     raw.parse::<i64>().ok().filter(|id| *id > 0)
 }
 

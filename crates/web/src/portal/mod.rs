@@ -3,10 +3,13 @@
 //! honestly instead of showing fake content. The catalog (`catalog`), item pages and attachment
 //! downloads (`item`), and the feeds and sitemap (`feeds`) have their own modules.
 
+mod apply;
 pub mod catalog;
 pub mod feeds;
 pub mod item;
+pub mod reader;
 pub mod mailbox;
+pub mod search;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -29,11 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route("/rules", get(show_rules))
         .route("/catalog", get(catalog::show_catalog))
         .route("/items/{id}", get(item::show_item))
+        .route("/items/{id}/read", get(reader::show_reader))
         .route("/files/{id}/{filename}", get(item::show_file))
         .route("/reports", get(list_reports))
         .route("/reports/{year}", get(show_report))
-        .route("/apply", get(show_apply))
-        .route("/apply/status", get(show_apply_status))
         .route("/mailbox", get(mailbox::show_mailbox))
         .route(
             "/mailbox/write",
@@ -47,12 +49,13 @@ pub fn routes() -> Router<AppState> {
         .route("/mailbox/qa", get(mailbox::list_qa))
         .route("/mailbox/qa/{id}", get(mailbox::show_qa))
         .route("/mailbox/stats", get(mailbox::show_stats))
-        .route("/search", get(show_search))
+        .route("/search", get(search::show_search))
         .route("/feeds/{feed}", get(feeds::show_feed))
         .route("/feeds/category/{feed}", get(feeds::show_category_feed))
         .route("/feeds/org/{feed}", get(feeds::show_org_feed))
         .route("/sitemap.xml", get(feeds::show_sitemap))
         .route("/prefs", get(set_prefs))
+        .merge(apply::routes())
 }
 
 /// The disclosure column (REG §4.4), in the order the home page shows it.
@@ -119,8 +122,16 @@ async fn show_home(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<R
 struct GuidePage {
     layout: Layout,
     org: Option<gongkai_store::orgs::Org>,
+    /// The guide with the Art. 12 fields, when the office has written one in the console.
+    guide: Option<gongkai_store::guide::Guide>,
     paragraphs: Vec<String>,
     updated: String,
+}
+
+impl GuidePage {
+    fn lines(&self, text: &str) -> Vec<String> {
+        paragraphs(text)
+    }
 }
 
 fn paragraphs(body: &str) -> Vec<String> {
@@ -131,10 +142,20 @@ fn paragraphs(body: &str) -> Vec<String> {
         .collect()
 }
 
-/// 政府信息公开指南 (Art. 12): the editable text plus the office's contact details.
+/// 政府信息公开指南 (条例 Art. 12 ¶2): the guide written in the console with every Art. 12
+/// field; before one exists, the older free-text page and the office's contact details.
 async fn show_guide(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
     let org = gongkai_store::orgs::root(&state.db).await?;
+    let guide = match &org {
+        Some(o) => gongkai_store::guide::get(&state.db, o.id).await?,
+        None => None,
+    };
     let page = gongkai_store::pages::get(&state.db, "guide").await?;
+    let updated = match (&guide, &page) {
+        (Some(g), _) => crate::page::cst(g.updated_at),
+        (None, Some(p)) => crate::page::cst(p.updated_at),
+        (None, None) => String::new(),
+    };
     render(&GuidePage {
         layout: ctx.layout("政府信息公开指南"),
         org,
@@ -142,34 +163,39 @@ async fn show_guide(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<
             .as_ref()
             .map(|p| paragraphs(&p.body))
             .unwrap_or_default(),
-        updated: page
-            .map(|p| crate::page::cst(p.updated_at))
-            .unwrap_or_default(),
+        guide,
+        updated,
     })
 }
 
 #[derive(Template)]
-#[template(path = "portal/text_page.html")]
-struct TextPage {
+#[template(path = "portal/rules.html")]
+struct RulesPage {
     layout: Layout,
+    rules: Vec<gongkai_store::guide::RuleDocument>,
     paragraphs: Vec<String>,
     updated: String,
-    empty_note: &'static str,
 }
 
-/// 政府信息公开制度: an editable text page.
+/// 政府信息公开制度: the rule documents managed in the console (and any older free text).
 async fn show_rules(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
+    let rules = gongkai_store::guide::rules(&state.db, true).await?;
     let page = gongkai_store::pages::get(&state.db, "rules").await?;
-    render(&TextPage {
+    let updated = rules
+        .iter()
+        .map(|r| r.updated_at)
+        .chain(page.as_ref().map(|p| p.updated_at))
+        .max()
+        .map(crate::page::cst)
+        .unwrap_or_default();
+    render(&RulesPage {
         layout: ctx.layout("政府信息公开制度"),
+        rules,
         paragraphs: page
             .as_ref()
             .map(|p| paragraphs(&p.body))
             .unwrap_or_default(),
-        updated: page
-            .map(|p| crate::page::cst(p.updated_at))
-            .unwrap_or_default(),
-        empty_note: "本机关尚未在本系统中发布政府信息公开制度。",
+        updated,
     })
 }
 
@@ -221,46 +247,7 @@ async fn show_report(
     }
 }
 
-/// 依申请公开: the application form.
-async fn show_apply(ctx: PublicCtx) -> AppResult<Response> {
-    pending(
-        &ctx,
-        "依申请公开",
-        "在线申请功能正在建设中，暂不能在网上提交政府信息公开申请。",
-        "您可以当面、邮寄或传真提交书面申请，地址和电话见“政府信息公开指南”。确有困难的，可以口头提出，由工作人员代为填写（《政府信息公开条例》第二十九条）。",
     )
-}
-
-/// 申请办理进度查询.
-async fn show_apply_status(ctx: PublicCtx) -> AppResult<Response> {
-    pending(
-        &ctx,
-        "申请办理进度查询",
-        "办理进度查询功能正在建设中。",
-        "如需了解申请的办理情况，请致电政务公开办公室。",
-    )
-}
-
-#[derive(Deserialize)]
-struct SearchQuery {
-    #[serde(default)]
-    q: String,
-}
-
-#[derive(Template)]
-#[template(path = "portal/search.html")]
-struct SearchPage {
-    layout: Layout,
-    q: String,
-}
-
-/// 站内搜索 (the index comes with the search issue; the page and URL are stable now).
-async fn show_search(ctx: PublicCtx, Query(query): Query<SearchQuery>) -> AppResult<Response> {
-    let q: String = query.q.chars().take(200).collect();
-    render(&SearchPage {
-        layout: ctx.layout("站内搜索"),
-        q,
-    })
 }
 
 /// The absolute origin of this site: the configured public URL, else the request's `Host`.
@@ -285,6 +272,8 @@ struct PrefsQuery {
     text: Option<String>,
     /// `high` / `normal`
     contrast: Option<String>,
+    /// `large` / `normal`
+    cursor: Option<String>,
     back: Option<String>,
 }
 
@@ -304,6 +293,11 @@ async fn set_prefs(
     match q.contrast.as_deref() {
         Some("high") => prefs.high_contrast = true,
         Some("normal") => prefs.high_contrast = false,
+        _ => {}
+    }
+    match q.cursor.as_deref() {
+        Some("large") => prefs.large_cursor = true,
+        Some("normal") => prefs.large_cursor = false,
         _ => {}
     }
     // Only local paths: never an open redirect.
@@ -326,4 +320,25 @@ async fn set_prefs(
 /// The portal's 404 page (also the fallback of the whole application).
 pub async fn not_found() -> AppError {
     AppError::not_found("您访问的页面不存在，可能已被移动或网址有误。请从首页重新进入。")
+}
+
+/// Whether status lookups for `key` or from `ip` failed too often lately (counted in the
+/// database, in the login-attempt table under an `apply:` address so staff logins are never
+/// affected): 5 per number, 20 per address per 15 minutes.
+pub(crate) async fn apply_throttled(state: &AppState, key: &str, ip: &str) -> AppResult<bool> {
+    Ok(gongkai_store::logins::is_throttled(
+        &state.db,
+        key,
+        &format!("apply:{ip}"),
+        gongkai_store::logins::Limits::default(),
+    )
+    .await?)
+}
+
+/// Records a failed status lookup.
+pub(crate) async fn apply_failed(state: &AppState, key: &str, ip: &str) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    gongkai_store::logins::record(&mut tx, key, &format!("apply:{ip}"), false).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -81,6 +81,20 @@ impl TestApp {
         }
     }
 
+    /// The demo application with full-text search (an in-memory index built from the database;
+    /// call [`TestApp::sync_search`] after changes).
+    pub async fn with_search(t: TestDb) -> (TestApp, gongkai_search::Search) {
+        let mut app = TestApp::on(t).await;
+        let search = gongkai_search::Search::new(app.db.clone(), None, None);
+        search
+            .open_or_rebuild(|_| {})
+            .await
+            .expect("build the search index");
+        app.router =
+            router(AppState::new(app.db.clone(), WebConfig::default()).with_search(search.clone()));
+        (app, search)
+    }
+
     pub async fn sqlite() -> TestApp {
         TestApp::on(TestDb::sqlite().await).await
     }

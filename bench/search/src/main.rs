@@ -1,0 +1,167 @@
+//! Search benchmark (issue #8). Generates a corpus of Chinese government documents
+//! (`gongkai_search::corpus`: varied titles, 1–10 KB bodies from large word lists), indexes it
+//! into a tantivy index on disk with the production schema and analyzers, and measures:
+//! indexing throughput (documents/s and MB/s, generation time excluded), index size on disk, and
+//! query latency p50/p99 over a mix of queries (two-character words, long terms, multi-word,
+//! names, single characters; a quarter with a filter), warm (after one untimed pass), as the
+//! portal runs them: top 10 by relevance with highlighted titles and snippets, public audience.
+//!
+//! Usage: `bench-search [--docs N] [--queries N] [--threads N] [--dir PATH]` (see `bench/search.sh`).
+
+use gongkai_search::corpus::{self, Rng};
+use gongkai_search::tokenize::segmenter;
+use gongkai_search::{Audience, Request, SearchIndex};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+struct Args {
+    docs: u64,
+    queries: usize,
+    threads: usize,
+    dir: PathBuf,
+}
+
+fn args() -> Result<Args, String> {
+    let mut a = Args {
+        docs: 100_000,
+        queries: 1000,
+        threads: 2,
+        dir: std::env::temp_dir().join("gongkai-bench-search"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let v = it.next().ok_or(format!("{k} needs a value"))?;
+        match k.as_str() {
+            "--docs" => a.docs = v.parse().map_err(|_| "bad --docs")?,
+            "--queries" => a.queries = v.parse().map_err(|_| "bad --queries")?,
+            "--threads" => a.threads = v.parse().map_err(|_| "bad --threads")?,
+            "--dir" => a.dir = PathBuf::from(v),
+            _ => return Err(format!("unknown option {k}")),
+        }
+    }
+    Ok(a)
+}
+
+fn dir_size(p: &Path) -> u64 {
+    std::fs::read_dir(p)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let a = args()?;
+    let _ = std::fs::remove_dir_all(&a.dir);
+    let jieba = segmenter(&["残疾人两项补贴".into(), "一网通办".into(), "放管服".into()]);
+    let index = SearchIndex::open_or_create(&a.dir, jieba, a.threads)?;
+
+    let (mut gen_time, mut index_time) = (Duration::ZERO, Duration::ZERO);
+    let mut bytes = 0u64;
+    let batch = 2000u64;
+    let mut i = 0;
+    while i < a.docs {
+        let n = batch.min(a.docs - i);
+        let t = Instant::now();
+        let docs: Vec<_> = (i..i + n).map(|k| corpus::document(42, k)).collect();
+        gen_time += t.elapsed();
+        bytes += docs
+            .iter()
+            .map(|d| (d.title.len() + d.text.len()) as u64)
+            .sum::<u64>();
+        let t = Instant::now();
+        index.add_uncommitted(&docs)?;
+        index_time += t.elapsed();
+        i += n;
+        if i % 20_000 == 0 || i == a.docs {
+            eprintln!(
+                "{i} docs, {:.0} docs/s so far",
+                i as f64 / index_time.as_secs_f64().max(1e-9)
+            );
+        }
+    }
+    let t = Instant::now();
+    index.apply(false, &[], &[], Some(&Default::default()))?;
+    let commit = t.elapsed();
+    index_time += commit;
+    let size = dir_size(&a.dir);
+
+    let mut r = Rng::new(7);
+    let queries: Vec<Request> = (0..a.queries)
+        .map(|_| {
+            let (q, filtered) = corpus::query(&mut r);
+            let mut req = Request {
+                q,
+                limit: 10,
+                ..Default::default()
+            };
+            if filtered {
+                match r.below(3) {
+                    0 => req.year = Some(2008 + r.below(19) as i64),
+                    1 => req.category = Some("art20_1".into()),
+                    _ => req.validity = Some("valid".into()),
+                }
+            }
+            req
+        })
+        .collect();
+    let audience = Audience::Public { now_ms: i64::MAX };
+    let mut total_hits = 0usize;
+    for q in &queries {
+        total_hits += index.search(q, &audience)?.total;
+    }
+    let mut times = Vec::with_capacity(queries.len());
+    for q in &queries {
+        let t = Instant::now();
+        let res = index.search(q, &audience)?;
+        times.push(t.elapsed());
+        std::hint::black_box(res);
+    }
+    times.sort();
+    let mb = bytes as f64 / 1e6;
+    println!("documents:        {}", a.docs);
+    println!(
+        "corpus text:      {mb:.1} MB ({:.1} KB/doc)",
+        mb * 1e3 / a.docs as f64
+    );
+    println!(
+        "generation:       {:.1} s (not counted)",
+        gen_time.as_secs_f64()
+    );
+    println!(
+        "indexing:         {:.1} s incl. final commit {:.1} s → {:.0} docs/s, {:.1} MB/s ({} writer threads)",
+        index_time.as_secs_f64(),
+        commit.as_secs_f64(),
+        a.docs as f64 / index_time.as_secs_f64(),
+        mb / index_time.as_secs_f64(),
+        a.threads
+    );
+    println!(
+        "index size:       {:.1} MB ({:.2}× the text)",
+        size as f64 / 1e6,
+        size as f64 / bytes as f64
+    );
+    println!(
+        "queries:          {} (mean {:.0} matches each), warm: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        queries.len(),
+        total_hits as f64 / queries.len() as f64,
+        pct(&times, 0.5).as_secs_f64() * 1e3,
+        pct(&times, 0.9).as_secs_f64() * 1e3,
+        pct(&times, 0.99).as_secs_f64() * 1e3,
+        times.last().map(|d| d.as_secs_f64() * 1e3).unwrap_or(0.0)
+    );
+    let _ = std::fs::remove_dir_all(&a.dir);
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! `gongkai reindex`: rebuilds this instance's search index from the database (issue #8), with a
+//! progress bar on standard error (documents, documents/s, ETA). The new index is written next
+//! to the old one and switched in atomically at the end; a running `serve` with the same data
+//! folder keeps its index open and takes the new one at its next start (every instance keeps its
+//! own index; `serve` also rebuilds by itself when the schema or dictionary changed).
+
+use super::ops::{GlobalArgs, block_on, open_current};
+use gongkai_search::{Progress, Search};
+use std::io::Write;
+use std::time::Instant;
+
+/// Options of `gongkai reindex`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// No progress bar (for scripts); the summary line is still printed.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `<data>/search`: where `serve` and `reindex` keep the index.
+pub fn index_root(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("search")
+}
+
+fn bar(p: Progress, started: Instant) -> String {
+    let secs = started.elapsed().as_secs_f64().max(0.001);
+    let rate = p.done as f64 / secs;
+    let pct = if p.total == 0 {
+        100.0
+    } else {
+        (p.done as f64 * 100.0 / p.total as f64).min(100.0)
+    };
+    let filled = (pct / 5.0) as usize;
+    let eta = if rate > 0.0 && p.total > p.done {
+        format!("{:.0} 秒", (p.total - p.done) as f64 / rate)
+    } else {
+        "—".into()
+    };
+    format!(
+        "\r[{}{}] {:>5.1}%  {}/{} 篇  {:.0} 篇/秒  预计剩余 {}   ",
+        "#".repeat(filled),
+        " ".repeat(20 - filled.min(20)),
+        pct,
+        p.done,
+        p.total,
+        rate,
+        eta
+    )
+}
+
+pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
+    let cfg = global.load_config()?;
+    block_on(async {
+        let db = open_current(&cfg).await?;
+        let search = Search::new(
+            db.clone(),
+            Some(index_root(&cfg.data_dir)),
+            Some(cfg.data_dir.clone()),
+        );
+        let started = Instant::now();
+        let quiet = args.quiet;
+        let mut last = Progress::default();
+        search
+            .rebuild(|p| {
+                last = p;
+                if !quiet {
+                    let mut err = std::io::stderr();
+                    let _ = write!(err, "{}", bar(p, started));
+                    let _ = err.flush();
+                }
+            })
+            .await?;
+        if !quiet {
+            eprintln!();
+        }
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "搜索索引已重建：{} 篇，用时 {:.1} 秒（{:.0} 篇/秒），索引目录 {}",
+            search.num_docs(),
+            secs,
+            last.done as f64 / secs.max(0.001),
+            search
+                .live_dir()
+                .await
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        );
+        db.close().await;
+        Ok(())
+    })
+}

@@ -1,0 +1,395 @@
+//! The two analyzers (tech-choices §1.4).
+//!
+//! **Substring analyzer** ([`CjkTokenizer`], fields `*_cjk`). Text is normalised (ASCII and
+//! full-width letters lower-cased, full-width forms folded to ASCII) and split into:
+//! - *words*: runs of ASCII letters and digits, one token each;
+//! - *characters*: every other non-space character (Han, kana, punctuation …). Each one gets its
+//!   own position and emits its **unigram** and, when the next character is also a character,
+//!   the **bigram** starting at it, at the same position.
+//!
+//! A query part is turned into the same positions ([`query_terms`]): bigrams covering its
+//! character runs, a unigram only where a run has one character, words as they are. Run as a
+//! phrase with those offsets, it matches exactly the documents that contain the part as a
+//! substring (of the normalised text, words matched whole): 银行 finds 中国农业发展银行, 张三
+//! finds 张三等, and a single character works too (its unigram). Whitespace separates runs and
+//! takes one position, so nothing matches across a space or a line break (Ctrl-F would not).
+//!
+//! **Word analyzer** ([`WordTokenizer`], fields `*_ws`): jieba search mode with the
+//! administrators' dictionary, for BM25 ranking only (never for recall). It holds the segmenter
+//! in an `Arc`: tantivy clones a field's tokenizer per segment writer, and tantivy-jieba's custom
+//! segmenter would be cloned with it (a 350,000-word dictionary each time), so we wrap jieba-rs
+//! ourselves in a few lines.
+
+use std::sync::Arc;
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// Name of the substring analyzer in the index's tokenizer registry.
+pub const CJK: &str = "gk_cjk";
+/// Name of the word analyzer.
+pub const WORDS: &str = "gk_words";
+
+/// Normalises one character: full-width ASCII forms to ASCII, ASCII letters to lower case.
+pub fn fold(c: char) -> char {
+    let c = match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    };
+    c.to_ascii_lowercase()
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+/// A token of the substring analyzer before it becomes a tantivy token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    pub text: String,
+    pub position: usize,
+    /// Byte offsets in the original text.
+    pub from: usize,
+    pub to: usize,
+}
+
+/// The substring analyzer's tokens of `text` (see the module documentation).
+pub fn pieces(text: &str) -> Vec<Piece> {
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut position = 0usize;
+    let mut word = String::new();
+    let mut word_from = 0usize;
+    // The previous character when it was a "character" (not a word, not a space).
+    let mut prev: Option<(char, usize)> = None;
+    let mut in_space = false;
+    let flush_word =
+        |word: &mut String, from: usize, to: usize, pos: &mut usize, out: &mut Vec<Piece>| {
+            if !word.is_empty() {
+                out.push(Piece {
+                    text: std::mem::take(word),
+                    position: *pos,
+                    from,
+                    to,
+                });
+                *pos += 1;
+            }
+        };
+    for (i, raw) in text.char_indices() {
+        let c = fold(raw);
+        let end = i + raw.len_utf8();
+        if is_word_char(c) {
+            if word.is_empty() {
+                word_from = i;
+            }
+            word.push(c);
+            prev = None;
+            continue;
+        }
+        flush_word(&mut word, word_from, i, &mut position, &mut out);
+        if c.is_whitespace() || c.is_control() {
+            // A run of spaces takes one position: nothing matches across it.
+            if !in_space && !out.is_empty() {
+                position += 1;
+            }
+            in_space = true;
+            prev = None;
+            continue;
+        }
+        in_space = false;
+        if let Some((p, p_from)) = prev {
+            // The bigram starting at the previous character shares its position.
+            let mut bi = String::with_capacity(8);
+            bi.push(p);
+            bi.push(c);
+            out.push(Piece {
+                text: bi,
+                position: position - 1,
+                from: p_from,
+                to: end,
+            });
+        }
+        out.push(Piece {
+            text: c.to_string(),
+            position,
+            from: i,
+            to: end,
+        });
+        position += 1;
+        prev = Some((c, i));
+    }
+    flush_word(&mut word, word_from, text.len(), &mut position, &mut out);
+    out
+}
+
+/// The terms of one query part with their phrase offsets: bigrams for character runs (a unigram
+/// for a one-character run), words whole. Empty for a part with nothing searchable.
+pub fn query_terms(part: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let ps = pieces(part);
+    // Group character pieces: a unigram is needed only when no bigram starts or ends at it.
+    let mut i = 0;
+    while i < ps.len() {
+        let p = &ps[i];
+        let is_char = p.text.chars().count() == 1 && !p.text.chars().all(is_word_char);
+        let is_bigram = p.text.chars().count() == 2 && !p.text.chars().all(is_word_char);
+        if is_bigram {
+            out.push((p.position, p.text.clone()));
+        } else if is_char {
+            let covered = ps.iter().any(|q| {
+                q.text.chars().count() == 2
+                    && !q.text.chars().all(is_word_char)
+                    && (q.position == p.position || q.position + 1 == p.position)
+            });
+            if !covered {
+                out.push((p.position, p.text.clone()));
+            }
+        } else {
+            out.push((p.position, p.text.clone()));
+        }
+        i += 1;
+    }
+    out.sort();
+    // Bigrams overlapping fully redundant ones could be dropped; a phrase with them is still exact.
+    out
+}
+
+/// Runs of `Piece`s as a tantivy token stream.
+pub struct PieceStream {
+    pieces: std::vec::IntoIter<Piece>,
+    token: Token,
+}
+
+impl TokenStream for PieceStream {
+    fn advance(&mut self) -> bool {
+        match self.pieces.next() {
+            Some(p) => {
+                self.token.text = p.text;
+                self.token.position = p.position;
+                self.token.offset_from = p.from;
+                self.token.offset_to = p.to;
+                self.token.position_length = 1;
+                true
+            }
+            None => false,
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+/// The substring analyzer as a tantivy tokenizer.
+#[derive(Clone, Default)]
+pub struct CjkTokenizer;
+
+impl Tokenizer for CjkTokenizer {
+    type TokenStream<'a> = PieceStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PieceStream {
+        PieceStream {
+            pieces: pieces(text).into_iter(),
+            token: Token::default(),
+        }
+    }
+}
+
+/// jieba with the built-in dictionary plus the administrators' words.
+pub fn segmenter(extra: &[String]) -> Arc<jieba_rs::Jieba> {
+    let mut j = jieba_rs::Jieba::new();
+    for w in extra {
+        j.add_word(w, None, None);
+    }
+    Arc::new(j)
+}
+
+/// The words of `text` in jieba search mode (lower-cased; punctuation and spaces dropped).
+pub fn words(jieba: &jieba_rs::Jieba, text: &str) -> Vec<Piece> {
+    let base = text.as_ptr() as usize;
+    jieba
+        .cut_for_search(text, true)
+        .into_iter()
+        .filter(|t| t.word.chars().any(|c| c.is_alphanumeric()))
+        .map(|t| {
+            // `word` is a slice of `text`: its byte offset is the pointer difference.
+            let from = (t.word.as_ptr() as usize).saturating_sub(base);
+            Piece {
+                text: t.word.chars().map(fold).collect(),
+                position: t.start,
+                from,
+                to: from + t.word.len(),
+            }
+        })
+        .collect()
+}
+
+/// The word analyzer as a tantivy tokenizer.
+#[derive(Clone)]
+pub struct WordTokenizer {
+    pub jieba: Arc<jieba_rs::Jieba>,
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = PieceStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PieceStream {
+        PieceStream {
+            pieces: words(&self.jieba, text).into_iter(),
+            token: Token::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<(usize, String)> {
+        pieces(s)
+            .into_iter()
+            .map(|p| (p.position, p.text))
+            .collect()
+    }
+
+    #[test]
+    fn characters_get_unigrams_and_bigrams_at_one_position() {
+        assert_eq!(
+            texts("银行A1 张三"),
+            vec![
+                (0, "银".to_string()),
+                (0, "银行".into()),
+                (1, "行".into()),
+                (2, "a1".into()),
+                (4, "张".into()),
+                (4, "张三".into()),
+                (5, "三".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn full_width_forms_fold_to_ascii() {
+        assert_eq!(texts("ＡＢ１２"), vec![(0, "ab12".to_string())]);
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let s = "关于Ab的通知";
+        for p in pieces(s) {
+            let orig: String = s[p.from..p.to].chars().map(fold).collect();
+            assert_eq!(orig, p.text);
+        }
+    }
+
+    #[test]
+    fn query_terms_cover_the_part_with_bigrams() {
+        assert_eq!(
+            query_terms("农业发展"),
+            vec![
+                (0, "农业".to_string()),
+                (1, "业发".into()),
+                (2, "发展".into())
+            ]
+        );
+        assert_eq!(query_terms("银"), vec![(0, "银".to_string())]);
+        assert_eq!(
+            query_terms("2024年"),
+            vec![(0, "2024".to_string()), (1, "年".into())]
+        );
+        assert!(query_terms("  ").is_empty());
+    }
+
+    #[test]
+    fn user_words_join_the_segmenter() {
+        let plain = segmenter(&[]);
+        let custom = segmenter(&["残疾人两项补贴".to_string()]);
+        let text = "落实残疾人两项补贴政策";
+        let has = |j: &jieba_rs::Jieba| words(j, text).iter().any(|p| p.text == "残疾人两项补贴");
+        assert!(!has(&plain));
+        assert!(has(&custom));
+        for p in words(&custom, text) {
+            assert_eq!(&text[p.from..p.to], p.text);
+        }
+    }
+
+    /// Does `part` match `text` the way the phrase query does: one base position where every
+    /// query term is a token of the text?
+    fn phrase_matches(part: &str, text: &str) -> bool {
+        let terms = query_terms(part);
+        if terms.is_empty() {
+            return false;
+        }
+        let toks: std::collections::HashSet<(usize, String)> = pieces(text)
+            .into_iter()
+            .map(|p| (p.position, p.text))
+            .collect();
+        (0..=text.chars().count() + 1).any(|base| {
+            terms
+                .iter()
+                .all(|(o, t)| toks.contains(&(base + o, t.clone())))
+        })
+    }
+
+    /// The independent oracle: Ctrl-F on the normalised text, words (ASCII letters and digits)
+    /// matched whole.
+    fn ctrl_f(part: &str, text: &str) -> bool {
+        let t: Vec<char> = text.chars().map(fold).collect();
+        let p: Vec<char> = part.chars().map(fold).collect();
+        if p.is_empty() || p.len() > t.len() {
+            return false;
+        }
+        let w = |c: char| c.is_ascii_alphanumeric();
+        (0..=t.len() - p.len()).any(|k| {
+            t[k..k + p.len()] == p[..]
+                && !(w(p[0]) && k > 0 && w(t[k - 1]))
+                && !(w(p[p.len() - 1]) && k + p.len() < t.len() && w(t[k + p.len()]))
+        })
+    }
+
+    const ALPHABET: &[char] = &[
+        '银', '行', '农', '业', '发', '展', '张', '三', '等', '国', '中', '，', '〔', '〕', 'a',
+        'B', '1', '2', 'Ａ', '。', ' ', '\n', '　',
+    ];
+
+    fn arb_text(max: usize) -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::collection::vec(proptest::sample::select(ALPHABET), 0..max)
+            .prop_map(|v| v.into_iter().collect())
+    }
+
+    /// A query part: no spaces, at least one character.
+    fn arb_part(max: usize) -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(&ALPHABET[..ALPHABET.len() - 3]),
+            1..max,
+        )
+        .prop_map(|v| v.into_iter().collect())
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Exact-substring semantics: the phrase matches if and only if Ctrl-F finds the part.
+        #[test]
+        fn phrase_match_is_ctrl_f(text in arb_text(30), part in arb_part(5)) {
+            prop_assert_eq!(phrase_matches(&part, &text), ctrl_f(&part, &text));
+        }
+
+        /// Every substring of a text (not cutting a word) is found in it.
+        #[test]
+        fn substrings_are_found(pre in arb_text(20), part in arb_part(6), post in arb_text(20)) {
+            // Glue with a space where a word would otherwise run on (words match whole).
+            let w = |c: Option<char>| c.is_some_and(|c| fold(c).is_ascii_alphanumeric());
+            let mut text = pre.clone();
+            if w(pre.chars().last()) && w(part.chars().next()) {
+                text.push(' ');
+            }
+            text.push_str(&part);
+            if w(part.chars().last()) && w(post.chars().next()) {
+                text.push(' ');
+            }
+            text.push_str(&post);
+            prop_assert!(ctrl_f(&part, &text));
+            prop_assert!(phrase_matches(&part, &text));
+        }
+    }
+}
