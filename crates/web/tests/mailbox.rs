@@ -36,6 +36,21 @@ fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
     &rest[..rest.find(end).unwrap()]
 }
 
+/// Answers the form's question in words (the no-JavaScript path of the human check), e.g.
+/// 「三加四等于几？」.
+fn human_check(body: &str) -> (String, String) {
+    let token = between(body, "name=\"captcha_token\" value=\"", "\"").to_string();
+    let question = between(body, "<label for=\"captcha_answer\">", "</label>");
+    let chars: Vec<char> = question.chars().collect();
+    let num = |c: char| gongkai_web::antiabuse::parse_answer(&c.to_string()).unwrap();
+    let answer = match chars[1] {
+        '加' => num(chars[0]) + num(chars[2]),
+        '减' => num(chars[0]) - num(chars[2]),
+        op => panic!("unexpected operator {op} in {question}"),
+    };
+    (token, answer.to_string())
+}
+
 /// Submits a message through the portal form as an anonymous writer; returns (id, query_no,
 /// secret).
 async fn submit(
@@ -48,10 +63,13 @@ async fn submit(
     let form = app.get("/mailbox/write").await;
     assert_eq!(form.status, StatusCode::OK);
     let b = box_id(app, box_code).await.to_string();
+    let (token, answer) = human_check(&form.body);
     let r = app
         .post(
             "/mailbox/write",
             &[
+                ("captcha_token", token.as_str()),
+                ("captcha_answer", answer.as_str()),
                 ("box_id", b.as_str()),
                 ("topic_code", "certificate"),
                 ("title", title),

@@ -19,9 +19,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::ApiStaff;
+use super::items::ApiPath;
 use crate::AppState;
 use crate::error::{AppError, AppResult};
-use crate::extract::{Json, Path, Query};
+use crate::extract::{Json, Query};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
@@ -85,16 +86,20 @@ fn access(staff: &ApiStaff, m: &Message) -> Access {
 }
 
 async fn load(state: &AppState, id: i64) -> AppResult<Message> {
-    messages::get(&state.db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("留言不存在"))
+    messages::get(&state.db, id).await?.ok_or_else(|| {
+        AppError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "message_not_found",
+            "留言不存在",
+        )
+    })
 }
 
 /// The processing form of one message.
 pub async fn show_message(
     State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
     staff: ApiStaff,
-    Path(id): Path<i64>,
 ) -> AppResult<axum::Json<MessageDetail>> {
     let m = load(&state, id).await?;
     let a = access(&staff, &m);
@@ -236,8 +241,8 @@ macro_rules! step_handler {
         #[doc = concat!("The `", $step, "` step of the processing form.")]
         pub async fn $name(
             State(state): State<AppState>,
+            ApiPath(id): ApiPath<i64>,
             staff: ApiStaff,
-            Path(id): Path<i64>,
             Json(b): Json<StepBody>,
         ) -> AppResult<axum::Json<Message>> {
             run_step(&state, &staff, id, $step, b).await
@@ -264,8 +269,8 @@ step_handler!(withdraw_message, "withdraw");
 /// A year's statistics of the office's boxes.
 pub async fn show_stats(
     State(state): State<AppState>,
+    ApiPath(year): ApiPath<i32>,
     staff: ApiStaff,
-    Path(year): Path<i32>,
 ) -> AppResult<axum::Json<YearStats>> {
     let office = scopes_for(&staff.grants, Action::ManageMailbox);
     if office.is_empty() {
@@ -305,12 +310,18 @@ pub async fn list_qa(
 /// One published question and answer (public; 404 unless public).
 pub async fn show_qa(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> AppResult<axum::Json<PublicQa>> {
     public::published_one(&state.db, id)
         .await?
         .map(axum::Json)
-        .ok_or_else(|| AppError::not_found("该留言答复不存在或未公开"))
+        .ok_or_else(|| {
+            AppError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "qa_not_found",
+                "该留言答复不存在或未公开",
+            )
+        })
 }
 
 /// The OpenAPI paths of the mailbox endpoints.

@@ -8,6 +8,7 @@
 //! which part was wrong).
 
 use crate::AppState;
+use crate::antiabuse::{self, Challenge, Proof};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Form, Path, Query};
 use crate::page::{Layout, cst, render, render_with_status};
@@ -89,6 +90,8 @@ pub struct WriteForm {
     email: String,
     #[serde(default)]
     consent: String,
+    #[serde(flatten)]
+    proof: Proof,
 }
 
 #[derive(Template)]
@@ -99,6 +102,8 @@ struct WritePage {
     topics: Vec<Topic>,
     form: WriteForm,
     errors: Vec<(&'static str, String)>,
+    challenge: Challenge,
+    challenge_error: Option<String>,
 }
 
 impl WritePage {
@@ -147,10 +152,12 @@ pub async fn show_write(
         topics: active_topics(&state).await?,
         form: WriteForm {
             box_id,
-            consent: "no".into(),
+            consent: String::new(),
             ..Default::default()
         },
         errors: Vec::new(),
+        challenge: antiabuse::issue(&state).await?,
+        challenge_error: None,
     })
 }
 
@@ -211,9 +218,29 @@ pub async fn submit_message(
             errors = e;
         }
     }
+    // The human check (never an image: proof of work with JS, a question in words without).
+    let mut challenge_error = None;
+    if let Err(msg) = antiabuse::check(&state, &f.proof).await? {
+        errors.push(("captcha_answer", msg.clone()));
+        challenge_error = Some(msg);
+    }
     if errors.is_empty()
         && let Some(b) = &mb
     {
+        // Rate limits counted in the database: per address, and per writer (a digest of the
+        // contact details, never the details themselves).
+        let limits = state.config.public_forms;
+        antiabuse::limit(&state, "mailbox:ip", &ctx.ip, limits.per_ip).await?;
+        let who = format!(
+            "{}|{}|{}",
+            sub.name.trim(),
+            sub.phone.trim(),
+            sub.email.trim().to_lowercase()
+        );
+        if who != "||" {
+            let key = gongkai_store::sessions::token_hash(&who);
+            antiabuse::limit(&state, "mailbox:person", &key, limits.per_person).await?;
+        }
         let mut tx = state.db.begin().await?;
         match messages::submit(&mut tx, &public_actor(&ctx), &sub, now_ms()).await {
             Ok(r) => {
@@ -246,8 +273,13 @@ pub async fn submit_message(
             layout: ctx.layout("我要留言"),
             boxes,
             topics,
-            form: f,
+            form: WriteForm {
+                proof: Proof::default(),
+                ..f
+            },
             errors,
+            challenge: antiabuse::issue(&state).await?,
+            challenge_error,
         },
         StatusCode::BAD_REQUEST,
     )
@@ -358,6 +390,14 @@ pub async fn post_query(
         None
     };
     if errors.is_empty() && found.is_none() {
+        // Guessing secrets: failed look-ups are limited per address.
+        antiabuse::limit(
+            &state,
+            "mailbox:lookup",
+            &ctx.ip,
+            state.config.public_forms.lookups_per_ip,
+        )
+        .await?;
         errors.push(("query_no", NOT_FOUND.to_string()));
     }
     let status = if errors.is_empty() {
@@ -388,6 +428,13 @@ pub async fn post_rating(
     Form(f): Form<QueryForm>,
 ) -> AppResult<Response> {
     let Some(m) = messages::lookup(&state.db, &f.query_no, &f.secret).await? else {
+        antiabuse::limit(
+            &state,
+            "mailbox:lookup",
+            &ctx.ip,
+            state.config.public_forms.lookups_per_ip,
+        )
+        .await?;
         return render_with_status(
             &QueryPage {
                 layout: ctx.layout("留言查询"),
