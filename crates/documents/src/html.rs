@@ -148,8 +148,7 @@ fn headers_of(
         }
         if is_header {
             in_block = true;
-            for cc in c..c + colspan {
-                let p = grid[rr][cc];
+            for &p in &grid[rr][c..c + colspan] {
                 if p.row + t.cell(p).rowspan <= r {
                     push(p);
                 }

@@ -180,15 +180,15 @@ impl Table {
                     col: c,
                     index: i,
                 };
-                for rr in r..r + cell.rowspan {
-                    for cc in c..c + cell.colspan {
-                        if grid[rr][cc].is_some() {
+                for row in &mut grid[r..r + cell.rowspan] {
+                    for slot in &mut row[c..c + cell.colspan] {
+                        if slot.is_some() {
                             return Err(DocError::Table(format!(
                                 "{}：单元格“{}”与其他单元格重叠",
                                 self.id, cell.text
                             )));
                         }
-                        grid[rr][cc] = Some(placed);
+                        *slot = Some(placed);
                     }
                 }
                 c += cell.colspan;

@@ -29,17 +29,9 @@ pub struct Table2 {
 }
 
 /// Table 三 (REG §2.5): 25 rows × 7 columns, indexed as [`T3_ROWS`] × [`T3_COLUMNS`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Table3 {
     pub cells: [[i64; 7]; 25],
-}
-
-impl Default for Table3 {
-    fn default() -> Self {
-        Self {
-            cells: [[0; 7]; 25],
-        }
-    }
 }
 
 /// Table 四 (REG §2.6): three groups × (upheld, corrected, other, pending, total).

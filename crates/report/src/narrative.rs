@@ -4,8 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::figures::wan_yuan;
-
 /// The edited text of a report. Paragraphs are separated by line breaks.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

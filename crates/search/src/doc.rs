@@ -127,7 +127,7 @@ fn item(d: ItemDoc, attachments: String) -> Doc {
     }
     if !d.doc_number.is_empty() {
         if !reference.is_empty() {
-            reference.push_str("　");
+            reference.push('　');
         }
         reference.push_str(&format!("文号：{}", d.doc_number));
     }
