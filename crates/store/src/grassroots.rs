@@ -15,9 +15,10 @@
 //!   `auth::permits`). A unit's own disclosure office holds no grant on its parent, so it can
 //!   neither decide nor see the parent's queue; a sibling unit cannot either ([`queue`] filters
 //!   by the parent organisation in the query).
-//! - An edit by the parent is applied at publication as an amendment (a new public revision with
-//!   the note "上级单位审核修改"), so the unit's approved text, the parent's text and the diff
-//!   between them all stay on record.
+//! - An edit by the parent is applied at publication as an amendment (a new revision with the
+//!   note "上级单位审核修改"), so the unit's approved text, the parent's text and the diff between
+//!   them all stay on record. Like every amendment (先审查、后公开, issue #4) the edited text goes
+//!   through 审核, 保密审查 and 审批 before it replaces the unit's approved text on the portal.
 //! - Counts per unit and period ([`stats`]): submitted (by 报送日期), published and returned (by
 //!   decision date), average time from submission to publication, adoption rate = published /
 //!   submitted.

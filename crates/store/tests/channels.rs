@@ -300,18 +300,21 @@ both_backends!(grassroots_review_loop_across_scopes, |db| {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(done.state, "published");
+    // The unit's approved text is published; the parent's edit is an amendment that goes
+    // through the review chain before it replaces it (先审查、后公开).
+    assert_eq!(done.state, "submitted");
     assert_eq!(done.publisher_name, "市残联");
     let public = items::catalog::get_published(db, item.id)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(public.revision.title, "甲县残联开展“全国助残日”主题活动");
+    assert_eq!(public.revision.title, "甲县残联开展助残日活动");
     let revs = items::catalog::public_revisions(db, item.id).await.unwrap();
-    assert_eq!(
-        revs.len(),
-        2,
-        "the unit's text and the parent's edit are both on record"
+    assert_eq!(revs.len(), 1, "the edit is not public before its review");
+    let current = items::get(db, item.id).await.unwrap().unwrap();
+    assert_ne!(
+        current.current_revision_id, current.published_revision_id,
+        "the parent's edit is on record as the next revision"
     );
     let sub_row = grassroots::get(db, sub).await.unwrap().unwrap();
     assert_eq!(sub_row.status, "published");
@@ -538,6 +541,12 @@ both_backends!(channels_with_dates_counts_and_wechat_export, |db| {
 
 /// Validates `instance` against the documented schema with python-jsonschema (independent of
 /// our code). Under CI a missing validator fails the test.
+/// The oracle venv's interpreter (scripts/test-deps.sh installs jsonschema there).
+fn venv_python() -> std::path::PathBuf {
+    let venv = std::env::var("GONGKAI_VENV").unwrap_or_else(|_| "/var/tmp/gongkai-venv".into());
+    std::path::PathBuf::from(venv).join("bin/python")
+}
+
 fn validate_with_python(instance: &serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let schema = dir.path().join("schema.json");
@@ -549,7 +558,7 @@ fn validate_with_python(instance: &serde_json::Value) {
         jsonschema.Draft202012Validator.check_schema(s)\n\
         jsonschema.Draft202012Validator(s, format_checker=jsonschema.FormatChecker()).validate(i)\n\
         print('valid')";
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(venv_python())
         .args(["-c", script])
         .arg(&schema)
         .arg(&inst)
@@ -755,7 +764,7 @@ both_backends!(syndication_register_scores_totals_package_and_feed, |db| {
         serde_json::to_vec(&broken).unwrap(),
     )
     .unwrap();
-    if let Ok(o) = std::process::Command::new("python3")
+    if let Ok(o) = std::process::Command::new(venv_python())
         .args([
             "-c",
             "import json,sys,jsonschema\njsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))",
@@ -763,7 +772,8 @@ both_backends!(syndication_register_scores_totals_package_and_feed, |db| {
         .arg(dir2.path().join("s.json"))
         .arg(dir2.path().join("i.json"))
         .output()
-        && !String::from_utf8_lossy(&o.stderr).contains("No module named")
+        && (!String::from_utf8_lossy(&o.stderr).contains("No module named")
+            || std::env::var("CI").is_ok_and(|v| v == "true"))
     {
         assert!(!o.status.success(), "an invalid status must not validate");
     }
