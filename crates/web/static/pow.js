@@ -63,8 +63,10 @@
       return;
     }
     field.value = window.btoa(JSON.stringify({ challenge: challenge, solution: solution }));
-    question.hidden = true;
-    status.textContent = '已自动完成人机验证，无需回答验证问题。';
+    // The question stays where it is (never move or hide what a keyboard user may be on); it
+    // just becomes unnecessary.
+    question.classList.add('pow-done');
+    status.textContent = '已自动完成人机验证，无需回答下面的验证问题，可直接提交。';
   }, function () {
     status.textContent = '自动验证未完成，请回答下面的验证问题。';
   });
