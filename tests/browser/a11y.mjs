@@ -306,9 +306,17 @@ async function keyboardChecks(page, label) {
   // Every element reached by Tab shows a focus indicator; Tab cycles through all focusables.
   const { seen, wrapped } = await tabCycle(page);
   const expected = await page.evaluate((sel) => {
+    // A radio group is one Tab stop (arrow keys move within it), so it counts once.
+    const groups = new Set();
     return [...document.querySelectorAll(sel)].filter((el) => {
       const cs = getComputedStyle(el);
-      return cs.visibility !== 'hidden' && cs.display !== 'none' && el.getClientRects().length > 0;
+      if (cs.visibility === 'hidden' || cs.display === 'none' || el.getClientRects().length === 0) return false;
+      if (el.type === 'radio' && el.name) {
+        const key = (el.form ? 'f' : '') + el.name;
+        if (groups.has(key)) return false;
+        groups.add(key);
+      }
+      return true;
     }).length;
   }, FOCUSABLE);
   check(
