@@ -132,6 +132,17 @@ pub async fn purge(db: &Db, keep_ms: i64) -> Result<u64> {
 /// the same value (the first writer wins).
 pub async fn instance_secret(db: &Db, name: &str) -> Result<String> {
     let key = format!("secret.{name}");
+    // Public form pages ask for the secret on every view: read first, so only the very first
+    // view of a deployment writes (on SQLite every write takes the one writer).
+    let existing: Option<String> = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT value FROM settings WHERE key = $1"
+    )
+    .bind(&key)
+    .fetch_optional(p)
+    .await?);
+    if let Some(value) = existing {
+        return Ok(value);
+    }
     on_db!(db, |p| {
         sqlx::query(
         "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING"
