@@ -93,6 +93,12 @@ const CONSOLE_PAGES = [
   '/admin/grassroots?year=2019',
   '/admin/syndication?year=2019',
   '/admin/channels?year=2019',
+  '/admin/channels/new',
+  '/admin/channels/1/edit',
+  '/admin/syndication/targets',
+  '/admin/syndication/targets/new',
+  '/admin/syndication/targets/1/edit',
+  '/admin/grassroots/units',
 ];
 const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office', 'demo-drafter'];
 const MODES = [

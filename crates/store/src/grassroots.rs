@@ -144,6 +144,12 @@ pub async fn set_unit(tx: &mut Tx, actor: &Actor, org_id: OrgId, active: bool) -
         }
         _ => {}
     }
+    let before: Option<bool> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT active FROM grassroots_units WHERE org_id = $1"
+    )
+    .bind(org_id)
+    .fetch_optional(c)
+    .await?);
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO grassroots_units (org_id, active, updated_by, updated_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (org_id) DO UPDATE SET active = $2, \
@@ -163,12 +169,33 @@ pub async fn set_unit(tx: &mut Tx, actor: &Actor, org_id: OrgId, active: bool) -
             action: "grassroots.unit",
             object_type: "org",
             object_id: org_id.to_string(),
-            before: None,
-            after: Some(json!({"grassroots_unit": active})),
+            before: before.map(|b| json!({"grassroots_unit": b, "parent_id": parent.flatten()})),
+            after: Some(json!({"grassroots_unit": active, "parent_id": parent.flatten()})),
         },
     )
     .await?;
     Ok(())
+}
+
+/// A registration of an organisation as a grassroots unit (active or not), with its parent in
+/// the organisation tree (the organisation whose queue receives its approved items).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct UnitRegistration {
+    pub org_id: OrgId,
+    pub parent_id: Option<OrgId>,
+    pub active: bool,
+    pub updated_by: String,
+    pub updated_at: i64,
+}
+
+/// Every registration, active and inactive, in organisation order.
+pub async fn registrations(db: &Db) -> Result<Vec<UnitRegistration>> {
+    Ok(on_db!(db, |p| sqlx::query_as(
+        "SELECT g.org_id, o.parent_id, g.active, g.updated_by, g.updated_at \
+         FROM grassroots_units g JOIN orgs o ON o.id = g.org_id ORDER BY g.org_id"
+    )
+    .fetch_all(p)
+    .await?))
 }
 
 /// The organisations registered as active grassroots units.

@@ -411,6 +411,32 @@ both_backends!(own_level_items_publish_as_before, |db| {
     tx.commit().await.unwrap();
     let own = published(db, s.county, "甲县残联自行发布").await;
     assert_eq!(own.state, "published");
+    // The register keeps the inactive registration, with the parent whose queue it feeds; the
+    // audit record of the change carries the state before it.
+    let regs = grassroots::registrations(db).await.unwrap();
+    let county = regs.iter().find(|r| r.org_id == s.county).unwrap();
+    assert_eq!((county.parent_id, county.active), (Some(s.city), false));
+    let sibling = regs.iter().find(|r| r.org_id == s.sibling).unwrap();
+    assert_eq!((sibling.parent_id, sibling.active), (Some(s.city), true));
+    assert_eq!(
+        grassroots::units(db).await.unwrap(),
+        vec![s.sibling],
+        "only active registrations are units"
+    );
+    let log = gongkai_store::audit::list(
+        db,
+        &gongkai_store::audit::Filter {
+            action: Some("grassroots.unit".into()),
+            object_id: Some(s.county.to_string()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let change = &log[0];
+    assert!(change.before_json.as_deref().unwrap_or("").contains("true"));
+    assert!(change.after_json.as_deref().unwrap_or("").contains("false"));
 });
 
 both_backends!(channels_with_dates_counts_and_wechat_export, |db| {

@@ -19,6 +19,7 @@ pub mod health;
 pub mod multipart;
 pub mod page;
 pub mod portal;
+pub mod review_form;
 pub mod security;
 pub mod session;
 pub mod totp;

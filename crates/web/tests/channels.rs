@@ -16,7 +16,7 @@ use gongkai_core::items::{Capabilities, Check, Disclosure, ReviewChecks};
 use gongkai_store::audit::Actor;
 use gongkai_store::items::review::{self, Conclusion, ConfidentialityForm};
 use gongkai_store::items::{self, Content, Metadata, publish};
-use gongkai_store::{deadlines, grassroots, interpretations, syndication};
+use gongkai_store::{channels, deadlines, grassroots, interpretations, syndication};
 
 fn caps(role: Role) -> Capabilities {
     Capabilities::from_roles(&[role])
@@ -106,6 +106,74 @@ async fn approved(app: &TestApp, org_id: i64, title: &str) -> i64 {
         .unwrap();
     tx.commit().await.unwrap();
     item.id
+}
+
+/// The text layer of a PDF through poppler's `pdftotext`; `None` (skipped with a note) when the
+/// tool is missing, which fails under `CI=true` (scripts/test-deps.sh installs poppler-utils).
+fn pdftotext(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("form.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    match std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+    {
+        Ok(o) => {
+            assert!(
+                o.status.success(),
+                "pdftotext failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            Some(String::from_utf8(o.stdout).unwrap())
+        }
+        Err(e) => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "pdftotext is required under CI (poppler-utils): {e}"
+            );
+            eprintln!("!!! pdftotext not installed: PDF text check skipped");
+            None
+        }
+    }
+}
+
+/// Validates package metadata against `docs/schemas/syndication-package.schema.json` with the
+/// independent Python `jsonschema` (draft 2020-12, formats checked) of the oracle venv.
+fn validate_package_metadata(instance: &serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.json");
+    let inst = dir.path().join("instance.json");
+    std::fs::write(&schema, syndication::PACKAGE_SCHEMA).unwrap();
+    std::fs::write(&inst, serde_json::to_vec(instance).unwrap()).unwrap();
+    let venv = std::env::var("GONGKAI_VENV").unwrap_or_else(|_| "/var/tmp/gongkai-venv".into());
+    let script = "import json,sys,jsonschema\n\
+        s=json.load(open(sys.argv[1])); i=json.load(open(sys.argv[2]))\n\
+        jsonschema.Draft202012Validator.check_schema(s)\n\
+        jsonschema.Draft202012Validator(s, format_checker=jsonschema.FormatChecker()).validate(i)\n\
+        print('valid')";
+    let out = std::process::Command::new(std::path::Path::new(&venv).join("bin/python"))
+        .args(["-c", script])
+        .arg(&schema)
+        .arg(&inst)
+        .output();
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    match out {
+        Ok(o) if o.status.success() => {
+            assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "valid")
+        }
+        Ok(o) => {
+            let err = String::from_utf8_lossy(&o.stderr);
+            if err.contains("No module named 'jsonschema'") && !ci {
+                eprintln!("!!! python jsonschema missing: schema validation skipped");
+                return;
+            }
+            panic!("package metadata does not validate: {err}");
+        }
+        Err(e) if !ci => eprintln!("!!! oracle venv missing ({e}): schema validation skipped"),
+        Err(e) => panic!("the oracle venv's python is required under CI: {e}"),
+    }
 }
 
 async fn register_counties(app: &TestApp) {
@@ -369,6 +437,52 @@ both_backends_app!(
             .read_to_string(&mut meta)
             .unwrap();
         assert!(meta.contains("关于调整残疾人两项补贴标准的通知"));
+        let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+        validate_package_metadata(&meta);
+        // Each item's signed 保密审查表 travels as JSON and as a typeset PDF whose text layer
+        // carries the item's title, the conclusion and its basis.
+        for item in meta["items"].as_array().unwrap() {
+            let title = item["title"].as_str().unwrap();
+            let form = &item["review_form"];
+            assert_eq!(form["conclusion"], "publish");
+            assert!(zip.by_name(form["json"].as_str().unwrap()).is_ok());
+            let Some(pdf_path) = form["pdf"].as_str() else {
+                assert!(
+                    std::env::var("CI").is_err(),
+                    "no PDF review form: Noto CJK fonts are required under CI \
+                     (scripts/test-deps.sh installs fonts-noto-cjk)"
+                );
+                eprintln!("!!! no CJK fonts: the PDF review form was not made");
+                continue;
+            };
+            assert_eq!(pdf_path, format!("review-forms/{}.pdf", item["id"]));
+            let mut pdf = Vec::new();
+            zip.by_name(pdf_path)
+                .unwrap()
+                .read_to_end(&mut pdf)
+                .unwrap();
+            assert!(pdf.starts_with(b"%PDF-"));
+            let Some(text) = pdftotext(&pdf) else {
+                continue;
+            };
+            // `-layout` keeps a table row on one line: the label cell, then its value.
+            let line = |label: &str| -> String {
+                text.lines()
+                    .find(|l| l.contains(label))
+                    .unwrap_or_default()
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect()
+            };
+            assert!(
+                line("信息：").contains(title),
+                "title {title} not in the PDF: {text}"
+            );
+            assert!(line("信息名称").contains(title), "{text}");
+            assert_eq!(line("保密审查结论"), "保密审查结论公开", "{text}");
+            assert_eq!(line("审查依据和理由"), "审查依据和理由不涉密", "{text}");
+            assert!(line("承办人签名").starts_with("承办人签名承办人"), "{text}");
+        }
 
         // WeChat export.
         let (status, _, bytes) = app
@@ -413,3 +527,402 @@ both_backends_app!(
         );
     }
 );
+
+/// The audit actions recorded for one object, oldest first.
+async fn audit_actions(app: &TestApp, object_type: &str, object_id: i64) -> Vec<String> {
+    let mut log = gongkai_store::audit::list(
+        &app.db,
+        &gongkai_store::audit::Filter {
+            object_type: Some(object_type.into()),
+            object_id: Some(object_id.to_string()),
+            limit: 50,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    log.reverse();
+    log.into_iter().map(|r| r.action).collect()
+}
+
+both_backends_app!(administrators_define_channels_targets_and_units, |app| {
+    let body = app.org_id("ccdpf").await;
+    let nanguan = app.org_id("nanguan").await;
+    let nanguan_id = nanguan.to_string();
+
+    // Staff who are not system administrators: 403 on every page and every change.
+    for user in ["demo-office", "demo-county-office", "demo-drafter"] {
+        app.login_demo(user).await;
+        for url in [
+            "/admin/channels/new",
+            "/admin/syndication/targets",
+            "/admin/syndication/targets/new",
+            "/admin/grassroots/units",
+        ] {
+            assert_eq!(app.get(url).await.status, StatusCode::FORBIDDEN, "{user} {url}");
+        }
+        let posts: [(&str, Vec<(&str, &str)>); 3] = [
+            (
+                "/admin/channels",
+                vec![("kind", "website"), ("code", "x"), ("name", "X")],
+            ),
+            (
+                "/admin/syndication/targets",
+                vec![("code", "x"), ("name", "X"), ("points_per_adopted", "1")],
+            ),
+            (
+                "/admin/grassroots/units",
+                vec![("org_id", &nanguan_id), ("active", "1")],
+            ),
+        ];
+        for (url, fields) in posts {
+            let r = app.post(url, &fields).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{user} POST {url}");
+        }
+    }
+    // The counts export is open to statistics and publishing roles, not to a drafter.
+    assert_eq!(
+        app.get("/admin/channels/counts.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get_bytes("/admin/channels/counts.xlsx").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert!(channels::list(&app.db, false).await.unwrap().is_empty());
+    assert!(syndication::targets(&app.db).await.unwrap().is_empty());
+    assert!(grassroots::registrations(&app.db).await.unwrap().is_empty());
+
+    app.login_demo("demo-admin").await;
+
+    // Channels: the form, field errors in Chinese by the field, create, edit.
+    let page = app.get("/admin/channels/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("微信公众号板块"));
+    let long = "长".repeat(501);
+    let r = app
+        .post(
+            "/admin/channels",
+            &[
+                ("kind", "radio"),
+                ("code", "Bad Code"),
+                ("name", " "),
+                ("description", &long),
+                ("sort_order", "第一"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    for (field, msg) in [
+        ("kind", "请选择渠道类型"),
+        ("code", "代码只能由小写字母、数字和连字符组成"),
+        ("name", "请填写名称"),
+        ("description", "说明过长"),
+        ("sort_order", "排序号须为整数"),
+    ] {
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\" class=\"field-error\">{msg}")),
+            "{field}: {msg}\n{}",
+            r.body
+        );
+    }
+    assert!(r.body.contains("value=\"Bad Code\""), "the input is kept");
+    let r = app
+        .post(
+            "/admin/channels",
+            &[
+                ("kind", "wechat"),
+                ("code", "chunfeng"),
+                ("name", "春风惠残"),
+                ("description", "政策解读和惠残服务"),
+                ("sort_order", "10"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/admin/channels?saved=channel");
+    let ch = channels::list(&app.db, false).await.unwrap();
+    assert_eq!(ch.len(), 1);
+    let ch = &ch[0];
+    assert_eq!(
+        (ch.kind.as_str(), ch.name.as_str(), ch.sort_order, ch.active),
+        ("wechat", "春风惠残", 10, true)
+    );
+    let r = app
+        .post(
+            "/admin/channels",
+            &[("kind", "website"), ("code", "chunfeng"), ("name", "重复")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("代码“chunfeng”已被其他渠道使用"));
+    let page = app.get("/admin/channels?saved=channel").await;
+    assert!(page.body.contains("渠道已保存"));
+    assert!(page.body.contains(&format!("/admin/channels/{}/edit", ch.id)));
+    let edit = app.get(&format!("/admin/channels/{}/edit", ch.id)).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit.body.contains("value=\"春风惠残\""));
+    assert!(edit.body.contains("value=\"wechat\" checked"));
+    let r = app
+        .post(
+            &format!("/admin/channels/{}", ch.id),
+            &[("kind", "wechat"), ("code", "chunfeng"), ("name", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("请填写名称"));
+    let r = app
+        .post(
+            &format!("/admin/channels/{}", ch.id),
+            &[
+                ("kind", "wechat"),
+                ("code", "chunfeng"),
+                ("name", "春风惠残（停用）"),
+                ("sort_order", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = channels::get(&app.db, ch.id).await.unwrap().unwrap();
+    assert_eq!(after.name, "春风惠残（停用）");
+    assert!(!after.active, "an unticked box deactivates");
+    assert_eq!(
+        audit_actions(&app, "channel", ch.id).await,
+        ["channel.create", "channel.update"]
+    );
+    // Counts per channel, exported as CSV and XLSX (an unknown period is a Chinese 400).
+    let csv = app.get("/admin/channels/counts.csv?year=2019").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.body.starts_with("\u{feff}渠道,类型,发布条数\r\n"));
+    assert!(csv.body.contains("春风惠残（停用）,微信公众号板块,0\r\n"));
+    let (status, headers, bytes) = app.get_bytes("/admin/channels/counts.xlsx?year=2019").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut shared = String::new();
+    zip.by_name("xl/sharedStrings.xml")
+        .unwrap()
+        .read_to_string(&mut shared)
+        .unwrap();
+    assert!(shared.contains("春风惠残（停用）"));
+    let bad = app.get("/admin/channels/counts.csv?year=19").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("年份须为"));
+    assert_eq!(
+        app.get("/admin/channels/99999/edit").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .post(
+            "/admin/channels/99999",
+            &[("kind", "wechat"), ("code", "x"), ("name", "X")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Syndication targets with their scoring rule.
+    let page = app.get("/admin/syndication/targets").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("尚未设置报送目标"));
+    assert_eq!(
+        app.get("/admin/syndication/targets/new").await.status,
+        StatusCode::OK
+    );
+    let r = app
+        .post(
+            "/admin/syndication/targets",
+            &[
+                ("code", ""),
+                ("name", ""),
+                ("url", "ftp://example.org"),
+                ("points_per_adopted", "五分"),
+                ("sort_order", "1.5"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    for (field, msg) in [
+        ("code", "代码须由小写字母、数字和连字符组成"),
+        ("name", "请填写报送目标名称"),
+        ("url", "网址须以 http:// 或 https:// 开头"),
+        ("points_per_adopted", "每条采用得分须为 0 到 1000 之间的整数"),
+        ("sort_order", "排序号须为整数"),
+    ] {
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\" class=\"field-error\">{msg}")),
+            "{field}: {msg}\n{}",
+            r.body
+        );
+    }
+    let r = app
+        .post(
+            "/admin/syndication/targets",
+            &[
+                ("code", "changchun-gov"),
+                ("name", "长春市政府网站"),
+                ("url", "http://www.changchun.gov.cn"),
+                ("points_per_adopted", "5000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("每条采用得分须在 0 到 1000 之间"));
+    assert!(r.body.contains("value=\"长春市政府网站\""), "the input is kept");
+    let r = app
+        .post(
+            "/admin/syndication/targets",
+            &[
+                ("code", "changchun-gov"),
+                ("name", "长春市政府网站"),
+                ("url", "http://www.changchun.gov.cn"),
+                ("points_per_adopted", "5"),
+                ("rule_note", "每采用一条计5分"),
+                ("sort_order", "30"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/admin/syndication/targets?saved=1");
+    let t = syndication::target_by_code(&app.db, "changchun-gov")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (t.points_per_adopted, t.rule_note.as_str(), t.active),
+        (5, "每采用一条计5分", true)
+    );
+    let page = app.get("/admin/syndication/targets?saved=1").await;
+    assert!(page.body.contains("报送目标已保存"));
+    assert!(page.body.contains("5 分"));
+    assert!(page.body.contains("每采用一条计5分"));
+    let r = app
+        .post(
+            "/admin/syndication/targets",
+            &[
+                ("code", "changchun-gov"),
+                ("name", "另一个"),
+                ("points_per_adopted", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("代码“changchun-gov”已被其他报送目标使用"));
+    let edit = app
+        .get(&format!("/admin/syndication/targets/{}/edit", t.id))
+        .await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit.body.contains("value=\"http://www.changchun.gov.cn\""));
+    let r = app
+        .post(
+            &format!("/admin/syndication/targets/{}", t.id),
+            &[
+                ("code", "changchun-gov"),
+                ("name", "长春市人民政府网站"),
+                ("url", "https://www.changchun.gov.cn"),
+                ("points_per_adopted", "6"),
+                ("rule_note", "2020年起每采用一条计6分"),
+                ("sort_order", "30"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let t2 = syndication::target_by_code(&app.db, "changchun-gov")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((t2.id, t2.points_per_adopted), (t.id, 6));
+    assert_eq!(t2.name, "长春市人民政府网站");
+    assert_eq!(
+        audit_actions(&app, "syndication_target", t.id).await,
+        ["syndication.target_create", "syndication.target_update"]
+    );
+    assert_eq!(
+        app.get("/admin/syndication/targets/99999/edit").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Grassroots units: which organisation submits to which parent.
+    let page = app.get("/admin/grassroots/units").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("尚未登记基层报送单位"));
+    assert!(
+        page.body
+            .contains("长春市南关区残疾人联合会（上级：长春市残疾人联合会）"),
+        "{}",
+        page.body
+    );
+    let body_id = body.to_string();
+    for (org, msg) in [
+        ("", "请选择要登记的机构"),
+        ("abc", "请从列表中选择机构"),
+        ("999999", "所选机构不存在"),
+        (body_id.as_str(), "是顶级机构，没有上级单位"),
+    ] {
+        let r = app
+            .post(
+                "/admin/grassroots/units",
+                &[("org_id", org), ("active", "1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{org}");
+        assert!(r.body.contains(msg), "{org}: {msg}\n{}", r.body);
+        assert!(r.body.contains("id=\"org_id-error\""));
+    }
+    let r = app
+        .post(
+            "/admin/grassroots/units",
+            &[("org_id", &nanguan_id), ("active", "maybe")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("请选择登记或停用"));
+    let r = app
+        .post(
+            "/admin/grassroots/units",
+            &[("org_id", &nanguan_id), ("active", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/admin/grassroots/units?saved=on");
+    assert_eq!(grassroots::units(&app.db).await.unwrap(), vec![nanguan]);
+    let page = app.get("/admin/grassroots/units?saved=on").await;
+    assert!(page.body.contains("已登记为基层报送单位"));
+    assert!(page.body.contains("报送中"));
+    // The registration takes effect: the unit's approved item waits in the parent's queue.
+    let item = approved(&app, nanguan, "南关区残联走访慰问困难残疾人家庭").await;
+    let queue = grassroots::queue(&app.db, &[body], 10).await.unwrap();
+    assert!(queue.iter().any(|q| q.item_id == item));
+    // Deregistration (an edit of the registration) is kept on record.
+    let r = app
+        .post(
+            "/admin/grassroots/units",
+            &[("org_id", &nanguan_id), ("active", "0")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/admin/grassroots/units?saved=off");
+    assert!(grassroots::units(&app.db).await.unwrap().is_empty());
+    let regs = grassroots::registrations(&app.db).await.unwrap();
+    assert_eq!(
+        (regs[0].org_id, regs[0].parent_id, regs[0].active),
+        (nanguan, Some(body), false)
+    );
+    let page = app.get("/admin/grassroots/units").await;
+    assert!(page.body.contains("已停用"));
+    assert!(page.body.contains("重新启用"));
+    let changes = audit_actions(&app, "org", nanguan).await;
+    assert_eq!(
+        changes.iter().filter(|a| *a == "grassroots.unit").count(),
+        2,
+        "{changes:?}"
+    );
+});

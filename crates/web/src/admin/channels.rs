@@ -1,7 +1,8 @@
 //! Console pages of issue #5 (product.md C4, C5, C13): the parent's queue of grassroots
 //! submissions with its decisions, the per-unit ranking (CSV/XLSX export), the upward
 //! syndication register (totals, submissions, status, ZIP package), channels with their counts
-//! and the WeChat export, and the interpretation counts.
+//! and the WeChat export, and the interpretation counts. The definitions (channels, targets,
+//! grassroots units) are edited in `channel_settings`.
 //!
 //! **Rules.** Queue and decisions need `PublishItem` on the PARENT organisation (the store
 //! decides with the capabilities derived here through `auth::permits`); the queue and the ranking
@@ -24,7 +25,7 @@ use chrono::{Datelike, NaiveDate};
 use gongkai_core::auth::Action;
 use gongkai_core::items::Capabilities;
 use gongkai_store::StoreError;
-use gongkai_store::channels::{self, ChannelInput, Kind as ChannelKind, Transport};
+use gongkai_store::channels::{self, Kind as ChannelKind, Transport};
 use gongkai_store::grassroots::{self, PublishAs, UnitStats};
 use gongkai_store::items::{self, Content};
 use gongkai_store::{interpretations, orgs, syndication};
@@ -45,7 +46,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/syndication/{id}/status", post(set_syndication_status))
         .route("/syndication/{id}/package", get(download_package))
-        .route("/channels", get(show_channels).post(create_channel))
+        .route("/channels", get(show_channels))
+        .route("/channels/counts.csv", get(channel_counts_csv))
+        .route("/channels/counts.xlsx", get(channel_counts_xlsx))
         .route("/channels/wechat/{item_id}", get(download_wechat))
 }
 
@@ -60,6 +63,8 @@ struct PeriodQuery {
     to: String,
     #[serde(default)]
     done: String,
+    #[serde(default)]
+    saved: String,
 }
 
 struct Period {
@@ -724,7 +729,7 @@ async fn ensure_submission_in_scope(state: &AppState, staff: &Staff, id: i64) ->
     Ok(())
 }
 
-/// The ZIP package of a submission.
+/// The ZIP package of a submission, with each item's 保密审查表 as JSON and as PDF.
 async fn download_package(
     State(state): State<AppState>,
     staff: Staff,
@@ -732,7 +737,13 @@ async fn download_package(
 ) -> AppResult<Response> {
     staff.require(Action::PublishItem, None)?;
     ensure_submission_in_scope(&state, &staff, id).await?;
-    let bytes = syndication::package(&state.db, &state.config.data_dir, id, None).await?;
+    let bytes = syndication::package(
+        &state.db,
+        &state.config.data_dir,
+        id,
+        Some(&crate::review_form::render_pdf),
+    )
+    .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_string()),
@@ -755,42 +766,17 @@ struct ChannelsPage {
     counts: Vec<(channels::ChannelCount, &'static str)>,
     interpretations: Vec<(&'static str, i64)>,
     radio: i64,
+    /// Every channel, active or not (the settings table), for the system administrator.
+    defined: Vec<channels::Channel>,
     can_manage: bool,
+    can_units: bool,
     from: String,
     to: String,
-    form: ChannelForm,
-    errors: Vec<(&'static str, String)>,
+    /// The period as a query string, for the export links.
+    query: String,
 }
 
-impl ChannelsPage {
-    fn error(&self, field: &str) -> String {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.clone())
-            .unwrap_or_default()
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ChannelForm {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    description: String,
-}
-
-async fn channels_page(
-    state: &AppState,
-    staff: &Staff,
-    p: &Period,
-    form: ChannelForm,
-    errors: Vec<(&'static str, String)>,
-) -> AppResult<ChannelsPage> {
+async fn channels_page(state: &AppState, staff: &Staff, p: &Period) -> AppResult<ChannelsPage> {
     let counts = channels::counts(&state.db, p.from, p.to)
         .await?
         .into_iter()
@@ -807,17 +793,122 @@ async fn channels_page(
         .map(|c| (c.kind.label(), c.count))
         .collect();
     let radio = interpretations::episodes(&state.db, "与爱同行", p.from, p.to).await?;
+    let can_manage = staff.can(Action::ManageSettings, None);
     Ok(ChannelsPage {
         layout: staff.layout("栏目、公众号与回应解读"),
         counts,
         interpretations,
         radio,
-        can_manage: staff.can(Action::ManageSettings, None),
+        defined: if can_manage {
+            channels::list(&state.db, false).await?
+        } else {
+            Vec::new()
+        },
+        can_manage,
+        can_units: staff.can(Action::ManageOrganisations, None),
         from: p.from.to_string(),
         to: p.to.to_string(),
-        form,
-        errors,
+        query: p.query(),
     })
+}
+
+/// Who may see channel counts: the statistics, publishing or settings roles.
+fn may_see_channel_counts(staff: &Staff) -> AppResult<()> {
+    if staff.can(Action::ViewStatistics, None)
+        || staff.can(Action::ManageSettings, None)
+        || staff.can(Action::PublishItem, None)
+    {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+const COUNT_HEADERS: [&str; 3] = ["渠道", "类型", "发布条数"];
+
+/// The channel counts of the period: (name, kind label, count) rows.
+async fn channel_count_rows(
+    state: &AppState,
+    staff: &Staff,
+    q: &PeriodQuery,
+) -> AppResult<Vec<(String, &'static str, i64)>> {
+    may_see_channel_counts(staff)?;
+    let p = period(q)?;
+    Ok(channels::counts(&state.db, p.from, p.to)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let kind = ChannelKind::from_code(&c.kind)
+                .map(ChannelKind::label)
+                .unwrap_or("");
+            (c.name, kind, c.count)
+        })
+        .collect())
+}
+
+/// Channel counts as CSV (UTF-8 with BOM, as the ranking).
+async fn channel_counts_csv(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<PeriodQuery>,
+) -> AppResult<Response> {
+    let rows = channel_count_rows(&state, &staff, &q).await?;
+    let mut out = String::from("\u{feff}");
+    out.push_str(&COUNT_HEADERS.join(","));
+    out.push_str("\r\n");
+    for (name, kind, count) in &rows {
+        out.push_str(&format!("{},{},{count}\r\n", csv_field(name), csv_field(kind)));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"channel-counts.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+/// Channel counts as an XLSX workbook.
+async fn channel_counts_xlsx(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<PeriodQuery>,
+) -> AppResult<Response> {
+    let rows = channel_count_rows(&state, &staff, &q).await?;
+    let build = || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("各渠道发布条数")?;
+        for (c, h) in COUNT_HEADERS.iter().enumerate() {
+            ws.write_string(0, c as u16, *h)?;
+        }
+        for (i, (name, kind, count)) in rows.iter().enumerate() {
+            let r = (i + 1) as u32;
+            ws.write_string(r, 0, name)?;
+            ws.write_string(r, 1, *kind)?;
+            ws.write_number(r, 2, *count as f64)?;
+        }
+        wb.save_to_buffer()
+    };
+    let bytes = build().map_err(AppError::internal)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"channel-counts.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Channels with their counts in the period, the interpretation counts, and (for the system
@@ -827,53 +918,13 @@ async fn show_channels(
     staff: Staff,
     Query(q): Query<PeriodQuery>,
 ) -> AppResult<Response> {
-    if !staff.can(Action::ViewStatistics, None)
-        && !staff.can(Action::ManageSettings, None)
-        && !staff.can(Action::PublishItem, None)
-    {
-        return Err(AppError::forbidden());
-    }
+    may_see_channel_counts(&staff)?;
     let p = period(&q)?;
-    let mut page = channels_page(&state, &staff, &p, ChannelForm::default(), Vec::new()).await?;
-    if q.done == "created" {
-        page.layout.flash = Some("渠道已创建。".into());
+    let mut page = channels_page(&state, &staff, &p).await?;
+    if q.saved == "channel" {
+        page.layout.flash = Some("渠道已保存。".into());
     }
     render(&page)
-}
-
-async fn create_channel(
-    State(state): State<AppState>,
-    staff: Staff,
-    Form(f): Form<ChannelForm>,
-) -> AppResult<Response> {
-    staff.require(Action::ManageSettings, None)?;
-    let kind = ChannelKind::from_code(&f.kind);
-    let input = ChannelInput {
-        kind: kind.unwrap_or(ChannelKind::Website),
-        code: f.code.clone(),
-        name: f.name.clone(),
-        description: f.description.clone(),
-        sort_order: 100,
-        active: true,
-    };
-    let mut errors = channels::validate(&input);
-    if kind.is_none() {
-        errors.insert(0, ("kind", "请选择渠道类型".to_string()));
-    }
-    if errors.is_empty() {
-        let mut tx = state.db.begin().await?;
-        match channels::put(&mut tx, &staff.actor(), None, &input).await {
-            Ok(_) => {
-                tx.commit().await?;
-                return Ok(see_other("/admin/channels?done=created"));
-            }
-            Err(StoreError::Conflict(m) | StoreError::Invalid(m)) => errors.push(("code", m)),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let p = period(&PeriodQuery::default())?;
-    let page = channels_page(&state, &staff, &p, f, errors).await?;
-    render_with_status(&page, StatusCode::BAD_REQUEST)
 }
 
 /// The WeChat-ready export of a published item, through the export transport.

@@ -6,6 +6,7 @@ mod applications;
 mod audit;
 mod auth;
 mod calendar;
+mod channel_settings;
 mod channels;
 mod guide;
 mod items;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(mailbox::routes())
         .merge(search_terms::routes())
         .merge(channels::routes())
+        .merge(channel_settings::routes())
 }
 
 #[derive(Template)]
