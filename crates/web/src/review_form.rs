@@ -113,7 +113,10 @@ pub fn document(title: &str, form: &Value) -> Document {
             label("是否涉及个人隐私"),
             value(yes_no(form, "personal_privacy").to_string()),
         ]),
-        Row::body(vec![label("涉及情况说明"), wide(shown(form, "secrets_note"))]),
+        Row::body(vec![
+            label("涉及情况说明"),
+            wide(shown(form, "secrets_note")),
+        ]),
         Row::body(vec![
             label("承办人初审意见"),
             wide(shown(form, "drafter_opinion")),
@@ -164,7 +167,7 @@ pub fn document(title: &str, form: &Value) -> Document {
                 id: "review".into(),
                 caption: format!("政府信息公开保密审查表（{title}）"),
                 columns: 4,
-                widths: vec![2, 3, 2, 3],
+                widths: vec![5, 6, 5, 6],
                 rows,
             }),
             Block::Paragraph(format!(
@@ -260,7 +263,10 @@ mod tests {
         }
         // 工作秘密 is 是, the other three 否; an unsigned date shows a dash.
         let grid = t.text_grid().unwrap();
-        assert_eq!(grid[5], ["是否涉及国家秘密", "否", "是否涉及工作秘密", "是"]);
+        assert_eq!(
+            grid[5],
+            ["是否涉及国家秘密", "否", "是否涉及工作秘密", "是"]
+        );
         assert_eq!(grid[11][3], "—");
         assert!(doc.subtitle.unwrap().contains("两项补贴"));
         assert!(gongkai_documents::to_typst_source(&document("t", &form())).is_ok());

@@ -559,7 +559,11 @@ both_backends_app!(administrators_define_channels_targets_and_units, |app| {
             "/admin/syndication/targets/new",
             "/admin/grassroots/units",
         ] {
-            assert_eq!(app.get(url).await.status, StatusCode::FORBIDDEN, "{user} {url}");
+            assert_eq!(
+                app.get(url).await.status,
+                StatusCode::FORBIDDEN,
+                "{user} {url}"
+            );
         }
         let posts: [(&str, Vec<(&str, &str)>); 3] = [
             (
@@ -621,7 +625,8 @@ both_backends_app!(administrators_define_channels_targets_and_units, |app| {
         ("sort_order", "排序号须为整数"),
     ] {
         assert!(
-            r.body.contains(&format!("id=\"{field}-error\" class=\"field-error\">{msg}")),
+            r.body
+                .contains(&format!("id=\"{field}-error\" class=\"field-error\">{msg}")),
             "{field}: {msg}\n{}",
             r.body
         );
@@ -659,7 +664,10 @@ both_backends_app!(administrators_define_channels_targets_and_units, |app| {
     assert!(r.body.contains("代码“chunfeng”已被其他渠道使用"));
     let page = app.get("/admin/channels?saved=channel").await;
     assert!(page.body.contains("渠道已保存"));
-    assert!(page.body.contains(&format!("/admin/channels/{}/edit", ch.id)));
+    assert!(
+        page.body
+            .contains(&format!("/admin/channels/{}/edit", ch.id))
+    );
     let edit = app.get(&format!("/admin/channels/{}/edit", ch.id)).await;
     assert_eq!(edit.status, StatusCode::OK);
     assert!(edit.body.contains("value=\"春风惠残\""));
@@ -752,11 +760,15 @@ both_backends_app!(administrators_define_channels_targets_and_units, |app| {
         ("code", "代码须由小写字母、数字和连字符组成"),
         ("name", "请填写报送目标名称"),
         ("url", "网址须以 http:// 或 https:// 开头"),
-        ("points_per_adopted", "每条采用得分须为 0 到 1000 之间的整数"),
+        (
+            "points_per_adopted",
+            "每条采用得分须为 0 到 1000 之间的整数",
+        ),
         ("sort_order", "排序号须为整数"),
     ] {
         assert!(
-            r.body.contains(&format!("id=\"{field}-error\" class=\"field-error\">{msg}")),
+            r.body
+                .contains(&format!("id=\"{field}-error\" class=\"field-error\">{msg}")),
             "{field}: {msg}\n{}",
             r.body
         );
@@ -774,7 +786,10 @@ both_backends_app!(administrators_define_channels_targets_and_units, |app| {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("每条采用得分须在 0 到 1000 之间"));
-    assert!(r.body.contains("value=\"长春市政府网站\""), "the input is kept");
+    assert!(
+        r.body.contains("value=\"长春市政府网站\""),
+        "the input is kept"
+    );
     let r = app
         .post(
             "/admin/syndication/targets",
@@ -846,7 +861,9 @@ both_backends_app!(administrators_define_channels_targets_and_units, |app| {
         ["syndication.target_create", "syndication.target_update"]
     );
     assert_eq!(
-        app.get("/admin/syndication/targets/99999/edit").await.status,
+        app.get("/admin/syndication/targets/99999/edit")
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 

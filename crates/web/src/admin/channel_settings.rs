@@ -571,7 +571,12 @@ async fn units_page(
         .iter()
         .filter(|o| may_register(staff, o.parent_id))
         .filter(|o| !regs.iter().any(|r| r.org_id == o.id && r.active))
-        .map(|o| (o.id, format!("{}（上级：{}）", o.full_name, name(o.parent_id))))
+        .map(|o| {
+            (
+                o.id,
+                format!("{}（上级：{}）", o.full_name, name(o.parent_id)),
+            )
+        })
         .collect();
     Ok(UnitsPage {
         layout: staff.layout("基层报送单位"),
@@ -591,7 +596,9 @@ async fn list_units(
     staff.require(Action::ManageOrganisations, None)?;
     let mut page = units_page(&state, &staff, UnitForm::default(), Vec::new()).await?;
     page.layout.flash = match q.saved.as_str() {
-        "on" => Some("已登记为基层报送单位：该单位审批通过的信息将进入上级单位的待发布队列。".into()),
+        "on" => {
+            Some("已登记为基层报送单位：该单位审批通过的信息将进入上级单位的待发布队列。".into())
+        }
         "off" => Some("已停用：该单位此后审批通过的信息由其自行发布。".into()),
         _ => None,
     };
@@ -624,7 +631,10 @@ async fn set_unit(
                 Some(o) if o.parent_id.is_none() => {
                     errors.push((
                         "org_id",
-                        format!("{}是顶级机构，没有上级单位，不能设为基层报送单位", o.full_name),
+                        format!(
+                            "{}是顶级机构，没有上级单位，不能设为基层报送单位",
+                            o.full_name
+                        ),
                     ));
                     None
                 }
@@ -656,9 +666,7 @@ async fn set_unit(
             Ok(()) => {
                 tx.commit().await?;
                 let saved = if active { "on" } else { "off" };
-                return Ok(see_other(&format!(
-                    "/admin/grassroots/units?saved={saved}"
-                )));
+                return Ok(see_other(&format!("/admin/grassroots/units?saved={saved}")));
             }
             Err(StoreError::Invalid(m) | StoreError::NotFound(m)) => errors.push(("org_id", m)),
             Err(e) => return Err(e.into()),

@@ -857,7 +857,11 @@ async fn channel_counts_csv(
     out.push_str(&COUNT_HEADERS.join(","));
     out.push_str("\r\n");
     for (name, kind, count) in &rows {
-        out.push_str(&format!("{},{},{count}\r\n", csv_field(name), csv_field(kind)));
+        out.push_str(&format!(
+            "{},{},{count}\r\n",
+            csv_field(name),
+            csv_field(kind)
+        ));
     }
     Ok((
         [
