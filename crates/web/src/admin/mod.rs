@@ -9,6 +9,7 @@ mod calendar;
 mod channels;
 mod guide;
 mod items;
+mod letters;
 mod mailbox;
 mod orgs;
 mod registers;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(show_dashboard))
         .merge(auth::routes())
         .merge(applications::routes())
+        .merge(letters::routes())
         .merge(orgs::routes())
         .merge(users::routes())
         .merge(audit::routes())
