@@ -146,6 +146,17 @@ pub struct CalendarConfig {
     pub count_start_day: bool,
 }
 
+/// E-mail to applicants (issue #6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailConfig {
+    /// The SMTP relay as a URL (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://user:pass@host:465`); `None` = no e-mail (letters go online, by post or in
+    /// person). May hold a password: printed redacted.
+    pub smtp_url: Option<String>,
+    /// The sender address, e.g. `政务公开办公室 <gongkai@example.gov.cn>`.
+    pub from: String,
+}
+
 /// The effective configuration of a deployment.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Config {
@@ -160,6 +171,7 @@ pub struct Config {
     pub calendar: CalendarConfig,
     pub vault: VaultConfig,
     pub audit: AuditConfig,
+    pub mail: MailConfig,
     /// The TOML file that was read, if any (not itself a setting).
     #[serde(skip)]
     pub config_file: Option<PathBuf>,
@@ -177,6 +189,7 @@ impl std::fmt::Debug for Config {
             .field("calendar", &self.calendar)
             .field("vault", &self.vault)
             .field("audit", &self.audit)
+            .field("mail_from", &self.mail.from)
             .field("config_file", &self.config_file)
             .finish()
     }
@@ -211,6 +224,15 @@ struct Layer {
     vault: VaultLayer,
     #[serde(default)]
     audit: AuditLayer,
+    #[serde(default)]
+    mail: MailLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailLayer {
+    smtp_url: Option<String>,
+    from: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -313,6 +335,10 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
         audit: AuditLayer {
             retention_days: env_u32(env, "GONGKAI_AUDIT_RETENTION_DAYS")?,
         },
+        mail: MailLayer {
+            smtp_url: text("GONGKAI_SMTP_URL"),
+            from: text("GONGKAI_MAIL_FROM"),
+        },
     })
 }
 
@@ -410,6 +436,12 @@ pub fn load_with(cli: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyho
         cfg.vault.algorithm = a;
     }
     cfg.audit.retention_days = num(&|l| l.audit.retention_days, cfg.audit.retention_days);
+    if let Some(u) = pick(&|l| l.mail.smtp_url.clone()) {
+        cfg.mail.smtp_url = Some(u);
+    }
+    if let Some(f) = pick(&|l| l.mail.from.clone()) {
+        cfg.mail.from = f;
+    }
     cfg.validate()?;
     Ok(cfg)
 }
@@ -447,6 +479,10 @@ impl Config {
                 algorithm: "sm4-gcm".into(),
             },
             audit: AuditConfig { retention_days: 0 },
+            mail: MailConfig {
+                smtp_url: None,
+                from: "gongkai@localhost".into(),
+            },
             config_file: None,
         }
     }
@@ -501,6 +537,13 @@ impl Config {
             bail!("口令历史记录数不能超过 24（当前为 {}）", p.history);
         }
         gongkai_core::vault::Algorithm::parse(&self.vault.algorithm)?;
+        if let Some(u) = &self.mail.smtp_url {
+            let ok = url::Url::parse(u)
+                .is_ok_and(|p| matches!(p.scheme(), "smtp" | "smtps") && p.host_str().is_some());
+            if !ok {
+                bail!("邮件服务器地址须为 smtp://主机[:端口] 或 smtps://主机[:端口] 的形式");
+            }
+        }
         let r = self.audit.retention_days;
         if r != 0 && r < MIN_AUDIT_RETENTION_DAYS {
             bail!(
@@ -519,6 +562,7 @@ impl Config {
     pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
         shown.database_url = self.redacted_database_url();
+        shown.mail.smtp_url = self.mail.smtp_url.as_deref().map(redact);
         Ok(toml::to_string(&shown)?)
     }
 }

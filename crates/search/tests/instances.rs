@@ -78,7 +78,7 @@ async fn title_of(db: &Db, item: &items::Item) -> String {
 }
 
 async fn two_instances(t: TestDb) {
-    gongkai_store::demo::load_if_empty(&t.db)
+    gongkai_store::demo::load_if_empty(&t.db, &gongkai_core::vault::Vault::for_tests())
         .await
         .unwrap()
         .unwrap();
@@ -165,7 +165,7 @@ async fn two_instances_postgres() {
 
 async fn scheduled_job(t: TestDb) {
     let db = &t.db;
-    gongkai_store::demo::load_if_empty(db)
+    gongkai_store::demo::load_if_empty(db, &gongkai_core::vault::Vault::for_tests())
         .await
         .unwrap()
         .unwrap();
@@ -263,7 +263,7 @@ async fn draft(db: &Db, org: i64, catalog: &str, title: &str, body: &str) -> i64
 
 async fn county_scope(t: TestDb) {
     let db = &t.db;
-    gongkai_store::demo::load_if_empty(db)
+    gongkai_store::demo::load_if_empty(db, &gongkai_core::vault::Vault::for_tests())
         .await
         .unwrap()
         .unwrap();
@@ -344,7 +344,7 @@ async fn county_staff_never_see_other_county_drafts_postgres() {
 
 async fn corrupt_index(t: TestDb) {
     let db = &t.db;
-    gongkai_store::demo::load_if_empty(db)
+    gongkai_store::demo::load_if_empty(db, &gongkai_core::vault::Vault::for_tests())
         .await
         .unwrap()
         .unwrap();

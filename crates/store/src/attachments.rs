@@ -62,6 +62,8 @@ pub enum AttachmentError {
     Type(#[from] FileTypeError),
     #[error("文件名无效：{0}")]
     Filename(String),
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("附件文件不存在：{0}")]
     NotFound(String),
     #[error("附件文件读写失败：{0}")]
@@ -73,7 +75,9 @@ impl From<AttachmentError> for StoreError {
         match e {
             AttachmentError::Io(io) => StoreError::Io(io),
             AttachmentError::NotFound(_) => StoreError::NotFound(e.to_string()),
-            AttachmentError::Type(_) | AttachmentError::Filename(_) => {
+            AttachmentError::Type(_)
+            | AttachmentError::Filename(_)
+            | AttachmentError::NotAllowed(_) => {
                 StoreError::Invalid(e.to_string())
             }
         }
@@ -229,6 +233,52 @@ pub fn store_file(
         size: stripped.bytes.len() as u64,
         removed_metadata: stripped.removed,
     })
+}
+
+/// Checks an uploaded file of personal data (size, type by content among `allowed`, extension),
+/// strips its metadata, seals it whole with `seal` (the vault, `Vault::seal_bytes`) and stores
+/// the sealed bytes durably under `data_dir`. Every check runs before anything is written, so a
+/// refused file leaves nothing behind. The returned `sha256` names the sealed bytes; `kind` and
+/// `size` describe the file as uploaded (after stripping).
+pub fn store_sealed_file(
+    data_dir: &Path,
+    bytes: &[u8],
+    filename: &str,
+    limits: &Limits,
+    allowed: &[FileKind],
+    seal: &dyn Fn(&[u8]) -> Vec<u8>,
+) -> Result<StoredFile, AttachmentError> {
+    let filename = clean_filename(filename)?;
+    let kind = filetype::check(bytes, &filename, limits.max_size)?;
+    if !allowed.contains(&kind) {
+        let names: Vec<&str> = allowed.iter().map(|k| k.label()).collect();
+        return Err(AttachmentError::NotAllowed(format!(
+            "“{filename}”是{}，这里只接受{}",
+            kind.label(),
+            names.join("、")
+        )));
+    }
+    let stripped = filetype::strip_metadata(kind, bytes)?;
+    let sealed = seal(&stripped.bytes);
+    let sha256 = hex::encode(Sha256::digest(&sealed));
+    let path = path_for(data_dir, &sha256).ok_or_else(|| std::io::Error::other("摘要格式错误"))?;
+    write_atomically(&path, &sealed)?;
+    Ok(StoredFile {
+        sha256,
+        kind,
+        filename,
+        size: stripped.bytes.len() as u64,
+        removed_metadata: stripped.removed,
+    })
+}
+
+/// Removes a stored file that no attachment row refers to (a sealed upload whose record could
+/// not be committed). Files are content-addressed, so only call it for a file written for one
+/// record (sealed files: their random nonce makes them unique).
+pub fn remove_unreferenced(data_dir: &Path, sha256: &str) {
+    if let Some(path) = path_for(data_dir, sha256) {
+        let _ = fs::remove_file(path);
+    }
 }
 
 /// [`store_file`] on the blocking thread pool, for async callers (request handlers).

@@ -18,6 +18,7 @@ use crate::users::{self, NewUser};
 use crate::{Db, Result, Tx, pages};
 use gongkai_core::auth::{Grant, Role};
 use gongkai_core::org::OrgKind;
+use gongkai_core::vault::Vault;
 
 mod applications;
 mod console;
@@ -188,26 +189,27 @@ fn input(
 
 /// Loads the demo into an empty deployment. Returns `None` (and changes nothing) when any
 /// organisation exists already.
-pub async fn load_if_empty(db: &Db) -> Result<Option<DemoSummary>> {
-    load_parts_if_empty(db, true, false).await
+pub async fn load_if_empty(db: &Db, vault: &Vault) -> Result<Option<DemoSummary>> {
+    load_parts_if_empty(db, vault, true, false).await
 }
 
 /// The whole demo as `serve --demo` loads it: [`load_if_empty`] plus the full year 2019 of
 /// issue #5 (county federations submitting to the city, 1482 items, channels, syndication,
 /// interpretations; see `year2019`). Tests that do not need the year use the lighter
 /// [`load_if_empty`].
-pub async fn load_full_if_empty(db: &Db) -> Result<Option<DemoSummary>> {
-    load_parts_if_empty(db, true, true).await
+pub async fn load_full_if_empty(db: &Db, vault: &Vault) -> Result<Option<DemoSummary>> {
+    load_parts_if_empty(db, vault, true, true).await
 }
 
 /// The demo without its information items: organisations, accounts and portal pages only.
 /// For tests that need the people but an empty catalog.
-pub async fn load_people_if_empty(db: &Db) -> Result<Option<DemoSummary>> {
-    load_parts_if_empty(db, false, false).await
+pub async fn load_people_if_empty(db: &Db, vault: &Vault) -> Result<Option<DemoSummary>> {
+    load_parts_if_empty(db, vault, false, false).await
 }
 
 async fn load_parts_if_empty(
     db: &Db,
+    vault: &Vault,
     with_items: bool,
     with_year: bool,
 ) -> Result<Option<DemoSummary>> {
@@ -217,12 +219,17 @@ async fn load_parts_if_empty(
     crate::items::registers::seed_defaults(db).await?;
     crate::mailbox::boxes::seed_default_topics(db).await?;
     let mut tx = db.begin().await?;
-    let summary = load(&mut tx, with_items, with_year).await?;
+    let summary = load(&mut tx, vault, with_items, with_year).await?;
     tx.commit().await?;
     Ok(Some(summary))
 }
 
-async fn load(tx: &mut Tx, with_items: bool, with_year: bool) -> Result<DemoSummary> {
+async fn load(
+    tx: &mut Tx,
+    vault: &Vault,
+    with_items: bool,
+    with_year: bool,
+) -> Result<DemoSummary> {
     let actor = Actor::system();
     let body = orgs::create(
         tx,
@@ -364,6 +371,7 @@ async fn load(tx: &mut Tx, with_items: bool, with_year: bool) -> Result<DemoSumm
         };
         applications::load(
             tx,
+            vault,
             body.id,
             &actor_of("demo-office"),
             &actor_of("demo-leader"),

@@ -31,11 +31,44 @@ pub struct SealedColumn {
 }
 
 /// Every sealed column. Domains add theirs here (see the module docs).
-pub const SEALED_COLUMNS: &[SealedColumn] = &[SealedColumn {
-    table: "users",
-    column: "totp_secret",
-    context: "users.totp_secret",
-}];
+pub const SEALED_COLUMNS: &[SealedColumn] = &[
+    SealedColumn {
+        table: "users",
+        column: "totp_secret",
+        context: "users.totp_secret",
+    },
+    // Disclosure applications (issue #6): the applicant's numbers and contact details.
+    SealedColumn {
+        table: "applications",
+        column: "pii_id_number",
+        context: crate::applications::PII_ID_NUMBER,
+    },
+    SealedColumn {
+        table: "applications",
+        column: "pii_phone",
+        context: crate::applications::PII_PHONE,
+    },
+    SealedColumn {
+        table: "applications",
+        column: "pii_email",
+        context: crate::applications::PII_EMAIL,
+    },
+    SealedColumn {
+        table: "applications",
+        column: "pii_address",
+        context: crate::applications::PII_ADDRESS,
+    },
+    SealedColumn {
+        table: "applications",
+        column: "pii_postcode",
+        context: crate::applications::PII_POSTCODE,
+    },
+    SealedColumn {
+        table: "applications",
+        column: "pii_agent_id_number",
+        context: crate::applications::PII_AGENT_ID_NUMBER,
+    },
+];
 
 /// The job that re-seals values that are not under the current key.
 pub const RESEAL_JOB: &str = "vault.reseal";

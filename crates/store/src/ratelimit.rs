@@ -55,6 +55,29 @@ pub async fn take(db: &Db, bucket: &str, key: &str, limit: Limit) -> Result<Deci
     Ok(decision)
 }
 
+/// Would an attempt in `bucket` for `key` be refused now? Counts nothing: for guards that
+/// count only failures (a status look-up is checked before the secret is compared, and only a
+/// wrong secret is counted with [`take`]), so a guesser who reached the limit learns nothing more.
+pub async fn check(db: &Db, bucket: &str, key: &str, limit: Limit) -> Result<Decision> {
+    let now = now_ms();
+    let since = now - limit.window_ms;
+    let (count, oldest): (i64, Option<i64>) = on_db!(db, |p| sqlx::query_as(
+        "SELECT COUNT(*), MIN(at) FROM rate_events WHERE bucket = $1 AND key = $2 AND at > $3"
+    )
+    .bind(bucket)
+    .bind(key)
+    .bind(since)
+    .fetch_one(p)
+    .await?);
+    Ok(if count >= limit.max {
+        Decision::Limited {
+            retry_at_ms: oldest.unwrap_or(now) + limit.window_ms,
+        }
+    } else {
+        Decision::Allowed
+    })
+}
+
 /// [`take`] inside a caller's transaction, at time `now` (ms).
 pub async fn take_in(
     tx: &mut Tx,

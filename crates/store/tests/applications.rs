@@ -11,6 +11,7 @@ use gongkai_core::applications::clocks::{self, ConsultationSpan, ReplyFacts};
 use gongkai_core::applications::table3::{self, CaseKind, CaseResult, Table4};
 use gongkai_core::applications::{Basis, Outcome, Stage};
 use gongkai_core::calendar::Calendar;
+use gongkai_core::vault::Vault;
 use gongkai_store::applications::register::{self, CaseInput};
 use gongkai_store::applications::workflow::{self, Decision};
 use gongkai_store::applications::{self, ListFilter, NewApplication, NewItem};
@@ -94,7 +95,7 @@ fn new_app(org: i64, channel: &str, arrived: &str) -> NewApplication {
 
 async fn create(db: &Db, n: &NewApplication) -> applications::Created {
     let mut tx = db.begin().await.unwrap();
-    let c = applications::create(&mut tx, &actor(), n, today())
+    let c = applications::create(&mut tx, &actor(), &Vault::for_tests(), n, today())
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -234,7 +235,7 @@ both_backends!(receipt_date_and_clocks_per_channel, |db| {
     // Registered post without the signing date is refused with the Art. 31 message.
     let n = new_app(s.root, "registered_post", "2025-03-03");
     let mut tx = db.begin().await.unwrap();
-    let err = applications::create(&mut tx, &actor(), &n, today())
+    let err = applications::create(&mut tx, &actor(), &Vault::for_tests(), &n, today())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("签收"), "{err}");

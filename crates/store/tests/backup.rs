@@ -865,6 +865,7 @@ async fn seed_applications(db: &Db, org_id: i64) {
     let created = applications::create(
         &mut tx,
         &a,
+        &gongkai_core::vault::Vault::for_tests(),
         &applications::NewApplication {
             org_id,
             channel: "in_person".into(),
@@ -924,7 +925,7 @@ async fn seed_applications(db: &Db, org_id: i64) {
     )
     .await
     .unwrap();
-    let l = letters::save(&mut tx, &a, id, "fee", "收费通知书", "正文")
+    let l = letters::save(&mut tx, &a, id, "fee", "收费通知书", "正文", "扫描未发现问题")
         .await
         .unwrap();
     letters::mark_sent(&mut tx, &a, l.id, "post", d("2025-03-21"), "长春市")

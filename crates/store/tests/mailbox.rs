@@ -669,7 +669,7 @@ both_backends!(validation_messages, |db| {
 // The demo replays the seed's 2019 figures (长春市残联 2019 年度报告): 处理网站理事长信箱在线咨询
 // 26件 and 办理网上留言26条次，主要集中残疾人证办理、优惠政策等方面问题，全部及时予以解答.
 both_backends!(demo_2019_statistics_equal_the_seed, |db| {
-    gongkai_store::demo::load_if_empty(db)
+    gongkai_store::demo::load_if_empty(db, &gongkai_core::vault::Vault::for_tests())
         .await
         .unwrap()
         .unwrap();

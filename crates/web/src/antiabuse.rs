@@ -59,6 +59,8 @@ pub struct Settings {
     pub per_person: Limit,
     /// Status-page look-ups with a wrong secret, per IP address.
     pub lookups_per_ip: Limit,
+    /// Look-ups with a wrong secret for one tracking or query number, from anywhere.
+    pub lookups_per_number: Limit,
 }
 
 impl Default for Settings {
@@ -67,6 +69,10 @@ impl Default for Settings {
             per_ip: Limit::per_hour(10),
             per_person: Limit::per_day(10),
             lookups_per_ip: Limit::per_hour(30),
+            lookups_per_number: Limit {
+                max: 5,
+                window_ms: 15 * 60_000,
+            },
         }
     }
 }
@@ -261,6 +267,44 @@ async fn check_pow(state: &AppState, secret: &str, payload: &str) -> Result<bool
     Ok(ratelimit::spend(&state.db, &format!("p:{signature}"), expires * 1000).await?)
 }
 
+fn too_many(retry_at_ms: i64) -> AppError {
+    let minutes = ((retry_at_ms - gongkai_store::now_ms()).max(0) + 59_999) / 60_000;
+    AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!(
+            "提交过于频繁，请在约 {minutes} 分钟后再试。如有急事，请拨打页面底部的咨询电话。"
+        ),
+    )
+}
+
+/// Guards a look-up by number + secret (the application status page, the mailbox query page):
+/// refused with 429 *before* the secret is compared once `bucket` holds `limit` failures for
+/// `key`, so a guesser who reached the limit cannot tell a right secret from a wrong one. Count
+/// each failure with [`lookup_failed`].
+pub async fn lookup_guard(
+    state: &AppState,
+    bucket: &str,
+    key: &str,
+    limit: Limit,
+) -> Result<(), AppError> {
+    match ratelimit::check(&state.db, bucket, key, limit).await? {
+        Decision::Allowed => Ok(()),
+        Decision::Limited { retry_at_ms } => Err(too_many(retry_at_ms)),
+    }
+}
+
+/// Counts a failed look-up (see [`lookup_guard`]).
+pub async fn lookup_failed(
+    state: &AppState,
+    bucket: &str,
+    key: &str,
+    limit: Limit,
+) -> Result<(), AppError> {
+    ratelimit::take(&state.db, bucket, key, limit).await?;
+    Ok(())
+}
+
 /// Counts one submission in `bucket` for `key`; 429 with a Chinese message when over the limit.
 pub async fn limit(
     state: &AppState,
@@ -270,16 +314,7 @@ pub async fn limit(
 ) -> Result<(), AppError> {
     match ratelimit::take(&state.db, bucket, key, limit).await? {
         Decision::Allowed => Ok(()),
-        Decision::Limited { retry_at_ms } => {
-            let minutes = ((retry_at_ms - gongkai_store::now_ms()).max(0) + 59_999) / 60_000;
-            Err(AppError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!(
-                    "提交过于频繁，请在约 {minutes} 分钟后再试。如有急事，请拨打页面底部的咨询电话。"
-                ),
-            ))
-        }
+        Decision::Limited { retry_at_ms } => Err(too_many(retry_at_ms)),
     }
 }
 

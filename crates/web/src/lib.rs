@@ -13,9 +13,11 @@ pub mod antiabuse;
 pub mod api;
 pub mod appform;
 pub mod assets;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod mail;
 pub mod multipart;
 pub mod page;
 pub mod portal;
@@ -52,6 +54,8 @@ pub struct WebConfig {
     pub vault: gongkai_core::vault::SharedVault,
     /// Rate limits of the public forms (applications, mailbox), see [`antiabuse`].
     pub public_forms: antiabuse::Settings,
+    /// The SMTP relay for letters e-mailed to applicants; `None` = e-mail is not offered.
+    pub mail: Option<mail::Mailer>,
 }
 
 impl Default for WebConfig {
@@ -69,6 +73,7 @@ impl Default for WebConfig {
                 "default",
             )),
             public_forms: Default::default(),
+            mail: None,
         }
     }
 }

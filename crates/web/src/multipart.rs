@@ -139,6 +139,57 @@ pub fn field<'a>(parts: &'a [Part], name: &str) -> Option<&'a Part> {
     parts.iter().find(|p| p.name == name)
 }
 
+/// A public form that may carry a file: read the body within `limit` bytes (a Chinese 413
+/// beyond it), and give the text fields deserialised into `T` exactly as the house
+/// [`Form`](crate::extract::Form) would from a URL-encoded body, plus the file parts (each with
+/// a `filename`, possibly empty when no file was chosen). A URL-encoded body is accepted too, so
+/// the same handler serves clients that send no file.
+pub async fn form_with_files<T: serde::de::DeserializeOwned>(
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<(T, Vec<Part>), AppError> {
+    use axum::extract::FromRequest;
+    use axum::http::header::CONTENT_TYPE;
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        AppError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "提交的内容过大（上限 {} MB），请压缩文件后重新提交。",
+                limit / (1024 * 1024)
+            ),
+        )
+    })?;
+    let (encoded, files) = if is_multipart(&content_type) {
+        let parts = parse(&content_type, &bytes)?;
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        let mut files = Vec::new();
+        for p in parts {
+            if p.filename.is_some() {
+                files.push(p);
+            } else {
+                ser.append_pair(&p.name, &p.text());
+            }
+        }
+        (ser.finish().into_bytes(), files)
+    } else {
+        (bytes.to_vec(), Vec::new())
+    };
+    let req = axum::http::Request::builder()
+        .method(axum::http::Method::POST)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(encoded))
+        .map_err(|_| bad("请求无法重建"))?;
+    let crate::extract::Form(form) = crate::extract::Form::<T>::from_request(req, &()).await?;
+    Ok((form, files))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

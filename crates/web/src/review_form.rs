@@ -9,28 +9,15 @@
 //! remarks (Art. 37 区分处理). The leader's approval is a separate record (`item_approvals`) and
 //! is not part of this form.
 //!
-//! Fonts: the Noto CJK files found on the system or in `GONGKAI_FONT_DIRS`
-//! ([`gongkai_documents::FontSet::discover`]), loaded once per process on first use. Without
-//! them no PDF is made (logged), and the package still carries the form as JSON with
-//! `"pdf": null` in its metadata.
-
-use std::sync::OnceLock;
+//! Fonts: the Noto CJK files found on the system or in `GONGKAI_FONT_DIRS`, loaded once per
+//! process and shared with the console's letters ([`crate::documents::fonts`]). Without them no
+//! PDF is made (logged), and the package still carries the form as JSON with `"pdf": null` in
+//! its metadata.
 
 use gongkai_core::items::Disclosure;
-use gongkai_documents::{Block, Cell, Document, FontSet, Row, Table, default_font_dirs, to_pdf};
+use gongkai_documents::{Block, Cell, Document, Row, Table, to_pdf};
 use gongkai_store::items::review::Conclusion;
 use serde_json::Value;
-
-/// The fonts of this process, discovered on first use. A failed discovery is not remembered, so
-/// fonts installed later are found without a restart.
-pub fn fonts() -> Result<&'static FontSet, gongkai_documents::DocError> {
-    static FONTS: OnceLock<FontSet> = OnceLock::new();
-    if let Some(f) = FONTS.get() {
-        return Ok(f);
-    }
-    let set = FontSet::discover(&default_font_dirs())?;
-    Ok(FONTS.get_or_init(|| set))
-}
 
 fn text<'a>(form: &'a Value, key: &str) -> &'a str {
     form.get(key).and_then(Value::as_str).unwrap_or_default()
@@ -185,12 +172,10 @@ pub fn document(title: &str, form: &Value) -> Document {
 /// the log) when no CJK font is installed or typesetting fails. typst is CPU-bound, so on the
 /// multi-threaded server runtime the work is moved off the async worker with `block_in_place`.
 pub fn render_pdf(title: &str, form: &Value) -> Option<Vec<u8>> {
-    let fonts = match fonts() {
-        Ok(f) => f,
-        Err(e) => {
-            tracing::warn!(error = %e, "保密审查表未生成 PDF：找不到中文字体");
-            return None;
-        }
+    // `documents::fonts` has logged the cause (an internal AppError) when it fails.
+    let Ok(fonts) = crate::documents::fonts() else {
+        tracing::warn!("保密审查表未生成 PDF：找不到中文字体");
+        return None;
     };
     let doc = document(title, form);
     let run = || to_pdf(&doc, fonts);

@@ -181,7 +181,27 @@ both_backends_app!(public_form_messages_receipt_and_status, |app| {
             .status;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    assert!(last_body_mentions_retry(&mut app, &number, "BBBBBBBBBBBB").await);
+    // Once limited, even the right secret is not compared: a guesser learns nothing more.
+    let right = app
+        .post(
+            "/apply/status",
+            &[("tracking_no", &number), ("secret", &secret)],
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(!right.body.contains("待确认"));
 });
+
+async fn last_body_mentions_retry(app: &mut TestApp, number: &str, secret: &str) -> bool {
+    let r = app
+        .post(
+            "/apply/status",
+            &[("tracking_no", number), ("secret", secret)],
+        )
+        .await;
+    r.status == StatusCode::TOO_MANY_REQUESTS && r.body.contains("分钟后再试")
+}
 
 both_backends_app!(console_scope_registration_and_steps, |app| {
     let org = app.org_id("ccdpf").await.to_string();
@@ -310,5 +330,468 @@ both_backends_app!(console_scope_registration_and_steps, |app| {
     assert!(ics.body.starts_with("BEGIN:VCALENDAR"));
     let csv = app.get("/admin/applications/export.csv").await;
     assert!(csv.body.contains(&number) && csv.body.contains("granted"));
+    // Exports of personal data (the applicant's name) are watermarked and audited (#13).
+    assert!(csv.body.contains("demo-office"), "watermark names the exporter");
+    let (status, headers, xlsx) = app.get_bytes("/admin/applications/export.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers.get("content-type").unwrap(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let sheet = gongkai_core::extract::extract_text(gongkai_core::filetype::FileKind::Xlsx, &xlsx)
+        .unwrap()
+        .text;
+    assert!(sheet.contains(&number) && sheet.contains("受理编号"), "{sheet}");
+    let exports = gongkai_store::audit::list(
+        &app.db,
+        &gongkai_store::audit::Filter {
+            action: Some("personal.export".into()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(exports.len(), 2, "CSV and XLSX exports are audited");
+    // The department head manages no applications: no export.
+    app.login_demo("demo-head").await;
+    assert_eq!(
+        app.get("/admin/applications/export.xlsx").await.status,
+        StatusCode::FORBIDDEN
+    );
+    app.login_demo("demo-office").await;
     assert_eq!(app.get("/admin/appeals").await.status, StatusCode::OK);
 });
+
+/// The demo application with uploaded files stored in a temporary folder.
+async fn app_with_files(t: gongkai_store::testing::TestDb) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = gongkai_web::WebConfig {
+        data_dir: dir.path().to_path_buf(),
+        ..Default::default()
+    };
+    (TestApp::with_config(t, config).await, dir)
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+fn contains(h: &[u8], n: &[u8]) -> bool {
+    h.windows(n.len()).any(|w| w == n)
+}
+
+/// A 1×1 PNG carrying an author in a text chunk (metadata to strip).
+fn png_with_author() -> Vec<u8> {
+    fn chunk(ty: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(ty);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&[0, 0, 0, 0]);
+        c
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
+    png.extend(chunk(b"tEXt", b"Author\0Zhang San"));
+    png.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x63, 0, 0, 0, 1, 0, 1]));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+/// POSTs the public form as a browser does (multipart, token in the action URL) with a fresh
+/// human check and the given files.
+async fn apply_with_files(
+    app: &mut TestApp,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+) -> common::Resp {
+    let (token, answer) = human(app).await;
+    let mut all: Vec<(&str, &str)> = fields.to_vec();
+    all.push(("captcha_token", &token));
+    all.push(("captcha_answer", &answer));
+    app.post_multipart("/apply", &all, files).await
+}
+
+mod identity_proof_sealed_masked_and_revealed {
+    use super::*;
+
+    /// Issue #6: an identity-proof upload (wrong type and over-size give a 4xx and leave no
+    /// file); issue #13: the proof and the applicant's numbers are sealed at rest, staff see them
+    /// masked, and the office reveals them only with a reason that the audit log keeps.
+    async fn run(mut app: TestApp, dir: std::path::PathBuf) {
+        let org = app.org_id("ccdpf").await.to_string();
+        let fields = valid(&org);
+        // Wrong type (a Windows executable named .png): 400 by the field, input kept, no file.
+        let bad = apply_with_files(
+            &mut app,
+            &fields,
+            &[("identity_proof", "证件.png", "image/png", b"MZ\x90\x00\x03\x00")],
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+        assert!(bad.body.contains("id=\"identity_proof-error\""), "{}", bad.body);
+        assert!(bad.body.contains("请重新选择文件"));
+        assert!(bad.body.contains("value=\"王五\""), "input kept");
+        assert!(files_under(&dir).is_empty(), "a refused file leaves nothing");
+        // Over the size limit: a Chinese 413, nothing written.
+        let big = vec![0u8; 11 * 1024 * 1024];
+        let too_big = apply_with_files(
+            &mut app,
+            &fields,
+            &[("identity_proof", "证件.png", "image/png", &big)],
+        )
+        .await;
+        assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(too_big.body.contains("请压缩文件后重新提交"), "{}", too_big.body);
+        assert!(files_under(&dir).is_empty());
+        // A valid proof.
+        let done = apply_with_files(
+            &mut app,
+            &fields,
+            &[("identity_proof", "身份证.png", "image/png", &png_with_author())],
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+        assert!(done.body.contains("已收到身份证明文件“身份证.png”"));
+        let number = between(&done.body, "受理编号：<strong>", "</strong>").to_owned();
+        // On disk: one file, sealed (no PNG signature, no metadata, no plaintext).
+        let files = files_under(&dir);
+        assert_eq!(files.len(), 1, "{files:?}");
+        let raw = std::fs::read(&files[0]).unwrap();
+        assert!(gongkai_core::vault::Vault::is_sealed_bytes(&raw));
+        assert!(!contains(&raw, b"\x89PNG"));
+        assert!(!contains(&raw, b"Zhang San"));
+        // In the database: the numbers are vault ciphertexts, never the plaintext.
+        let a = gongkai_store::applications::list(
+            &app.db,
+            &[app.org_id("ccdpf").await],
+            &gongkai_store::applications::ListFilter {
+                q: Some(number.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .remove(0);
+        for stored in [&a.pii_id_number, &a.pii_phone] {
+            assert!(gongkai_core::vault::Vault::is_sealed(stored), "{stored}");
+            assert!(!stored.contains("1101051949") && !stored.contains("88888888"));
+        }
+        assert_ne!(a.applicant_key, "", "blind index kept for the repeat check");
+        assert!(a.identity_proof_id.is_some());
+        // Staff see the numbers masked.
+        app.login_demo("demo-office").await;
+        let path = format!("/admin/applications/{}", a.id);
+        let page = app.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains(ID), "{}", page.body);
+        assert!(!page.body.contains("0431-88888888"));
+        assert!(page.body.contains("已上传（image/png"));
+        assert!(page.body.contains("显示完整信息"));
+        // A reveal needs a reason.
+        let no_reason = app
+            .post(&format!("{path}/reveal"), &[("reason", " ")])
+            .await;
+        assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+        assert!(no_reason.body.contains("须填写事由"), "{}", no_reason.body);
+        assert!(!no_reason.body.contains(ID));
+        // With a reason: the full numbers, and an audit record naming the field and reason.
+        let full = app
+            .post(&format!("{path}/reveal"), &[("reason", "核对申请人身份")])
+            .await;
+        assert_eq!(full.status, StatusCode::OK);
+        assert!(full.body.contains(ID));
+        assert!(full.body.contains("0431-88888888"));
+        let reveals = gongkai_store::audit::list(
+            &app.db,
+            &gongkai_store::audit::Filter {
+                action: Some("personal.reveal".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(reveals.len(), 1);
+        let after = reveals[0].after_json.clone().unwrap_or_default();
+        assert!(after.contains("核对申请人身份") && after.contains("contact"));
+        // The proof, opened from the vault: the stripped PNG.
+        app.get(&path).await;
+        let (status, headers, bytes) = app
+            .post_bytes(&format!("{path}/proof"), &[("reason", "核对身份证明")])
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers.get("content-type").unwrap(), "image/png");
+        assert!(
+            headers
+                .get("content-disposition")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        assert!(bytes.starts_with(b"\x89PNG"));
+        assert!(!contains(&bytes, b"Zhang San"), "metadata stripped");
+        // No office role, no reveal: the department head cannot, and the county office does
+        // not even see the application.
+        app.login_demo("demo-head").await;
+        let head = app
+            .post(&format!("{path}/reveal"), &[("reason", "核对申请人身份")])
+            .await;
+        assert!(head.status == StatusCode::FORBIDDEN || head.status == StatusCode::NOT_FOUND);
+        assert!(!head.body.contains(ID));
+        app.login_demo("demo-county-office").await;
+        let county = app
+            .post(&format!("{path}/proof"), &[("reason", "核对身份证明")])
+            .await;
+        assert_eq!(county.status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        let (app, dir) = app_with_files(gongkai_store::testing::TestDb::sqlite().await).await;
+        run(app, dir.path().to_path_buf()).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let Some(t) = gongkai_store::testing::TestDb::postgres().await else {
+            return;
+        };
+        let (app, dir) = app_with_files(t).await;
+        run(app, dir.path().to_path_buf()).await;
+    }
+}
+
+/// A one-message SMTP sink on 127.0.0.1: answers the commands a client sends and hands over the
+/// DATA it received.
+async fn smtp_sink() -> (u16, tokio::sync::oneshot::Receiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (sock, _) = listener.accept().await.unwrap();
+        let (r, mut w) = sock.into_split();
+        let mut lines = BufReader::new(r).lines();
+        w.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+        let mut data = String::new();
+        let mut in_data = false;
+        while let Ok(Some(line)) = lines.next_line().await {
+            if in_data {
+                if line == "." {
+                    in_data = false;
+                    w.write_all(b"250 OK queued\r\n").await.unwrap();
+                } else {
+                    data.push_str(&line);
+                    data.push('\n');
+                }
+                continue;
+            }
+            let cmd = line.to_ascii_uppercase();
+            if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                w.write_all(b"250-sink\r\n250 8BITMIME\r\n").await.unwrap();
+            } else if cmd.starts_with("DATA") {
+                in_data = true;
+                w.write_all(b"354 go ahead\r\n").await.unwrap();
+            } else if cmd.starts_with("QUIT") {
+                w.write_all(b"221 bye\r\n").await.unwrap();
+                break;
+            } else {
+                w.write_all(b"250 OK\r\n").await.unwrap();
+            }
+        }
+        let _ = tx.send(data);
+    });
+    (port, rx)
+}
+
+mod reply_letter_drafted_rendered_and_sent {
+    use super::*;
+
+    /// Issue #6: the reply letter is composed from the decision (articles and remedy), checked
+    /// before it is saved, rendered as HTML, PDF and DOCX, e-mailed through the configured SMTP
+    /// relay (a local sink), recorded as sent, and shown to the applicant on the status page.
+    async fn run(mut app: TestApp) {
+        let org = app.org_id("ccdpf").await.to_string();
+        let mut fields = valid(&org);
+        fields.push(("email", "wangwu@example.cn"));
+        let done = apply(&mut app, &fields).await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+        let number = between(&done.body, "受理编号：<strong>", "</strong>").to_owned();
+        let secret = between(&done.body, "查询密码：<strong>", "</strong>").to_owned();
+        let id = gongkai_store::applications::list(
+            &app.db,
+            &[app.org_id("ccdpf").await],
+            &gongkai_store::applications::ListFilter {
+                q: Some(number.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()[0]
+            .id;
+        app.login_demo("demo-office").await;
+        let path = format!("/admin/applications/{id}");
+        app.get(&path).await;
+        let today = gongkai_store::deadlines::today().to_string();
+        let step = |s: &str| format!("{path}/step/{s}");
+        assert_eq!(
+            app.post(&step("confirm"), &[("date", &today)]).await.status,
+            StatusCode::SEE_OTHER
+        );
+        // Before a decision there is no reply to compose.
+        let early = app.get(&format!("{path}/letters?kind=reply")).await;
+        assert_eq!(early.status, StatusCode::CONFLICT);
+        assert!(early.body.contains("尚有事项未作出决定"));
+        let item = gongkai_store::applications::items(&app.db, id).await.unwrap()[0]
+            .id
+            .to_string();
+        app.get(&path).await;
+        let decided = app
+            .post(
+                &step("decide"),
+                &[
+                    ("target", &item),
+                    ("outcome", "denied.third_party"),
+                    ("withheld_why", "涉及第三方商业秘密，第三方不同意公开"),
+                    ("date", &today),
+                ],
+            )
+            .await;
+        assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+        // The composed reply cites the articles and, for a denial, review first (REG §1.7).
+        let draft = app.get(&format!("{path}/letters?kind=reply")).await;
+        assert_eq!(draft.status, StatusCode::OK, "{}", draft.body);
+        let title = between(&draft.body, "name=\"title\" type=\"text\" value=\"", "\"").to_owned();
+        let body = between(&draft.body, "name=\"body\" rows=\"18\">", "</textarea>").to_owned();
+        assert!(body.contains("应当先申请行政复议"), "{body}");
+        assert!(body.contains("第十五条") || body.contains("第三十二条"), "{body}");
+        // A classification marking blocks saving; a third party's ID number needs confirmation.
+        let marked = app
+            .post(
+                &format!("{path}/letters"),
+                &[
+                    ("kind", "reply"),
+                    ("title", &title),
+                    ("body", &format!("{body}\n机密★10年")),
+                ],
+            )
+            .await;
+        assert_eq!(marked.status, StatusCode::BAD_REQUEST);
+        assert!(marked.body.contains("密级标志"), "{}", marked.body);
+        let with_id = format!("{body}\n第三方身份证号 {ID}");
+        let unconfirmed = app
+            .post(
+                &format!("{path}/letters"),
+                &[("kind", "reply"), ("title", &title), ("body", &with_id)],
+            )
+            .await;
+        assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
+        assert!(unconfirmed.body.contains("勾选确认"));
+        assert!(!unconfirmed.body.contains(ID), "findings are shown masked");
+        let saved = app
+            .post(
+                &format!("{path}/letters"),
+                &[("kind", "reply"), ("title", &title), ("body", &body)],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let letter = gongkai_store::applications::letters::list(&app.db, id)
+            .await
+            .unwrap()
+            .remove(0);
+        // HTML, PDF and DOCX.
+        let base = format!("{path}/letters/{}", letter.id);
+        let html = app.get(&format!("{base}/html")).await;
+        assert_eq!(html.status, StatusCode::OK);
+        assert!(html.body.contains("lang=\"zh-CN\"") && html.body.contains("应当先申请行政复议"));
+        let (status, headers, pdf) = app.get_bytes(&format!("{base}/pdf")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers.get("content-type").unwrap(), "application/pdf");
+        assert!(pdf.starts_with(b"%PDF"));
+        let (status, _, docx) = app.get_bytes(&format!("{base}/docx")).await;
+        assert_eq!(status, StatusCode::OK);
+        let text = gongkai_core::extract::extract_text(gongkai_core::filetype::FileKind::Docx, &docx)
+            .unwrap()
+            .text;
+        assert!(text.contains("应当先申请行政复议"), "{text}");
+        assert_eq!(
+            app.get(&format!("{base}/odt")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        // E-mail through the relay, then recorded as sent (masked address in the register).
+        app.get(&path).await;
+        let sent = app
+            .post(
+                &format!("{base}/send"),
+                &[("via", "email"), ("date", &today), ("to", "")],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let letter = gongkai_store::applications::letters::list(&app.db, id)
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(letter.sent_via, "email");
+        assert!(!letter.sent_to.contains("wangwu@"), "{}", letter.sent_to);
+        // Sent once only.
+        app.get(&path).await;
+        let again = app
+            .post(&format!("{base}/send"), &[("via", "online"), ("date", &today)])
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        // The applicant sees the letter on the status page.
+        app.clear_cookies();
+        app.get("/apply/status").await;
+        let status = app
+            .post(
+                "/apply/status",
+                &[("tracking_no", &number), ("secret", &secret)],
+            )
+            .await;
+        assert!(status.body.contains(&title), "{}", status.body);
+    }
+
+    async fn with_mail(t: gongkai_store::testing::TestDb) {
+        let (port, rx) = smtp_sink().await;
+        let config = gongkai_web::WebConfig {
+            mail: Some(gongkai_web::mail::Mailer {
+                smtp_url: format!("smtp://127.0.0.1:{port}"),
+                from: "政务公开办公室 <gongkai@example.gov.cn>".into(),
+            }),
+            ..Default::default()
+        };
+        run(TestApp::with_config(t, config).await).await;
+        let data = tokio::time::timeout(std::time::Duration::from_secs(10), rx)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(data.contains("To: wangwu@example.cn"), "{data}");
+        assert!(data.contains("Subject:"), "{data}");
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        with_mail(gongkai_store::testing::TestDb::sqlite().await).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let Some(t) = gongkai_store::testing::TestDb::postgres().await else {
+            return;
+        };
+        with_mail(t).await;
+    }
+}

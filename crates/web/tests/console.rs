@@ -53,7 +53,7 @@ both_backends_app!(demo_is_loaded_once_and_fills_the_portal, |app| {
     assert!(app.demo.users.iter().all(|(_, p, _)| p == DEMO_PASSWORD));
     // A second load changes nothing.
     assert!(
-        gongkai_store::demo::load_if_empty(&app.db)
+        gongkai_store::demo::load_if_empty(&app.db, &gongkai_core::vault::Vault::for_tests())
             .await
             .unwrap()
             .is_none()

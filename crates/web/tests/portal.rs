@@ -169,7 +169,7 @@ async fn snapshot_home() {
 #[tokio::test]
 async fn snapshot_guide() {
     let t = TestDb::sqlite().await;
-    gongkai_store::demo::load_if_empty(&t.db)
+    gongkai_store::demo::load_if_empty(&t.db, &gongkai_core::vault::Vault::for_tests())
         .await
         .unwrap()
         .expect("demo loads into an empty database");

@@ -37,6 +37,10 @@ fn web_config(cfg: &Config, vault: SharedVault) -> WebConfig {
         lockout: cfg.lockout(),
         vault,
         public_forms: Default::default(),
+        mail: cfg.mail.smtp_url.clone().map(|smtp_url| gongkai_web::mail::Mailer {
+            smtp_url,
+            from: cfg.mail.from.clone(),
+        }),
     }
 }
 
@@ -85,7 +89,7 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     }
     let vault = SharedVault::new(vault);
     if args.demo {
-        match gongkai_store::demo::load_full_if_empty(&db).await? {
+        match gongkai_store::demo::load_full_if_empty(&db, &vault.get()).await? {
             Some(summary) => {
                 println!("已载入演示数据。演示账号（口令相同）：");
                 for (username, password, role) in &summary.users {

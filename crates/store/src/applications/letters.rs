@@ -227,7 +227,8 @@ pub async fn compose_reply(
     Ok((title, body))
 }
 
-/// Saves a letter. Audited (`application.letter`).
+/// Saves a letter. Audited (`application.letter`), with `review`: what the pre-send check of
+/// the text found and how the drafter dealt with it (e.g. "扫描未发现个人信息或密级标志").
 pub async fn save(
     tx: &mut Tx,
     actor: &Actor,
@@ -235,6 +236,7 @@ pub async fn save(
     kind: &str,
     title: &str,
     body: &str,
+    review: &str,
 ) -> Result<Letter> {
     if !matches!(
         kind,
@@ -266,7 +268,8 @@ pub async fn save(
             object_type: OBJECT_TYPE,
             object_id: application_id.to_string(),
             before: None,
-            after: Some(json!({ "letter_id": letter.id, "kind": kind, "title": letter.title })),
+            after: Some(json!({ "letter_id": letter.id, "kind": kind, "title": letter.title,
+                "review": review })),
         },
     )
     .await?;

@@ -37,6 +37,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{self, Actor, Change};
 use crate::items::catalog::{Arg, expand_scopes, in_list};
 use crate::{Backend, Db, Result, StoreError, Tx, now_ms, on_db, on_tx};
+use gongkai_core::vault::Vault;
 
 /// `object_type` of applications in the deadlines register and the audit log.
 pub const OBJECT_TYPE: &str = "application";
@@ -545,14 +546,122 @@ pub(crate) fn invalid(msg: impl Into<String>) -> StoreError {
     StoreError::Invalid(msg.into())
 }
 
-/// Digest identifying an applicant across applications without storing the number twice in
-/// clear: SHA-256 over the normalised ID number / USCC (to become the vault's keyed blind index).
-pub fn applicant_key(id_number: &str) -> String {
+/// The vault contexts of the sealed personal fields of an application (issue #13; 个人信息保护法
+/// Art. 51): each is `"<table>.<column>"` and listed in `personal::SEALED_COLUMNS`.
+pub const PII_ID_NUMBER: &str = "applications.pii_id_number";
+pub const PII_PHONE: &str = "applications.pii_phone";
+pub const PII_EMAIL: &str = "applications.pii_email";
+pub const PII_ADDRESS: &str = "applications.pii_address";
+pub const PII_POSTCODE: &str = "applications.pii_postcode";
+pub const PII_AGENT_ID_NUMBER: &str = "applications.pii_agent_id_number";
+/// The blind-index context of [`applicant_key`].
+pub const APPLICANT_KEY: &str = "applications.applicant_key";
+/// The vault context of sealed identity-proof files.
+pub const IDENTITY_PROOF: &str = "applications.identity_proof";
+/// The attachment owner type of identity proofs (never public: no portal route serves it).
+pub const IDENTITY_PROOF_OWNER: &str = "application_identity_proof";
+
+/// Seals a personal field; an empty field stays empty (nothing to protect, and "not given" must
+/// remain visible without the key).
+fn seal(vault: &Vault, context: &str, value: &str) -> String {
+    if value.is_empty() {
+        String::new()
+    } else {
+        vault.seal_str(context, value)
+    }
+}
+
+/// Identifies an applicant across applications without storing the number twice: the vault's
+/// keyed blind index (HMAC-SM3) of the normalised ID number / USCC, so the repeat check
+/// (Art. 36(六)) and the per-applicant rate limit work without reading personal data.
+pub fn applicant_key(vault: &Vault, id_number: &str) -> String {
     let n = ids::normalize(id_number);
     if n.is_empty() {
         return String::new();
     }
-    hex::encode(Sha256::digest(format!("gongkai-applicant:{n}").as_bytes()))
+    vault.blind_index(APPLICANT_KEY, &n)
+}
+
+/// An applicant's personal details, opened from the vault: for the staff in scope (shown masked
+/// unless revealed, see `personal::reveal`) and for the letters sent to the applicant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contact {
+    pub id_number: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+    pub postcode: String,
+    pub agent_id_number: String,
+}
+
+impl Contact {
+    /// The same details with the identifying part of each value hidden: what staff see until
+    /// they reveal it with a reason (`personal::reveal`). Resident IDs, USCCs, mobiles and
+    /// landlines are masked as the scanner masks them (`mask::mask_span`, default policy); other
+    /// numbers keep two characters at each end, addresses their first six, e-mails their domain.
+    pub fn masked(&self, id_kind: &str) -> Contact {
+        use gongkai_core::mask::{MaskPolicy, mask_span};
+        use gongkai_core::scan::FindingKind;
+        let policy = MaskPolicy::default();
+        let number = |kind: &str, v: &str| match kind {
+            _ if v.is_empty() => String::new(),
+            "resident_id" => mask_span(FindingKind::ResidentId, v, &policy),
+            "uscc" => mask_span(FindingKind::Uscc, v, &policy),
+            _ => mask_middle(v, 2, 2),
+        };
+        let phone = if self.phone.is_empty() {
+            String::new()
+        } else if self.phone.trim_start().starts_with('0') {
+            mask_span(FindingKind::Landline, &self.phone, &policy)
+        } else {
+            mask_span(FindingKind::Mobile, &self.phone, &policy)
+        };
+        let email = if self.email.is_empty() {
+            String::new()
+        } else {
+            mask_span(FindingKind::Email, &self.email, &policy)
+        };
+        Contact {
+            id_number: number(id_kind, &self.id_number),
+            phone,
+            email,
+            address: mask_middle(&self.address, 6, 0),
+            postcode: self.postcode.clone(),
+            agent_id_number: number(
+                if ids::normalize(&self.agent_id_number).len() == 18 {
+                    "resident_id"
+                } else {
+                    ""
+                },
+                &self.agent_id_number,
+            ),
+        }
+    }
+}
+
+/// Keeps `head` and `tail` characters of `v` and replaces the others by `*`.
+fn mask_middle(v: &str, head: usize, tail: usize) -> String {
+    let n = v.chars().count();
+    v.chars()
+        .enumerate()
+        .map(|(i, c)| if i < head || i + tail >= n { c } else { '*' })
+        .collect()
+}
+
+impl Application {
+    /// Opens the sealed personal fields (values stored before sealing are returned as they are
+    /// until the re-seal job has run).
+    pub fn contact(&self, vault: &Vault) -> Result<Contact> {
+        let open = |ctx: &str, v: &str| crate::personal::open_text(vault, ctx, v);
+        Ok(Contact {
+            id_number: open(PII_ID_NUMBER, &self.pii_id_number)?,
+            phone: open(PII_PHONE, &self.pii_phone)?,
+            email: open(PII_EMAIL, &self.pii_email)?,
+            address: open(PII_ADDRESS, &self.pii_address)?,
+            postcode: open(PII_POSTCODE, &self.pii_postcode)?,
+            agent_id_number: open(PII_AGENT_ID_NUMBER, &self.pii_agent_id_number)?,
+        })
+    }
 }
 
 /// Hash of an applicant's secret as stored.
@@ -622,6 +731,7 @@ pub struct Created {
 pub async fn create(
     tx: &mut Tx,
     actor: &Actor,
+    vault: &Vault,
     n: &NewApplication,
     today: NaiveDate,
 ) -> Result<Created> {
@@ -678,7 +788,7 @@ pub async fn create(
     } else {
         n.id_kind.clone()
     };
-    let key = applicant_key(&id_number);
+    let key = applicant_key(vault, &id_number);
     let secret = new_secret();
     let now = now_ms();
     let help: Vec<&str> = n.help_needs.iter().map(String::as_str).collect();
@@ -701,15 +811,15 @@ pub async fn create(
         .bind(ty.code())
         .bind(n.applicant_name.trim())
         .bind(&id_kind)
-        .bind(&id_number)
-        .bind(n.phone.trim())
-        .bind(n.email.trim())
-        .bind(n.address.trim())
-        .bind(n.postcode.trim())
+        .bind(seal(vault, PII_ID_NUMBER, &id_number))
+        .bind(seal(vault, PII_PHONE, n.phone.trim()))
+        .bind(seal(vault, PII_EMAIL, n.email.trim()))
+        .bind(seal(vault, PII_ADDRESS, n.address.trim()))
+        .bind(seal(vault, PII_POSTCODE, n.postcode.trim()))
         .bind(&key)
         .bind(&n.agent_kind)
         .bind(n.agent_name.trim())
-        .bind(n.agent_id_number.trim())
+        .bind(seal(vault, PII_AGENT_ID_NUMBER, n.agent_id_number.trim()))
         .bind(n.agent_authorisation.trim())
         .bind(&n.info_form)
         .bind(&n.delivery)
@@ -806,6 +916,88 @@ pub async fn create(
         secret,
         items,
     })
+}
+
+/// The file types accepted as an identity proof (a photo or scan of the ID, or a PDF).
+pub const IDENTITY_PROOF_KINDS: [gongkai_core::filetype::FileKind; 3] = [
+    gongkai_core::filetype::FileKind::Jpeg,
+    gongkai_core::filetype::FileKind::Png,
+    gongkai_core::filetype::FileKind::Pdf,
+];
+/// Largest identity proof accepted (before metadata stripping): 10 MB.
+pub const IDENTITY_PROOF_MAX_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Checks, strips, seals and writes an identity proof (Art. 29 ¶1(一): 申请人的身份证明) under
+/// `data_dir`; nothing is written for a refused file. Link it with [`attach_identity_proof`] in
+/// the transaction that creates the application, and remove the file with
+/// `attachments::remove_unreferenced` if that transaction fails.
+pub fn store_identity_proof(
+    data_dir: &std::path::Path,
+    vault: &Vault,
+    bytes: &[u8],
+    filename: &str,
+) -> std::result::Result<crate::attachments::StoredFile, crate::attachments::AttachmentError> {
+    crate::attachments::store_sealed_file(
+        data_dir,
+        bytes,
+        filename,
+        &crate::attachments::Limits {
+            max_size: IDENTITY_PROOF_MAX_BYTES,
+        },
+        &IDENTITY_PROOF_KINDS,
+        &|plain| vault.seal_bytes(IDENTITY_PROOF, plain),
+    )
+}
+
+/// Links a stored identity proof to application `id` (audited as an attachment of the
+/// application's proof, never as a public attachment) and records it on the application.
+pub async fn attach_identity_proof(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    stored: &crate::attachments::StoredFile,
+) -> Result<crate::attachments::Attachment> {
+    let owner = crate::attachments::Owner {
+        owner_type: IDENTITY_PROOF_OWNER,
+        owner_id: id,
+    };
+    // A proof is an image of an ID: its "alt text" names what it is, for staff using a screen
+    // reader (WCAG 1.1.1 applies to the console too).
+    let att = crate::attachments::attach(tx, actor, owner, stored, "申请人身份证明").await?;
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE applications SET identity_proof_id = $2, updated_at = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(att.id)
+    .bind(now_ms())
+    .execute(c)
+    .await?
+    .rows_affected());
+    Ok(att)
+}
+
+/// The identity proof of an application, opened: its record and the original bytes. Staff
+/// handlers call it only after `Action::RevealPersonalData` and `personal::reveal`.
+pub async fn identity_proof(
+    db: &Db,
+    data_dir: &std::path::Path,
+    vault: &Vault,
+    app: &Application,
+) -> Result<Option<(crate::attachments::Attachment, Vec<u8>)>> {
+    let Some(att_id) = app.identity_proof_id else {
+        return Ok(None);
+    };
+    let Some(att) = crate::attachments::get(db, att_id).await? else {
+        return Ok(None);
+    };
+    if att.owner_type != IDENTITY_PROOF_OWNER || att.owner_id != app.id {
+        return Ok(None);
+    }
+    let sealed = crate::attachments::read_verified(data_dir, &att.sha256)?;
+    let plain = vault
+        .open_bytes(IDENTITY_PROOF, &sealed)
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    Ok(Some((att, plain)))
 }
 
 /// Normalises a description for "same information" comparisons: no whitespace or punctuation.

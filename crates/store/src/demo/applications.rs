@@ -12,6 +12,7 @@ use gongkai_core::applications::table3::{CaseKind, CaseResult};
 use crate::applications::register::{self, CaseInput};
 use crate::applications::workflow::{self, Decision};
 use crate::applications::{self, NewApplication, NewItem};
+use gongkai_core::vault::Vault;
 use crate::audit::Actor;
 use crate::{Result, StoreError, Tx};
 
@@ -109,7 +110,13 @@ async fn finish(
     Ok(())
 }
 
-pub(super) async fn load(tx: &mut Tx, body: i64, office: &Actor, leader: &Actor) -> Result<()> {
+pub(super) async fn load(
+    tx: &mut Tx,
+    vault: &Vault,
+    body: i64,
+    office: &Actor,
+    leader: &Actor,
+) -> Result<()> {
     let today = crate::deadlines::today();
     // The seed (长春市残联 2019): 处理网上信息公开申请3件，答复率100%.
     for (i, (arrived, desc)) in [
@@ -129,7 +136,7 @@ pub(super) async fn load(tx: &mut Tx, body: i64, office: &Actor, leader: &Actor)
             description: desc,
             outcome: Outcome::Granted,
         };
-        let created = applications::create(tx, office, &new_app(body, &spec)?, today).await?;
+        let created = applications::create(tx, office, vault, &new_app(body, &spec)?, today).await?;
         let received = d(arrived)?;
         finish(
             tx,
@@ -336,7 +343,7 @@ pub(super) async fn load(tx: &mut Tx, body: i64, office: &Actor, leader: &Actor)
     ];
     let mut enforcement_case = None;
     for s in &specs {
-        let created = applications::create(tx, office, &new_app(body, s)?, today).await?;
+        let created = applications::create(tx, office, vault, &new_app(body, s)?, today).await?;
         let id = created.application.id;
         let received = d(s.arrived)?;
         match s.outcome {

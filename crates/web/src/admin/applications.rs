@@ -22,7 +22,8 @@ use gongkai_core::auth::Action;
 use gongkai_core::fee::format_yuan;
 use gongkai_store::applications::register::{self, Case, CaseInput};
 use gongkai_store::applications::workflow::{self, Consultation, Decision, Extension, FeeNotice};
-use gongkai_store::applications::{self, AppEvent, AppItem, Application, ListFilter};
+use gongkai_store::applications::{self, AppEvent, AppItem, Application, Contact, ListFilter};
+use gongkai_store::attachments::Attachment;
 use gongkai_store::deadlines::{self, DeadlineRow, OpenFilter, Window};
 use gongkai_store::orgs;
 use serde::Deserialize;
@@ -42,8 +43,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/applications/new", get(show_new))
         .route("/applications/export.csv", get(export_csv))
+        .route("/applications/export.xlsx", get(export_xlsx))
         .route("/applications/{id}", get(show_application))
         .route("/applications/{id}/step/{step}", post(do_step))
+        .route("/applications/{id}/reveal", post(reveal_contact))
+        .route("/applications/{id}/proof", post(download_proof))
         .route("/supervision", get(show_supervision))
         .route("/supervision/deadlines.ics", get(ical_feed))
         .route("/appeals", get(list_appeals).post(create_appeal))
@@ -126,7 +130,8 @@ struct ListPage {
     layout: Layout,
     rows: Vec<Row>,
     q: ListQuery,
-    export: String,
+    /// The list's filter as a query string, for the export links.
+    export_query: String,
     stages: Vec<(&'static str, &'static str)>,
     channels: Vec<(&'static str, &'static str)>,
     choices: Choices,
@@ -159,7 +164,7 @@ async fn list_applications(
     render(&ListPage {
         layout: staff.layout("依申请公开"),
         rows,
-        export: format!("/admin/applications/export.csv{}", q.query_string()),
+        export_query: q.query_string(),
         q,
         stages: Stage::ALL.iter().map(|s| (s.code(), s.label())).collect(),
         channels: Channel::ALL.iter().map(|c| (c.code(), c.label())).collect(),
@@ -180,19 +185,39 @@ fn csv_cell(s: &str) -> String {
 
 /// CSV export of the filtered list (UTF-8 with BOM so spreadsheet programs read the Chinese);
 /// one row per requested item, with the table-3 outcome code. No ID numbers or contact data.
-async fn export_csv(
-    State(state): State<AppState>,
-    staff: Staff,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
+/// The columns of the applications export (one row per requested item, 一事一申请).
+const EXPORT_HEADERS: [&str; 13] = [
+    "受理编号",
+    "申请渠道",
+    "申请人类型",
+    "申请人",
+    "到达日期",
+    "收到申请之日",
+    "状态",
+    "事项序号",
+    "所需信息",
+    "办理结果代码",
+    "办理结果",
+    "决定日期",
+    "答复日期",
+];
+
+/// The rows of the export for the list's filter within the staff member's scope, and the
+/// watermark of the export: the applicant's name is personal data, so the export needs
+/// `ExportPersonalData` and is audited (`personal.export`, issue #13).
+async fn export_rows(
+    state: &AppState,
+    staff: &Staff,
+    q: &ListQuery,
+) -> AppResult<(Vec<[String; 13]>, String)> {
     staff.require(Action::ManageApplications, None)?;
+    staff.require(Action::ExportPersonalData, None)?;
     let scopes = staff.scopes(Action::ManageApplications);
     let apps = applications::list(&state.db, &scopes, &q.filter()).await?;
-    let mut out = String::from("\u{feff}");
-    out.push_str("受理编号,申请渠道,申请人类型,申请人,到达日期,收到申请之日,状态,事项序号,所需信息,办理结果代码,办理结果,决定日期,答复日期\r\n");
+    let mut rows = Vec::new();
     for a in &apps {
         for i in applications::items(&state.db, a.id).await? {
-            let cells = [
+            rows.push([
                 a.tracking_no.clone(),
                 a.channel_label().to_owned(),
                 a.applicant_type_label().to_owned(),
@@ -203,27 +228,98 @@ async fn export_csv(
                 i.seq.to_string(),
                 i.description.clone(),
                 i.outcome.clone().unwrap_or_default(),
-                i.outcome().map(Outcome::label).unwrap_or_default(),
+                i.outcome().map(Outcome::label).unwrap_or_default().to_owned(),
                 i.decided_on.clone().unwrap_or_default(),
                 a.replied_on.clone().unwrap_or_default(),
-            ];
-            let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-            out.push_str(&line.join(","));
-            out.push_str("\r\n");
+            ]);
         }
     }
-    let mut res = out.into_response();
+    let mut tx = state.db.begin().await?;
+    let records = u64::try_from(apps.len()).unwrap_or(u64::MAX);
+    let mark = gongkai_store::personal::record_export(
+        &mut tx,
+        &staff.actor(),
+        "applications",
+        records,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((rows, mark))
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, filename: &'static str) -> Response {
+    let mut res = bytes.into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"applications.csv\""),
+        HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+            .unwrap_or(HeaderValue::from_static("attachment")),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    res
+}
+
+/// The list as CSV (UTF-8 with BOM, for Excel and WPS); the watermark is the last line.
+async fn export_csv(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let (rows, mark) = export_rows(&state, &staff, &q).await?;
+    let mut out = String::from("\u{feff}");
+    out.push_str(&EXPORT_HEADERS.join(","));
+    out.push_str("\r\n");
+    for row in &rows {
+        let line: Vec<String> = row.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out.push_str(&csv_cell(&mark));
+    out.push_str("\r\n");
+    Ok(download(
+        out.into_bytes(),
+        "text/csv; charset=utf-8",
+        "applications.csv",
+    ))
+}
+
+/// The list as an XLSX workbook; the watermark is in the page header and under the table.
+async fn export_xlsx(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let (rows, mark) = export_rows(&state, &staff, &q).await?;
+    let bytes = xlsx(&rows, &mark).map_err(AppError::internal)?;
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "applications.xlsx",
+    ))
+}
+
+fn xlsx(rows: &[[String; 13]], mark: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("依申请公开")?;
+    // Header text is XLSX header/footer code: '&' starts a control sequence.
+    ws.set_header(&format!("&C{}", mark.replace('&', "&&")));
+    for (c, h) in EXPORT_HEADERS.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let r = (i + 1) as u32;
+        for (c, cell) in row.iter().enumerate() {
+            // 事项序号 is a number; everything else (numbers with leading zeros, dates) text.
+            match (c, cell.parse::<f64>()) {
+                (7, Ok(n)) => ws.write_number(r, c as u16, n)?,
+                _ => ws.write_string(r, c as u16, cell)?,
+            };
+        }
+    }
+    ws.write_string((rows.len() + 2) as u32, 0, mark)?;
+    wb.save_to_buffer()
 }
 
 // ---------------------------------------------------------------- registration
@@ -309,7 +405,13 @@ async fn create_application(
     }
     if errors.is_empty() {
         let mut tx = state.db.begin().await?;
-        match applications::create(&mut tx, &staff.actor(), &input, today()).await {
+        match applications::create(
+            &mut tx,
+            &staff.actor(),
+            &state.config.vault.get(),
+            &input,
+            today(),
+        ).await {
             Ok(created) => {
                 tx.commit().await?;
                 return Ok(see_other(&format!(
@@ -399,6 +501,15 @@ struct DetailPage {
     created_secret: Option<String>,
     repeat_no: Option<String>,
     cases: Vec<Case>,
+    /// The applicant's details: masked, or in full after an audited reveal (issue #13).
+    contact: Contact,
+    revealed: bool,
+    can_reveal: bool,
+    /// The identity proof on file (its record; the file itself only through a reveal).
+    proof: Option<Attachment>,
+    letters: Vec<super::letters::LetterRow>,
+    send_channels: Vec<(&'static str, &'static str)>,
+    today: String,
 }
 
 impl DetailPage {
@@ -518,7 +629,23 @@ async fn detail(
         .into_iter()
         .filter(|c| c.application_id == Some(app.id))
         .collect();
+    let contact = app
+        .contact(&state.config.vault.get())?
+        .masked(&app.pii_id_kind);
+    let proof = match app.identity_proof_id {
+        Some(pid) => gongkai_store::attachments::get(&state.db, pid)
+            .await?
+            .filter(|a| a.owner_type == applications::IDENTITY_PROOF_OWNER),
+        None => None,
+    };
     Ok(DetailPage {
+        letters: super::letters::rows(state, app.id).await?,
+        send_channels: super::letters::channels(state),
+        today: today().to_string(),
+        contact,
+        revealed: false,
+        can_reveal: staff.can(Action::RevealPersonalData, Some(app.org_id)),
+        proof,
         layout: staff.layout(&format!("申请 {}", app.tracking_no)),
         org_name: name_of(app.org_id),
         department_name: app.department_id.map(name_of).unwrap_or_default(),
@@ -558,6 +685,111 @@ async fn show_application(
         page.layout.flash = Some(done);
     }
     render(&page)
+}
+
+#[derive(Deserialize, Default)]
+struct RevealForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Checks `RevealPersonalData` on the application's organisation and records the reveal of
+/// `field` with the reason (`personal.reveal`, audited) in one transaction. `Ok(Err(message))`
+/// when the reason is missing.
+async fn record_reveal(
+    state: &AppState,
+    staff: &Staff,
+    app: &Application,
+    field: &str,
+    reason: &str,
+) -> AppResult<Result<(), String>> {
+    staff.require(Action::RevealPersonalData, Some(app.org_id))?;
+    let mut tx = state.db.begin().await?;
+    match gongkai_store::personal::reveal(
+        &mut tx,
+        &staff.actor(),
+        applications::OBJECT_TYPE,
+        &app.id.to_string(),
+        field,
+        reason,
+    )
+    .await
+    {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Ok(()))
+        }
+        Err(gongkai_store::StoreError::Invalid(m)) => Ok(Err(m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 显示完整信息: the applicant's numbers and contact details in full, for the office that
+/// handles the application, with a reason kept in the audit log.
+async fn reveal_contact(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> AppResult<Response> {
+    let app = load(&state, &staff, id).await?;
+    let refused = record_reveal(&state, &staff, &app, "contact", &f.reason).await?;
+    let full = app.contact(&state.config.vault.get())?;
+    let mut page = detail(&state, &staff, app, None, StepForm::default(), None).await?;
+    match refused {
+        Ok(()) => {
+            page.contact = full;
+            page.revealed = true;
+            render(&page)
+        }
+        Err(m) => {
+            page.step_error = Some(("reveal".into(), m));
+            render_with_status(&page, StatusCode::BAD_REQUEST)
+        }
+    }
+}
+
+/// Downloads the identity proof (opened from the vault), with a reason kept in the audit log.
+async fn download_proof(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> AppResult<Response> {
+    let app = load(&state, &staff, id).await?;
+    if let Err(m) = record_reveal(&state, &staff, &app, "identity_proof", &f.reason).await? {
+        let mut page = detail(&state, &staff, app, None, StepForm::default(), None).await?;
+        page.step_error = Some(("proof".into(), m));
+        return render_with_status(&page, StatusCode::BAD_REQUEST);
+    }
+    let vault = state.config.vault.get();
+    let Some((att, bytes)) =
+        applications::identity_proof(&state.db, &state.config.data_dir, &vault, &app).await?
+    else {
+        return Err(AppError::not_found("该申请没有上传身份证明。"));
+    };
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&att.media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    let ext = att
+        .kind()
+        .and_then(|k| k.extensions().first().copied())
+        .unwrap_or("bin");
+    let disposition = format!(
+        "attachment; filename=\"identity-proof-{}.{ext}\"",
+        app.tracking_no
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition)
+            .unwrap_or(HeaderValue::from_static("attachment")),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
 }
 
 /// A refused step: `Ok(message)` re-renders the page with the message; `Err` is an error page.

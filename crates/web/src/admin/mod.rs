@@ -10,6 +10,7 @@ mod channel_settings;
 mod channels;
 mod guide;
 mod items;
+mod letters;
 mod mailbox;
 mod orgs;
 mod registers;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(show_dashboard))
         .merge(auth::routes())
         .merge(applications::routes())
+        .merge(letters::routes())
         .merge(orgs::routes())
         .merge(users::routes())
         .merge(audit::routes())

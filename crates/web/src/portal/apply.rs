@@ -6,18 +6,20 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use gongkai_core::applications::Stage;
 use gongkai_store::applications::{self, Application, letters};
-use gongkai_store::{deadlines, orgs};
+use gongkai_store::{attachments, deadlines, orgs};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::antiabuse::{self, Challenge, Proof};
 use crate::appform::{self, ApplicationForm, Choices, Errors};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::multipart;
 use crate::extract::Form;
 use crate::page::{Layout, render, render_with_status};
 use crate::session::PublicCtx;
@@ -90,16 +92,55 @@ struct DonePage {
     tracking_no: String,
     secret: String,
     received: bool,
+    /// The file name of the identity proof received, if one was uploaded.
+    proof: Option<String>,
 }
 
-/// Submits an online application: every problem comes back by its field with the input kept
-/// (400); a valid application gets its tracking number and secret (online applications are
-/// received on the day both sides confirm, Art. 31, so staff confirm it next).
+/// The largest application body: the identity proof plus room for the text fields.
+const APPLY_BODY_LIMIT: usize = applications::IDENTITY_PROOF_MAX_BYTES as usize + 256 * 1024;
+
+/// The identity proof chosen on the form, checked before anything is written: `Ok(None)` when
+/// no file was chosen, `Err(message)` for a file that will not be accepted (by content type,
+/// size or name; the person must choose it again, a browser cannot keep a file input).
+fn proof_part(files: Vec<multipart::Part>) -> Result<Option<multipart::Part>, String> {
+    let Some(part) = files
+        .into_iter()
+        .find(|p| p.name == "identity_proof" && !p.data.is_empty())
+    else {
+        return Ok(None);
+    };
+    let name = part.filename.clone().unwrap_or_default();
+    let name = attachments::clean_filename(&name).map_err(|e| e.to_string())?;
+    let kind = gongkai_core::filetype::check(
+        &part.data,
+        &name,
+        applications::IDENTITY_PROOF_MAX_BYTES,
+    )
+    .map_err(|e| format!("{e}。请重新选择文件"))?;
+    if !applications::IDENTITY_PROOF_KINDS.contains(&kind) {
+        return Err(format!(
+            "身份证明须为 JPG、PNG 图片或 PDF 文件，“{name}”是{}。请重新选择文件",
+            kind.label()
+        ));
+    }
+    Ok(Some(part))
+}
+
+/// Submits an online application (multipart, with an optional identity proof; a URL-encoded
+/// body without a file is accepted too): every problem comes back by its field with the input
+/// kept (400); a valid application gets its tracking number and secret (online applications are
+/// received on the day both sides confirm, Art. 31, so staff confirm it next). The proof is
+/// sealed with the vault before it is written, and removed again if the application cannot be
+/// committed: nothing acknowledged is lost, and nothing refused is kept.
 async fn submit_apply(
     State(state): State<AppState>,
     ctx: PublicCtx,
-    Form(f): Form<ApplyForm>,
+    headers: HeaderMap,
+    body: Body,
 ) -> AppResult<Response> {
+    let (f, files): (ApplyForm, _) =
+        multipart::form_with_files(&headers, body, APPLY_BODY_LIMIT).await?;
+    let vault = state.config.vault.get();
     let orgs = public_orgs(&state).await?;
     let today = deadlines::today();
     let org_id = f.org_id.trim().parse::<i64>().unwrap_or(0);
@@ -107,6 +148,13 @@ async fn submit_apply(
     if !orgs.iter().any(|(id, _)| *id == org_id) {
         errors.insert(0, ("org_id".into(), "请选择受理机关".into()));
     }
+    let proof = match proof_part(files) {
+        Ok(p) => p,
+        Err(m) => {
+            errors.push(("identity_proof".into(), m));
+            None
+        }
+    };
     // The human check (tech-choices §3.4): proof of work with JS, a question in words without.
     let challenge_error = antiabuse::check(&state, &f.proof).await?.err();
     if let Some(m) = &challenge_error {
@@ -116,22 +164,57 @@ async fn submit_apply(
         // DB-counted limits per address and per applicant (blind index, never the number).
         let limits = state.config.public_forms;
         antiabuse::limit(&state, "apply:ip", &ctx.ip, limits.per_ip).await?;
-        let who = applications::applicant_key(&input.id_number);
+        let who = applications::applicant_key(&vault, &input.id_number);
         antiabuse::limit(&state, "apply:person", &who, limits.per_person).await?;
-        let mut tx = state.db.begin().await?;
+        let stored = match proof {
+            Some(p) => {
+                let dir = state.config.data_dir.clone();
+                let v = vault.clone();
+                let name = p.filename.clone().unwrap_or_default();
+                let s = tokio::task::spawn_blocking(move || {
+                    applications::store_identity_proof(&dir, &v, &p.data, &name)
+                })
+                .await
+                .map_err(|e| AppError::internal(e.to_string()))?
+                .map_err(gongkai_store::StoreError::from)?;
+                Some(s)
+            }
+            None => None,
+        };
         let actor = gongkai_store::audit::Actor {
             user_id: None,
             label: "申请人（网上）".into(),
             ip: ctx.ip.clone(),
         };
-        match applications::create(&mut tx, &actor, &input, today).await {
+        let outcome = async {
+            let mut tx = state.db.begin().await?;
+            let created = applications::create(&mut tx, &actor, &vault, &input, today).await?;
+            if let Some(s) = &stored {
+                applications::attach_identity_proof(
+                    &mut tx,
+                    &actor,
+                    created.application.id,
+                    s,
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, gongkai_store::StoreError>(created)
+        }
+        .await;
+        if outcome.is_err()
+            && let Some(s) = &stored
+        {
+            attachments::remove_unreferenced(&state.config.data_dir, &s.sha256);
+        }
+        match outcome {
             Ok(created) => {
-                tx.commit().await?;
                 return render(&DonePage {
                     layout: ctx.layout("申请已提交"),
                     tracking_no: created.application.tracking_no,
                     secret: created.secret,
                     received: created.application.received_on.is_some(),
+                    proof: stored.map(|s| s.filename),
                 });
             }
             Err(gongkai_store::StoreError::Invalid(m)) => errors.push(("org_id".into(), m)),
@@ -256,17 +339,26 @@ async fn lookup_status(
     Form(f): Form<StatusForm>,
 ) -> AppResult<Response> {
     let layout = ctx.layout("申请办理进度查询");
-    let throttle_key = format!("apply-status:{}", f.tracking_no.trim());
-    if crate::portal::apply_throttled(&state, &throttle_key, &ctx.ip).await? {
-        return render_with_status(
-            &StatusPage {
-                layout,
-                tracking_no: f.tracking_no,
-                error: Some("查询失败次数过多，请15分钟后再试。".into()),
-                status: None,
-            },
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+    // Failed look-ups count per address and per number; once either is at its limit the secret
+    // is not even compared (a guesser learns nothing more), and the page says when to retry.
+    let limits = state.config.public_forms;
+    let number = f.tracking_no.trim().to_string();
+    let guards = [
+        ("apply-status:ip", &ctx.ip, limits.lookups_per_ip),
+        ("apply-status:no", &number, limits.lookups_per_number),
+    ];
+    for (bucket, key, limit) in guards {
+        if let Err(e) = antiabuse::lookup_guard(&state, bucket, key, limit).await {
+            return render_with_status(
+                &StatusPage {
+                    layout,
+                    tracking_no: f.tracking_no,
+                    error: Some(e.message),
+                    status: None,
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
     }
     let found = applications::find_for_applicant(&state.db, &f.tracking_no, &f.secret).await?;
     match found {
@@ -280,7 +372,9 @@ async fn lookup_status(
             })
         }
         None => {
-            crate::portal::apply_failed(&state, &throttle_key, &ctx.ip).await?;
+            for (bucket, key, limit) in guards {
+                antiabuse::lookup_failed(&state, bucket, key, limit).await?;
+            }
             render_with_status(
                 &StatusPage {
                     layout,

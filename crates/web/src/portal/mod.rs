@@ -323,23 +323,3 @@ pub async fn not_found() -> AppError {
     AppError::not_found("您访问的页面不存在，可能已被移动或网址有误。请从首页重新进入。")
 }
 
-/// Whether status lookups for `key` or from `ip` failed too often lately (counted in the
-/// database, in the login-attempt table under an `apply:` address so staff logins are never
-/// affected): 5 per number, 20 per address per 15 minutes.
-pub(crate) async fn apply_throttled(state: &AppState, key: &str, ip: &str) -> AppResult<bool> {
-    Ok(gongkai_store::logins::is_throttled(
-        &state.db,
-        key,
-        &format!("apply:{ip}"),
-        gongkai_store::logins::Limits::default(),
-    )
-    .await?)
-}
-
-/// Records a failed status lookup.
-pub(crate) async fn apply_failed(state: &AppState, key: &str, ip: &str) -> AppResult<()> {
-    let mut tx = state.db.begin().await?;
-    gongkai_store::logins::record(&mut tx, key, &format!("apply:{ip}"), false).await?;
-    tx.commit().await?;
-    Ok(())
-}

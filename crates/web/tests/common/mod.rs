@@ -44,6 +44,8 @@ pub struct TestApp {
     cookies: BTreeMap<String, String>,
     /// The CSRF token of the last HTML page that carried a form.
     csrf: String,
+    /// The vault the demo's personal data were sealed with (the router's).
+    pub vault: gongkai_core::vault::SharedVault,
     _t: TestDb,
 }
 
@@ -54,7 +56,7 @@ impl TestApp {
 
     /// The application with a non-default configuration (e.g. lockout settings).
     pub async fn with_config(t: TestDb, config: WebConfig) -> TestApp {
-        let demo = gongkai_store::demo::load_if_empty(&t.db)
+        let demo = gongkai_store::demo::load_if_empty(&t.db, &config.vault.get())
             .await
             .expect("load demo")
             .expect("demo loads into an empty database");
@@ -63,15 +65,17 @@ impl TestApp {
 
     /// The demo's organisations and accounts, but an empty catalog (no demo items).
     pub async fn people_only(t: TestDb) -> TestApp {
-        let demo = gongkai_store::demo::load_people_if_empty(&t.db)
+        let config = WebConfig::default();
+        let demo = gongkai_store::demo::load_people_if_empty(&t.db, &config.vault.get())
             .await
             .expect("load demo people")
             .expect("demo loads into an empty database");
-        TestApp::assemble(t, WebConfig::default(), demo)
+        TestApp::assemble(t, config, demo)
     }
 
     fn assemble(t: TestDb, config: WebConfig, demo: gongkai_store::demo::DemoSummary) -> TestApp {
         TestApp {
+            vault: config.vault.clone(),
             router: router(AppState::new(t.db.clone(), config)),
             db: t.db.clone(),
             demo,
@@ -90,8 +94,11 @@ impl TestApp {
             .open_or_rebuild(|_| {})
             .await
             .expect("build the search index");
-        app.router =
-            router(AppState::new(app.db.clone(), WebConfig::default()).with_search(search.clone()));
+        let config = WebConfig {
+            vault: app.vault.clone(),
+            ..WebConfig::default()
+        };
+        app.router = router(AppState::new(app.db.clone(), config).with_search(search.clone()));
         (app, search)
     }
 
@@ -158,6 +165,40 @@ impl TestApp {
             headers,
             body,
         }
+    }
+
+    /// POST of a form (with the CSRF token of the last page) whose answer is a binary download:
+    /// status, headers and the raw bytes.
+    pub async fn post_bytes(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let token = if self.csrf.is_empty() {
+            self.cookie("gk_csrf").unwrap_or_default().to_string()
+        } else {
+            self.csrf.clone()
+        };
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("csrf", &token)
+            .extend_pairs(fields)
+            .finish();
+        let mut req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        let h = req.headers_mut();
+        h.insert(header::HOST, header::HeaderValue::from_static("localhost"));
+        if !self.cookies.is_empty() {
+            h.insert(header::COOKIE, self.cookie_header().parse().unwrap());
+        }
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, headers, bytes.to_vec())
     }
 
     /// GET of a binary download (ZIP, XLSX): status, headers and the raw bytes, with this
