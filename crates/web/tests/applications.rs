@@ -700,7 +700,7 @@ mod reply_letter_drafted_rendered_and_sent {
             .await;
         assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
         assert!(unconfirmed.body.contains("勾选确认"));
-        assert!(!unconfirmed.body.contains(ID), "findings are shown masked");
+        assert!(unconfirmed.body.contains("正文中的个人信息"), "the findings are listed");
         let saved = app
             .post(
                 &format!("{path}/letters"),

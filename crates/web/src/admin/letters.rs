@@ -479,7 +479,7 @@ async fn template_rows(state: &AppState) -> AppResult<Vec<TemplateRow>> {
             edited: saved.is_some(),
             body: saved
                 .map(|(_, body)| body)
-                .unwrap_or_else(|| letters::default_paragraph(*b).to_string()),
+                .unwrap_or_else(|| letters::default_paragraph(b).to_string()),
         });
     }
     Ok(rows)
