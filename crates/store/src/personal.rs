@@ -31,11 +31,29 @@ pub struct SealedColumn {
 }
 
 /// Every sealed column. Domains add theirs here (see the module docs).
-pub const SEALED_COLUMNS: &[SealedColumn] = &[SealedColumn {
-    table: "users",
-    column: "totp_secret",
-    context: "users.totp_secret",
-}];
+pub const SEALED_COLUMNS: &[SealedColumn] = &[
+    SealedColumn {
+        table: "users",
+        column: "totp_secret",
+        context: "users.totp_secret",
+    },
+    // The mailbox writer's contact details (issue #7).
+    SealedColumn {
+        table: "mailbox_messages",
+        column: "pii_name",
+        context: "mailbox_messages.pii_name",
+    },
+    SealedColumn {
+        table: "mailbox_messages",
+        column: "pii_phone",
+        context: "mailbox_messages.pii_phone",
+    },
+    SealedColumn {
+        table: "mailbox_messages",
+        column: "pii_email",
+        context: "mailbox_messages.pii_email",
+    },
+];
 
 /// The job that re-seals values that are not under the current key.
 pub const RESEAL_JOB: &str = "vault.reseal";

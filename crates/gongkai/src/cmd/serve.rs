@@ -70,20 +70,8 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     db.migrate().await?;
     db.require_current().await?;
     // The personal-data vault: keys from the key file or GONGKAI_VAULT_KEYS, checked against the
-    // database; values not yet under the current key (plaintext from before, or an unfinished
-    // rotation) are re-sealed by the worker.
+    // database.
     let (vault, _) = crate::keys::open(&cfg, &db, &gongkai_store::audit::Actor::system()).await?;
-    let pending: i64 = gongkai_store::personal::status(&db, &vault)
-        .await?
-        .iter()
-        .map(|s| s.pending)
-        .sum();
-    if pending > 0 {
-        let mut tx = db.begin().await?;
-        gongkai_store::personal::enqueue_reseal(&mut tx).await?;
-        tx.commit().await?;
-    }
-    let vault = SharedVault::new(vault);
     if args.demo {
         match gongkai_store::demo::load_full_if_empty(&db).await? {
             Some(summary) => {
@@ -95,6 +83,19 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
             None => println!("数据库中已有数据，未重复载入演示数据。"),
         }
     }
+    // Values not yet under the current key (plaintext from before a column was sealed, the
+    // demo's just loaded, or an unfinished rotation) are re-sealed by the worker.
+    let pending: i64 = gongkai_store::personal::status(&db, &vault)
+        .await?
+        .iter()
+        .map(|s| s.pending)
+        .sum();
+    if pending > 0 {
+        let mut tx = db.begin().await?;
+        gongkai_store::personal::enqueue_reseal(&mut tx).await?;
+        tx.commit().await?;
+    }
+    let vault = SharedVault::new(vault);
 
     // The compiled-in State Council notices seed the calendar table; a change queues the
     // recomputation of open deadlines.

@@ -399,6 +399,8 @@ struct DetailPage {
     created_secret: Option<String>,
     repeat_no: Option<String>,
     cases: Vec<Case>,
+    /// The mailbox message this application was converted from (id, query number).
+    from_message: Option<(i64, String)>,
 }
 
 impl DetailPage {
@@ -440,6 +442,7 @@ impl DetailPage {
             "close_lapsed" => "逾期终止",
             "reply" => "答复",
             "archive" => "归档",
+            "from_mailbox" => "由留言转来",
             _ => "其他",
         }
     }
@@ -542,6 +545,7 @@ async fn detail(
         created_secret,
         repeat_no,
         cases,
+        from_message: gongkai_store::mailbox::convert::source_message(&state.db, app.id).await?,
         app,
     })
 }
