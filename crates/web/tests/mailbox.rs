@@ -779,16 +779,15 @@ both_backends_app!(
         assert!(
             r.body.contains("<td>王小明</td>") && r.body.contains(&format!("<td>{PHONE}</td>"))
         );
-        let audited: Vec<String> =
-            gongkai_store::on_db!(&app.db, |p| {
-                sqlx::query_scalar(
+        let audited: Vec<String> = gongkai_store::on_db!(&app.db, |p| {
+            sqlx::query_scalar(
         "SELECT after_json FROM audit_log WHERE action = 'personal.reveal' AND object_id = $1"
     )
     .bind(id.to_string())
     .fetch_all(p)
     .await
     .unwrap()
-            });
+        });
         assert_eq!(audited.len(), 1);
         assert!(audited[0].contains("电话联系来信人") && !audited[0].contains(PHONE));
         // Back on the page: masked again.

@@ -364,19 +364,19 @@ impl MessagePage {
         let f = &self.form;
         if self.failed == "convert" {
             return match field {
-                "applicant_type" => &f.applicant_type,
-                "applicant_name" => &f.applicant_name,
-                "id_kind" => &f.id_kind,
-                "id_number" => &f.id_number,
-                "address" => &f.address,
-                "postcode" => &f.postcode,
-                "info_form" => &f.info_form,
-                "delivery" => &f.delivery,
-                "description" => &f.description,
-                "reason" => &f.reason,
+                "applicant_type" => f.applicant_type.as_str(),
+                "applicant_name" => f.applicant_name.as_str(),
+                "id_kind" => f.id_kind.as_str(),
+                "id_number" => f.id_number.as_str(),
+                "address" => f.address.as_str(),
+                "postcode" => f.postcode.as_str(),
+                "info_form" => f.info_form.as_str(),
+                "delivery" => f.delivery.as_str(),
+                "description" => f.description.as_str(),
+                "reason" => f.reason.as_str(),
                 _ => "",
             }
-            .clone();
+            .to_string();
         }
         match field {
             "applicant_type" => "natural_person",
