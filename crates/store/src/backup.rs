@@ -1037,6 +1037,8 @@ pub const TABLES: &[Table] = &[
             text("rating_comment"),
             int_null("rated_at"),
             int_null("petition_at"),
+            int_null("application_id"),
+            int_null("converted_at"),
             int("created_at"),
             int("updated_at"),
         ],

@@ -377,7 +377,7 @@ async fn load(
             &actor_of("demo-leader"),
         )
         .await?;
-        mailbox::load(tx, &ids, &accounts).await?;
+        mailbox::load(tx, vault, &ids, &accounts).await?;
     }
     if with_items && with_year {
         year2019::load(tx, &ids, COUNTIES, &accounts).await?;

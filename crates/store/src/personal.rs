@@ -68,6 +68,22 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
         column: "pii_agent_id_number",
         context: crate::applications::PII_AGENT_ID_NUMBER,
     },
+    // The mailbox writer's contact details (issue #7).
+    SealedColumn {
+        table: "mailbox_messages",
+        column: "pii_name",
+        context: "mailbox_messages.pii_name",
+    },
+    SealedColumn {
+        table: "mailbox_messages",
+        column: "pii_phone",
+        context: "mailbox_messages.pii_phone",
+    },
+    SealedColumn {
+        table: "mailbox_messages",
+        column: "pii_email",
+        context: "mailbox_messages.pii_email",
+    },
 ];
 
 /// The job that re-seals values that are not under the current key.

@@ -206,6 +206,7 @@ async fn seed_mailbox(db: &Db, org_id: i64, dept_id: i64) {
     let r = messages::submit(
         &mut tx,
         &a,
+        &gongkai_core::vault::Vault::for_tests(),
         &messages::Submission {
             box_id: b.id,
             topic_code: "certificate".into(),

@@ -7,12 +7,20 @@
 
 use chrono::NaiveDate;
 use gongkai_core::mailbox::{Rating, Status};
+use gongkai_core::vault::Vault;
 use gongkai_store::audit::Actor;
 use gongkai_store::mailbox::boxes::{self, BoxInput};
 use gongkai_store::mailbox::messages::{self, ListFilter, Submission};
-use gongkai_store::mailbox::{public, stats, supervision};
+use gongkai_store::mailbox::{convert, public, stats, supervision};
 use gongkai_store::orgs::{self, OrgInput};
-use gongkai_store::{Db, StoreError, both_backends, calendar, deadlines};
+use gongkai_store::{
+    Db, StoreError, applications, both_backends, calendar, deadlines, on_db, personal,
+};
+
+/// The vault of these tests (fixed keys).
+fn vault() -> Vault {
+    Vault::for_tests()
+}
 
 fn actor() -> Actor {
     Actor::user(1, "office", "127.0.0.1")
@@ -111,9 +119,15 @@ both_backends!(whole_loop_with_deadlines_and_masking, |db| {
     // Submitted on Friday 2019-09-27; 5 working days skip the National Day holiday
     // (2019-10-01..07) and count the adjusted working day 2019-09-29 (Sunday).
     let mut tx = db.begin().await.unwrap();
-    let r = messages::submit(&mut tx, &a, &submission(s.box_id, true), at(2019, 9, 27))
-        .await
-        .unwrap();
+    let r = messages::submit(
+        &mut tx,
+        &a,
+        &vault(),
+        &submission(s.box_id, true),
+        at(2019, 9, 27),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(r.query_no, "2019-00001");
     assert_eq!(r.secret.len(), 8);
@@ -250,7 +264,7 @@ both_backends!(whole_loop_with_deadlines_and_masking, |db| {
     messages::approve(&mut tx, &a, id, "", "同意", at(2019, 10, 14))
         .await
         .unwrap();
-    let m = messages::send_reply(&mut tx, &a, id, at(2019, 10, 14))
+    let m = messages::send_reply(&mut tx, &a, &vault(), id, at(2019, 10, 14))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -436,9 +450,15 @@ both_backends!(unconsented_never_public_and_review_gates, |db| {
     let s = setup(db).await;
     let a = actor();
     let mut tx = db.begin().await.unwrap();
-    let r = messages::submit(&mut tx, &a, &submission(s.box_id, false), at(2019, 3, 4))
-        .await
-        .unwrap();
+    let r = messages::submit(
+        &mut tx,
+        &a,
+        &vault(),
+        &submission(s.box_id, false),
+        at(2019, 3, 4),
+    )
+    .await
+    .unwrap();
     let id = r.message.id;
     messages::register(&mut tx, &a, id, "", at(2019, 3, 4))
         .await
@@ -452,7 +472,7 @@ both_backends!(unconsented_never_public_and_review_gates, |db| {
     messages::approve(&mut tx, &a, id, "", "", at(2019, 3, 5))
         .await
         .unwrap();
-    let m = messages::send_reply(&mut tx, &a, id, at(2019, 3, 5))
+    let m = messages::send_reply(&mut tx, &a, &vault(), id, at(2019, 3, 5))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -460,7 +480,7 @@ both_backends!(unconsented_never_public_and_review_gates, |db| {
     assert_eq!(m.publication, "none");
     let mut tx = db.begin().await.unwrap();
     assert!(matches!(
-        public::prepare(&mut tx, &a, id, at(2019, 3, 6)).await,
+        public::prepare(&mut tx, &a, &vault(), id, at(2019, 3, 6)).await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
@@ -473,9 +493,15 @@ both_backends!(unconsented_never_public_and_review_gates, |db| {
     // A consented one whose public text still holds personal data cannot pass review; a
     // refused review keeps it off the portal.
     let mut tx = db.begin().await.unwrap();
-    let r2 = messages::submit(&mut tx, &a, &submission(s.box_id, true), at(2019, 3, 4))
-        .await
-        .unwrap();
+    let r2 = messages::submit(
+        &mut tx,
+        &a,
+        &vault(),
+        &submission(s.box_id, true),
+        at(2019, 3, 4),
+    )
+    .await
+    .unwrap();
     let id2 = r2.message.id;
     messages::register(&mut tx, &a, id2, "", at(2019, 3, 4))
         .await
@@ -489,7 +515,7 @@ both_backends!(unconsented_never_public_and_review_gates, |db| {
     messages::approve(&mut tx, &a, id2, "", "", at(2019, 3, 5))
         .await
         .unwrap();
-    messages::send_reply(&mut tx, &a, id2, at(2019, 3, 5))
+    messages::send_reply(&mut tx, &a, &vault(), id2, at(2019, 3, 5))
         .await
         .unwrap();
     public::edit_public(
@@ -528,9 +554,15 @@ both_backends!(
         let s = setup(db).await;
         let a = actor();
         let mut tx = db.begin().await.unwrap();
-        let r = messages::submit(&mut tx, &a, &submission(s.box_id, false), at(2019, 4, 1))
-            .await
-            .unwrap();
+        let r = messages::submit(
+            &mut tx,
+            &a,
+            &vault(),
+            &submission(s.box_id, false),
+            at(2019, 4, 1),
+        )
+        .await
+        .unwrap();
         let id = r.message.id;
         // Not before registration.
         assert!(matches!(
@@ -609,7 +641,7 @@ both_backends!(validation_messages, |db| {
     let mut tx = db.begin().await.unwrap();
     let mut bad = submission(s.box_id, true);
     bad.name = String::new();
-    let e = messages::submit(&mut tx, &actor(), &bad, at(2019, 1, 2))
+    let e = messages::submit(&mut tx, &actor(), &vault(), &bad, at(2019, 1, 2))
         .await
         .unwrap_err();
     assert!(
@@ -619,13 +651,13 @@ both_backends!(validation_messages, |db| {
     let mut bad = submission(s.box_id, true);
     bad.topic_code = "nope".into();
     assert!(matches!(
-        messages::submit(&mut tx, &actor(), &bad, at(2019, 1, 2)).await,
+        messages::submit(&mut tx, &actor(), &vault(), &bad, at(2019, 1, 2)).await,
         Err(StoreError::Invalid(_))
     ));
     let mut bad = submission(s.box_id, true);
     bad.email = "not-an-email".into();
     assert!(matches!(
-        messages::submit(&mut tx, &actor(), &bad, at(2019, 1, 2)).await,
+        messages::submit(&mut tx, &actor(), &vault(), &bad, at(2019, 1, 2)).await,
         Err(StoreError::Invalid(_))
     ));
     // Box rules.
@@ -712,4 +744,312 @@ both_backends!(demo_2019_statistics_equal_the_seed, |db| {
         open.iter().all(|d| d.object_type != "mailbox_message"),
         "{open:?}"
     );
+});
+
+/// Every column of the message as stored (the struct holds every column of the table), as one
+/// JSON string.
+async fn raw_row(db: &Db, id: i64) -> String {
+    let m = messages::get(db, id).await.unwrap().unwrap();
+    serde_json::to_string(&m).unwrap()
+}
+
+both_backends!(contact_details_are_sealed_at_rest_and_masked, |db| {
+    let s = setup(db).await;
+    let a = actor();
+    let v = vault();
+    personal::register_keys(db, &v, &a).await.unwrap();
+    let sub = Submission {
+        content: "请问残疾人证到期如何换领？".into(),
+        email: "wangxm@example.cn".into(),
+        phone: "0431-88651548".into(),
+        ..submission(s.box_id, true)
+    };
+    let mut tx = db.begin().await.unwrap();
+    let r = messages::submit(&mut tx, &a, &v, &sub, at(2019, 9, 27))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let id = r.message.id;
+    // Read raw: only ciphertexts under the vault's key, no plaintext anywhere in the row or in
+    // the audit log.
+    let (name, phone, email): (String, String, String) = on_db!(db, |p| sqlx::query_as(
+        "SELECT pii_name, pii_phone, pii_email FROM mailbox_messages WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(p)
+    .await
+    .unwrap());
+    for v in [&name, &phone, &email] {
+        assert!(v.starts_with("gkv1:sm4-gcm:t1:"), "{v}");
+    }
+    let row = raw_row(db, id).await;
+    let audit: Vec<String> = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COALESCE(before_json, '') || COALESCE(after_json, '') FROM audit_log"
+    )
+    .fetch_all(p)
+    .await
+    .unwrap());
+    for plain in [
+        "王小明",
+        "0431-88651548",
+        "88651548",
+        "wangxm@example.cn",
+        "wangxm",
+    ] {
+        assert!(!row.contains(plain), "{plain} in the row");
+        assert!(audit.iter().all(|x| !x.contains(plain)), "{plain} audited");
+    }
+    // Opened with the vault; masked for display; another vault cannot open them.
+    let m = messages::get(db, id).await.unwrap().unwrap();
+    let c = m.contact(&v).unwrap();
+    assert_eq!(
+        (c.name.as_str(), c.phone.as_str(), c.email.as_str()),
+        ("王小明", "0431-88651548", "wangxm@example.cn")
+    );
+    let masked = c.masked();
+    assert_eq!(masked.name, "王*明");
+    assert_eq!(masked.phone, "0431-****1548");
+    assert_eq!(masked.email, "w*****@example.cn");
+    assert_eq!(
+        messages::Contact {
+            phone: "13812345678".into(),
+            ..Default::default()
+        }
+        .masked()
+        .phone,
+        "138****5678"
+    );
+    let other = gongkai_core::vault::Vault::generate(gongkai_core::vault::Algorithm::Sm4Gcm, "x");
+    assert!(m.contact(&other).is_err());
+    // Nothing is pending for the current key; a value written before the columns were sealed
+    // (plaintext) is sealed by the re-seal job and still opens.
+    let mailbox_pending = |st: Vec<personal::ColumnStatus>| -> i64 {
+        st.iter()
+            .filter(|c| c.context.starts_with("mailbox_messages."))
+            .map(|c| c.pending)
+            .sum()
+    };
+    assert_eq!(mailbox_pending(personal::status(db, &v).await.unwrap()), 0);
+    on_db!(db, |p| sqlx::query(
+        "UPDATE mailbox_messages SET pii_phone = '13900001111' WHERE id = $1"
+    )
+    .bind(id)
+    .execute(p)
+    .await
+    .unwrap()
+    .rows_affected());
+    assert_eq!(mailbox_pending(personal::status(db, &v).await.unwrap()), 1);
+    personal::reseal_all(db, &v, 10, &a).await.unwrap();
+    assert_eq!(mailbox_pending(personal::status(db, &v).await.unwrap()), 0);
+    assert!(!raw_row(db, id).await.contains("13900001111"));
+    let m = messages::get(db, id).await.unwrap().unwrap();
+    assert_eq!(m.contact(&v).unwrap().phone, "13900001111");
+    // The masking of published texts still removes the writer's name (opened from the vault).
+    let mut tx = db.begin().await.unwrap();
+    let m = messages::submit(
+        &mut tx,
+        &a,
+        &v,
+        &Submission {
+            title: "王小明的问题".into(),
+            ..submission(s.box_id, true)
+        },
+        at(2019, 9, 27),
+    )
+    .await
+    .unwrap()
+    .message;
+    messages::register(&mut tx, &a, m.id, "", at(2019, 9, 27))
+        .await
+        .unwrap();
+    messages::forward(&mut tx, &a, m.id, s.dept, "请答复", at(2019, 9, 27))
+        .await
+        .unwrap();
+    messages::draft(
+        &mut tx,
+        &a,
+        m.id,
+        "王小明您好：请到区残联办理。",
+        at(2019, 9, 29),
+    )
+    .await
+    .unwrap();
+    messages::approve(&mut tx, &a, m.id, "", "", at(2019, 9, 29))
+        .await
+        .unwrap();
+    let m = messages::send_reply(&mut tx, &a, &v, m.id, at(2019, 9, 30))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(m.publication, "pending_review");
+    for t in [&m.public_title, &m.public_question, &m.public_reply] {
+        assert!(!t.contains("王小明"), "{t}");
+    }
+    assert!(m.public_title.contains("王某某"));
+});
+
+fn convert_input() -> convert::ConvertInput {
+    convert::ConvertInput {
+        id_kind: "resident_id".into(),
+        id_number: "11010519491231002X".into(),
+        info_form: "electronic".into(),
+        delivery: "online".into(),
+        reason: "来信要求公开本机关2019年残疾人证办理数量，属依申请公开事项".into(),
+        ..Default::default()
+    }
+}
+
+both_backends!(conversion_to_an_application, |db| {
+    let s = setup(db).await;
+    let a = actor();
+    let v = vault();
+    let now = gongkai_store::now_ms();
+    let today = deadlines::today();
+    let year = chrono::Datelike::year(&today);
+    let content = "请公开贵会2019年残疾人证办理数量的统计。";
+    let mut tx = db.begin().await.unwrap();
+    let r = messages::submit(
+        &mut tx,
+        &a,
+        &v,
+        &Submission {
+            content: content.into(),
+            email: "wangxm@example.cn".into(),
+            ..submission(s.box_id, false)
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let id = r.message.id;
+    // Not before registration.
+    assert!(matches!(
+        convert::to_application(&mut tx, &a, &v, id, &convert_input(), today, now).await,
+        Err(StoreError::Conflict(_))
+    ));
+    messages::register(&mut tx, &a, id, "", now).await.unwrap();
+    // What a message lacks is asked for: the identity document (Art. 29), and a reason.
+    let e = convert::to_application(
+        &mut tx,
+        &a,
+        &v,
+        id,
+        &convert::ConvertInput {
+            id_number: String::new(),
+            reason: String::new(),
+            ..convert_input()
+        },
+        today,
+        now,
+    )
+    .await
+    .unwrap_err();
+    let StoreError::Invalid(msg) = e else {
+        panic!("{e:?}")
+    };
+    assert!(
+        msg.contains("请填写身份证件号码") && msg.contains("理由"),
+        "{msg}"
+    );
+    let c = convert::to_application(&mut tx, &a, &v, id, &convert_input(), today, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // The application: the message's text, the writer's name and contact details, online,
+    // 待确认 (Art. 31: the receipt date is the confirmation date), arrived the day of the message.
+    let app = &c.application;
+    assert_eq!(app.channel, "online");
+    assert_eq!(app.stage, "unconfirmed");
+    assert_eq!(app.applicant_type, "natural_person");
+    assert_eq!(app.applicant_name, "王小明");
+    assert_eq!(app.pii_phone, "13812345678");
+    assert_eq!(app.pii_email, "wangxm@example.cn");
+    assert_eq!(app.arrived_on, r.message.received_on);
+    assert!(app.received_on.is_none());
+    assert!(!c.secret.is_empty());
+    let items = applications::items(db, app.id).await.unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].description, content);
+    assert!(items[0].features.contains(&r.query_no));
+    assert!(
+        deadlines::get(db, applications::OBJECT_TYPE, app.id, "reply")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let events = applications::events(db, app.id).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "from_mailbox" && e.note.contains(&r.query_no))
+    );
+
+    // The message: closed for the mailbox, linked both ways, the step recorded, no clock.
+    let m = messages::get(db, id).await.unwrap().unwrap();
+    assert_eq!(m.status, "closed");
+    assert_eq!(m.application_id, Some(app.id));
+    assert_eq!(
+        convert::source_message(db, app.id).await.unwrap(),
+        Some((id, r.query_no.clone()))
+    );
+    assert_eq!(
+        convert::tracking_no(db, app.id).await.unwrap(),
+        Some(app.tracking_no.clone())
+    );
+    let step = messages::steps(db, id).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (step.step.as_str(), step.label(), step.actor.as_str()),
+        (convert::STEP, "转为政府信息公开申请", "office")
+    );
+    assert!(step.detail_json.contains(&app.tracking_no));
+    assert!(
+        !deadlines::get(db, "mailbox_message", id, "reply")
+            .await
+            .unwrap()
+            .unwrap()
+            .is_open()
+    );
+
+    // Twice is refused, naming the application; the writer cannot rate it.
+    let mut tx = db.begin().await.unwrap();
+    match convert::to_application(&mut tx, &a, &v, id, &convert_input(), today, now).await {
+        Err(StoreError::Conflict(m)) => assert!(m.contains(&app.tracking_no), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        messages::rate(
+            &mut tx,
+            &a,
+            &r.query_no,
+            &r.secret,
+            Rating::Satisfied,
+            "",
+            now
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    drop(tx);
+
+    // The normal confirm step sets the receipt date and starts the Art. 33 clock.
+    let mut tx = db.begin().await.unwrap();
+    let confirmed = applications::workflow::confirm(&mut tx, &a, app.id, today, today)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(confirmed.received_on, Some(today.to_string()));
+    assert!(
+        deadlines::get(db, applications::OBJECT_TYPE, app.id, "reply")
+            .await
+            .unwrap()
+            .unwrap()
+            .is_open()
+    );
+
+    // Statistics: received and converted, never answered; the reply rate leaves it out.
+    let st = stats::year_statistics(db, None, year).await.unwrap();
+    assert_eq!((st.total, st.converted, st.replied), (1, 1, 0));
+    assert_eq!(st.reply_rate_per_mille, None);
+    assert_eq!(st.in_time_per_mille, None);
 });

@@ -372,6 +372,8 @@ both_backends_app!(unconsented_or_unreviewed_never_public, |app| {
         "/mailbox/qa",
         "/mailbox/qa?topic=certificate",
         "/api/v1/mailbox/qa?per_page=100",
+        "/mailbox/qa.atom",
+        "/mailbox/qa.atom?topic=certificate",
         "/feeds/all.atom",
         "/sitemap.xml",
         "/catalog",
@@ -567,4 +569,371 @@ both_backends_app!(console_dashboard_stats_boxes_and_api, |app| {
     let r = app.send(req).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("\"error\""));
+});
+
+const ID_NUMBER: &str = "11010519491231002X";
+
+fn convert_fields<'a>(id_number: &'a str, reason: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("applicant_type", "natural_person"),
+        ("applicant_name", ""),
+        ("id_kind", "resident_id"),
+        ("id_number", id_number),
+        ("address", ""),
+        ("postcode", ""),
+        ("info_form", "electronic"),
+        ("delivery", "online"),
+        ("description", ""),
+        ("reason", reason),
+    ]
+}
+
+both_backends_app!(convert_a_message_to_an_application, |app| {
+    let (id, query_no, secret) = submit(&mut app, "consult", "no", "申请公开办证统计").await;
+    let convert = format!("/admin/mailbox/{id}/convert");
+    let reason = "来信要求获取本机关的统计信息，属依申请公开";
+    // Not before registration: no form, and a 409 in Chinese.
+    app.login_demo("demo-office").await;
+    let page = app.get(&format!("/admin/mailbox/{id}")).await;
+    assert!(!page.body.contains(&format!("action=\"{convert}\"")));
+    let r = app.post(&convert, &convert_fields(ID_NUMBER, reason)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("须先登记"), "{}", r.body);
+    step(&mut app, id, "register", &[("note", "")]).await;
+    let page = app.get(&format!("/admin/mailbox/{id}")).await;
+    assert!(page.body.contains(&format!("action=\"{convert}\"")));
+    assert!(page.body.contains("<label for=\"convert-id_number\">"));
+
+    // Without scope: the county office (another organisation) and the department's drafter.
+    for user in ["demo-county-office", "demo-drafter"] {
+        app.login_demo(user).await;
+        let r = app.post(&convert, &convert_fields(ID_NUMBER, reason)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}");
+    }
+    assert!(
+        messages::get(&app.db, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .application_id
+            .is_none()
+    );
+
+    // What the message lacks is asked for, by the field.
+    app.login_demo("demo-office").await;
+    let _ = app.get(&format!("/admin/mailbox/{id}")).await;
+    let r = app.post(&convert, &convert_fields("", "")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("请填写身份证件号码") && r.body.contains("id=\"convert-id_number-error\"")
+    );
+    assert!(r.body.contains("id=\"convert-reason-error\""));
+    let r = app.post(&convert, &convert_fields(ID_NUMBER, reason)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let location = r.location().to_string();
+    assert!(
+        location.starts_with("/admin/applications/") && location.contains("?created="),
+        "{location}"
+    );
+    let app_id: i64 = location["/admin/applications/".len()..]
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let a = gongkai_store::applications::get(&app.db, app_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            a.channel.as_str(),
+            a.stage.as_str(),
+            a.applicant_name.as_str()
+        ),
+        ("online", "unconfirmed", "王小明")
+    );
+
+    // The application appears in the list and its page carries the message's text, links back
+    // and shows the secret once.
+    let list = app.get("/admin/applications").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains(&a.tracking_no));
+    let detail = app.get(&location).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(
+        detail.body.contains("请问残疾人证如何换领"),
+        "{}",
+        detail.body
+    );
+    assert!(
+        detail
+            .body
+            .contains(&format!("href=\"/admin/mailbox/{id}\">{query_no}</a>"))
+    );
+    assert!(detail.body.contains("由留言转来") && detail.body.contains("查询密码"));
+
+    // The message page names the application; the step is on the processing form.
+    let page = app.get(&format!("/admin/mailbox/{id}")).await;
+    assert!(page.body.contains(&format!(
+        "<a href=\"/admin/applications/{app_id}\">{}</a>",
+        a.tracking_no
+    )));
+    assert!(page.body.contains("<td>转为政府信息公开申请</td>"));
+    assert!(!page.body.contains(&format!("action=\"{convert}\"")));
+
+    // Converting twice is refused with a Chinese 409.
+    let r = app.post(&convert, &convert_fields(ID_NUMBER, reason)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("不能重复转换") && r.body.contains(&a.tracking_no));
+
+    // The writer sees where it went and cannot rate it as a message.
+    app.clear_cookies();
+    let _ = app.get("/mailbox/query").await;
+    let found = app
+        .post(
+            "/mailbox/query",
+            &[("query_no", &query_no), ("secret", &secret)],
+        )
+        .await;
+    assert!(
+        found.body.contains("已转为政府信息公开申请"),
+        "{}",
+        found.body
+    );
+    let r = app
+        .post(
+            "/mailbox/rate",
+            &[
+                ("query_no", &query_no),
+                ("secret", &secret),
+                ("rating", "satisfied"),
+                ("comment", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+});
+
+both_backends_app!(
+    contact_details_sealed_masked_and_revealed_with_audit,
+    |app| {
+        let (id, _, _) = submit(&mut app, "director", "no", "联系方式测试").await;
+        // Raw database: the stored row holds ciphertexts, never the name or the phone number.
+        let (name, phone): (String, String) = gongkai_store::on_db!(&app.db, |p| sqlx::query_as(
+            "SELECT pii_name, pii_phone FROM mailbox_messages WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_one(p)
+        .await
+        .unwrap());
+        for v in [&name, &phone] {
+            assert!(v.starts_with("gkv1:"), "{v}");
+            assert!(!v.contains(PHONE) && !v.contains("王小明"));
+        }
+
+        // Staff see them masked; the department (no RevealPersonalData) has no reveal.
+        app.login_demo("demo-office").await;
+        let page = app.get(&format!("/admin/mailbox/{id}")).await;
+        assert!(page.body.contains("<td>王*明</td>") && page.body.contains("<td>139****5678</td>"));
+        assert!(
+            !page.body.contains("<td>王小明</td>")
+                && !page.body.contains(&format!("<td>{PHONE}</td>"))
+        );
+        assert!(
+            page.body
+                .contains(&format!("action=\"/admin/mailbox/{id}/reveal\""))
+        );
+        // The API masks them too.
+        let uid = app.user_id("demo-office").await;
+        let mut tx = app.db.begin().await.unwrap();
+        let (t, _) = gongkai_store::api_tokens::create(&mut tx, &Actor::system(), uid, "测试")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let bearer = format!("Bearer {t}");
+        let api = app
+            .get_with(
+                &format!("/api/v1/mailbox/messages/{id}"),
+                &[("authorization", bearer.as_str())],
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+        assert_eq!(v["message"]["pii_phone"], "139****5678");
+        assert_eq!(v["message"]["pii_name"], "王*明");
+
+        // A reveal needs a reason; then the full details show once and the reveal is audited.
+        let r = app
+            .post(&format!("/admin/mailbox/{id}/reveal"), &[("reason", "")])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("事由") && r.body.contains("id=\"reveal-reason-error\""));
+        let r = app
+            .post(
+                &format!("/admin/mailbox/{id}/reveal"),
+                &[("reason", "电话联系来信人")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains("<td>王小明</td>") && r.body.contains(&format!("<td>{PHONE}</td>"))
+        );
+        let audited: Vec<String> = gongkai_store::on_db!(&app.db, |p| {
+            sqlx::query_scalar(
+        "SELECT after_json FROM audit_log WHERE action = 'personal.reveal' AND object_id = $1"
+    )
+    .bind(id.to_string())
+    .fetch_all(p)
+    .await
+    .unwrap()
+        });
+        assert_eq!(audited.len(), 1);
+        assert!(audited[0].contains("电话联系来信人") && !audited[0].contains(PHONE));
+        // Back on the page: masked again.
+        let page = app.get(&format!("/admin/mailbox/{id}")).await;
+        assert!(!page.body.contains(&format!("<td>{PHONE}</td>")));
+
+        // Without RevealPersonalData: 403 (the department, once the message is forwarded to it).
+        let kfb = app.org_id("ccdpf-kfb").await.to_string();
+        step(&mut app, id, "register", &[("note", "")]).await;
+        step(
+            &mut app,
+            id,
+            "forward",
+            &[("dept_id", kfb.as_str()), ("instruction", "请答复")],
+        )
+        .await;
+        app.login_demo("demo-drafter").await;
+        let page = app.get(&format!("/admin/mailbox/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<td>139****5678</td>"));
+        assert!(
+            !page
+                .body
+                .contains(&format!("action=\"/admin/mailbox/{id}/reveal\""))
+        );
+        let r = app
+            .post(
+                &format!("/admin/mailbox/{id}/reveal"),
+                &[("reason", "联系来信人")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+);
+
+/// The titles of the entries of an Atom feed (checked to be well-formed).
+fn feed_titles(body: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(body).expect("feed is well-formed XML");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("entry"))
+        .filter_map(|e| {
+            e.children()
+                .find(|c| c.has_tag_name("title"))
+                .and_then(|t| t.text())
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+both_backends_app!(qa_feed_lists_only_public_answers, |app| {
+    // The Q&A page links its feed; the demo's published answers are in it.
+    let page = app.get("/mailbox/qa").await;
+    assert!(page.body.contains(
+        "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"公开答复订阅\" href=\"/mailbox/qa.atom\">"
+    ));
+    let topic_page = app.get("/mailbox/qa?topic=certificate").await;
+    assert!(
+        topic_page
+            .body
+            .contains("href=\"/mailbox/qa.atom?topic=certificate\"")
+    );
+    let feed = app.get("/mailbox/qa.atom").await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert!(
+        feed.header("content-type")
+            .starts_with("application/atom+xml")
+    );
+    let before = feed_titles(&feed.body);
+    assert!(!before.is_empty());
+    assert_eq!(
+        app.get("/mailbox/qa.atom?topic=nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Unconsented, and consented but waiting for review: never in the feed.
+    let (no, _, _) = submit(&mut app, "consult", "no", "订阅源不同意公开").await;
+    let (yes, _, _) = submit(&mut app, "consult", "yes", "订阅源待审查").await;
+    let kfb = app.org_id("ccdpf-kfb").await.to_string();
+    for mid in [no, yes] {
+        app.login_demo("demo-office").await;
+        step(&mut app, mid, "register", &[("note", "")]).await;
+        step(
+            &mut app,
+            mid,
+            "forward",
+            &[("dept_id", kfb.as_str()), ("instruction", "请答复")],
+        )
+        .await;
+        app.login_demo("demo-drafter").await;
+        step(
+            &mut app,
+            mid,
+            "draft",
+            &[("text", "王小明您好：请到区残联办理。")],
+        )
+        .await;
+        app.login_demo("demo-office").await;
+        step(
+            &mut app,
+            mid,
+            "approve",
+            &[("final_text", ""), ("note", "")],
+        )
+        .await;
+        step(&mut app, mid, "reply", &[]).await;
+    }
+    assert_eq!(
+        messages::get(&app.db, yes)
+            .await
+            .unwrap()
+            .unwrap()
+            .publication,
+        "pending_review"
+    );
+    app.clear_cookies();
+    for path in ["/mailbox/qa.atom", "/mailbox/qa.atom?topic=certificate"] {
+        let r = app.get(path).await;
+        let titles = feed_titles(&r.body);
+        assert!(
+            titles.iter().all(|t| !t.contains("订阅源")),
+            "{path}: {titles:?}"
+        );
+        assert!(!r.body.contains(PHONE) && !r.body.contains("王小明"));
+    }
+
+    // Reviewed: it appears, masked; the unconsented one still does not.
+    app.login_demo("demo-secrecy").await;
+    step(
+        &mut app,
+        yes,
+        "review",
+        &[("decision", "approve"), ("note", "")],
+    )
+    .await;
+    app.clear_cookies();
+    let r = app.get("/mailbox/qa.atom?topic=certificate").await;
+    let titles = feed_titles(&r.body);
+    assert!(titles.iter().any(|t| t == "订阅源待审查"), "{titles:?}");
+    assert!(titles.iter().all(|t| t != "订阅源不同意公开"));
+    assert!(!r.body.contains(PHONE) && !r.body.contains("王小明"));
+    assert!(r.body.contains(&format!("/mailbox/qa/{yes}")));
+    assert!(!r.body.contains(&format!("/mailbox/qa/{no}<")));
+    // Withdrawn: gone again.
+    app.login_demo("demo-office").await;
+    step(&mut app, yes, "withdraw", &[("reasons", "来信人要求撤回")]).await;
+    app.clear_cookies();
+    let titles = feed_titles(&app.get("/mailbox/qa.atom").await.body);
+    assert!(titles.iter().all(|t| !t.contains("订阅源")));
 });

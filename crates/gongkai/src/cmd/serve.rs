@@ -74,9 +74,21 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     db.migrate().await?;
     db.require_current().await?;
     // The personal-data vault: keys from the key file or GONGKAI_VAULT_KEYS, checked against the
-    // database; values not yet under the current key (plaintext from before, or an unfinished
-    // rotation) are re-sealed by the worker.
+    // database.
     let (vault, _) = crate::keys::open(&cfg, &db, &gongkai_store::audit::Actor::system()).await?;
+    if args.demo {
+        match gongkai_store::demo::load_full_if_empty(&db, &vault).await? {
+            Some(summary) => {
+                println!("已载入演示数据。演示账号（口令相同）：");
+                for (username, password, role) in &summary.users {
+                    println!("  {username:<22} {password}  {role}");
+                }
+            }
+            None => println!("数据库中已有数据，未重复载入演示数据。"),
+        }
+    }
+    // Values not yet under the current key (plaintext from before a column was sealed, or an
+    // unfinished rotation) are re-sealed by the worker.
     let pending: i64 = gongkai_store::personal::status(&db, &vault)
         .await?
         .iter()
@@ -88,17 +100,6 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
         tx.commit().await?;
     }
     let vault = SharedVault::new(vault);
-    if args.demo {
-        match gongkai_store::demo::load_full_if_empty(&db, &vault.get()).await? {
-            Some(summary) => {
-                println!("已载入演示数据。演示账号（口令相同）：");
-                for (username, password, role) in &summary.users {
-                    println!("  {username:<22} {password}  {role}");
-                }
-            }
-            None => println!("数据库中已有数据，未重复载入演示数据。"),
-        }
-    }
 
     // The compiled-in State Council notices seed the calendar table; a change queues the
     // recomputation of open deadlines.

@@ -187,7 +187,12 @@ fn invalid(msg: String) -> StoreError {
     StoreError::Invalid(msg)
 }
 
-pub(super) async fn load(tx: &mut Tx, orgs: &[(&str, i64)], accounts: &[Account]) -> Result<()> {
+pub(super) async fn load(
+    tx: &mut Tx,
+    vault: &gongkai_core::vault::Vault,
+    orgs: &[(&str, i64)],
+    accounts: &[Account],
+) -> Result<()> {
     let org = |code: &str| -> Result<i64> {
         orgs.iter()
             .find(|(c, _)| *c == code)
@@ -210,6 +215,8 @@ pub(super) async fn load(tx: &mut Tx, orgs: &[(&str, i64)], accounts: &[Account]
         ip: String::new(),
     };
     let body = org("ccdpf")?;
+    // The writers' details are sealed with the deployment's vault, as a real submission's are.
+    let opener = vault;
     let mut box_ids = Vec::new();
     for (i, (code, name, intro, name_required, days, publish, _)) in DEMO_BOXES.iter().enumerate() {
         let b = boxes::create_box(
@@ -251,9 +258,10 @@ pub(super) async fn load(tx: &mut Tx, orgs: &[(&str, i64)], accounts: &[Account]
             } else {
                 q.2.to_string()
             };
-            let r = messages::submit(
+            let r = messages::submit_inner(
                 tx,
                 &public_actor,
+                Some(vault),
                 &Submission {
                     box_id: box_ids[bi],
                     topic_code: q.0.to_string(),
@@ -293,10 +301,10 @@ pub(super) async fn load(tx: &mut Tx, orgs: &[(&str, i64)], accounts: &[Account]
             messages::draft(tx, &dept_actor, id, q.3, noon(d1)).await?;
             messages::approve(tx, &office, id, "", "同意", noon(d1) + 3_600_000).await?;
             let d2 = day + Duration::days(2);
-            messages::send_reply(tx, &office, id, noon(d2)).await?;
+            messages::send_reply(tx, &office, opener, id, noon(d2)).await?;
             if consent {
                 if !DEMO_BOXES[bi].5 {
-                    public::prepare(tx, &office, id, noon(d2)).await?;
+                    public::prepare(tx, &office, opener, id, noon(d2)).await?;
                 }
                 public::review(
                     tx,
@@ -344,9 +352,10 @@ pub(super) async fn load(tx: &mut Tx, orgs: &[(&str, i64)], accounts: &[Account]
     for (days_ago, qi) in [(30i64, 0usize), (8, 5), (0, 9)] {
         let day = today - Duration::days(days_ago);
         let q = &QUESTIONS[qi];
-        let r = messages::submit(
+        let r = messages::submit_inner(
             tx,
             &public_actor,
+            Some(vault),
             &Submission {
                 box_id: box_ids[1],
                 topic_code: q.0.to_string(),

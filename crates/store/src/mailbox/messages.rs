@@ -13,7 +13,10 @@ use gongkai_core::mailbox::{
     Kind, PETITION_DECISION_DAYS, PETITION_RESOLVE_DAYS, Rating, Status, Step as StepKind,
     transition,
 };
+use gongkai_core::mask::{MaskPolicy, NameStyle, mask_name, mask_span};
 use gongkai_core::org::OrgId;
+use gongkai_core::scan::FindingKind;
+use gongkai_core::vault::Vault;
 use serde::Serialize;
 use serde_json::json;
 
@@ -22,7 +25,7 @@ use super::{DEADLINE_KIND, OBJECT_TYPE, cst_date, invalid};
 use crate::audit::{self, Actor, Change};
 use crate::deadlines::{self, DeadlineInput};
 use crate::items::catalog::{Arg, expand_scopes, in_list};
-use crate::{Backend, Db, Result, StoreError, Tx, calendar, on_db, on_tx, sessions};
+use crate::{Backend, Db, Result, StoreError, Tx, calendar, on_db, on_tx, personal, sessions};
 
 /// A message with its processing form fields. The `pii_*` fields are personal data: shown to
 /// staff handling the message, never on the portal.
@@ -74,6 +77,9 @@ pub struct Message {
     pub rating_comment: String,
     pub rated_at: Option<i64>,
     pub petition_at: Option<i64>,
+    /// The disclosure application this message was converted into ([`super::convert`]).
+    pub application_id: Option<i64>,
+    pub converted_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -95,6 +101,78 @@ impl Message {
     pub fn is_open(&self) -> bool {
         self.status().is_ok_and(Status::is_open)
     }
+    /// Whether the writer left any contact detail (name, phone or e-mail).
+    pub fn has_contact(&self) -> bool {
+        !(self.pii_name.is_empty() && self.pii_phone.is_empty() && self.pii_email.is_empty())
+    }
+    /// The writer's contact details, opened from the vault (values written before the columns
+    /// were sealed are returned as they are, see [`personal::open_text`]).
+    pub fn contact(&self, vault: &Vault) -> Result<Contact> {
+        Ok(Contact {
+            name: personal::open_text(vault, NAME_CONTEXT, &self.pii_name)?,
+            phone: personal::open_text(vault, PHONE_CONTEXT, &self.pii_phone)?,
+            email: personal::open_text(vault, EMAIL_CONTEXT, &self.pii_email)?,
+        })
+    }
+    /// The message with its `pii_*` fields replaced by the masked contact details: what staff
+    /// and the API see without an audited reveal.
+    pub fn with_masked_contact(mut self, vault: &Vault) -> Result<Message> {
+        let c = self.contact(vault)?.masked();
+        self.pii_name = c.name;
+        self.pii_phone = c.phone;
+        self.pii_email = c.email;
+        Ok(self)
+    }
+}
+
+/// Vault contexts of the writer's personal data (sealed columns, issue #13; listed in
+/// [`personal::SEALED_COLUMNS`]).
+pub const NAME_CONTEXT: &str = "mailbox_messages.pii_name";
+pub const PHONE_CONTEXT: &str = "mailbox_messages.pii_phone";
+pub const EMAIL_CONTEXT: &str = "mailbox_messages.pii_email";
+
+/// The writer's contact details in clear (opened with [`Message::contact`]). Never logged,
+/// never audited; shown to staff masked unless revealed through `personal::reveal`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contact {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+impl Contact {
+    /// The details masked for display: names as in lists (张*三), mobiles 139****5678,
+    /// landlines keep the area code and the last four digits, e-mails the first character and
+    /// the domain.
+    pub fn masked(&self) -> Contact {
+        let policy = MaskPolicy::default();
+        let digits: String = self.phone.chars().filter(char::is_ascii_digit).collect();
+        let phone_kind = if digits.len() == 11 && digits.starts_with('1') {
+            FindingKind::Mobile
+        } else {
+            FindingKind::Landline
+        };
+        let m = |kind, v: &str| {
+            if v.is_empty() {
+                String::new()
+            } else {
+                mask_span(kind, v, &policy)
+            }
+        };
+        Contact {
+            name: mask_name(&self.name, NameStyle::List),
+            phone: m(phone_kind, &self.phone),
+            email: m(FindingKind::Email, &self.email),
+        }
+    }
+}
+
+/// Seals a non-empty value (an empty one stays empty: "not given" is not personal data).
+fn seal(vault: Option<&Vault>, context: &str, value: &str) -> String {
+    match vault {
+        Some(v) if !value.is_empty() => v.seal_str(context, value),
+        _ => value.to_string(),
+    }
 }
 
 pub(crate) const COLUMNS: &str = "id, box_id, org_id, query_no, secret_hash, kind, status, \
@@ -102,7 +180,7 @@ pub(crate) const COLUMNS: &str = "id, box_id, org_id, query_no, secret_hash, kin
     received_at, received_on, dept_id, instruction, draft_reply, reply, replied_at, replied_on, \
     due_on, reply_days, in_time, publication, public_title, public_question, public_reply, \
     reviewed_by, review_note, reviewed_at, published_at, rating, rating_comment, rated_at, \
-    petition_at, created_at, updated_at";
+    petition_at, application_id, converted_at, created_at, updated_at";
 
 /// One step of the processing form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -129,6 +207,7 @@ impl Step {
                 "submit" => "提交",
                 "supervise" => "督办",
                 "petition" => "转为信访事项",
+                "to_application" => "转为政府信息公开申请",
                 "publish_prepare" => "提请公开",
                 "publish_review" => "公开保密审查",
                 "publish_withdraw" => "撤回公开",
@@ -263,16 +342,24 @@ fn secret_hash(query_no: &str, secret: &str) -> String {
 }
 
 /// The audit view of a message. The audit log is append-only and kept for years, so personal
-/// data must not enter it: the writer's details and every free text (which writers fill with
-/// ID and phone numbers) are recorded as SHA-256 digests, enough to prove what a step changed
-/// without copying the text. The texts themselves live in the message row and its steps.
+/// data must not enter it: the writer's details are recorded only as present (`[个人信息]`; they
+/// are sealed in the row) and every free text (which writers fill with ID and phone numbers) as
+/// a SHA-256 digest, enough to prove what a step changed without copying the text. The texts
+/// themselves live in the message row and its steps.
 pub(crate) fn view(m: &Message) -> serde_json::Value {
     let mut v = serde_json::to_value(m).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
+        for k in ["pii_name", "pii_phone", "pii_email"] {
+            let present = o
+                .get(k)
+                .and_then(|x| x.as_str())
+                .is_some_and(|x| !x.is_empty());
+            o.insert(
+                k.to_string(),
+                json!(if present { "[个人信息]" } else { "" }),
+            );
+        }
         for k in [
-            "pii_name",
-            "pii_phone",
-            "pii_email",
             "title",
             "content",
             "instruction",
@@ -296,9 +383,29 @@ pub(crate) fn view(m: &Message) -> serde_json::Value {
 }
 
 /// Receives a message (from the portal form or recorded by staff for an offline channel) at
-/// time `at`: validates it, draws the query number (`YYYY-NNNNN` by year of receipt), starts the
-/// reply clock (the box's working days from the day of receipt) and records the `submit` step.
-pub async fn submit(tx: &mut Tx, actor: &Actor, s: &Submission, at: i64) -> Result<Receipt> {
+/// time `at`: validates it, draws the query number (`YYYY-NNNNN` by year of receipt), seals the
+/// writer's name, phone and e-mail with `vault`, starts the reply clock (the box's working days
+/// from the day of receipt) and records the `submit` step.
+pub async fn submit(
+    tx: &mut Tx,
+    actor: &Actor,
+    vault: &Vault,
+    s: &Submission,
+    at: i64,
+) -> Result<Receipt> {
+    submit_inner(tx, actor, Some(vault), s, at).await
+}
+
+/// [`submit`]; without a vault the contact details are stored as given. Only the demo does
+/// that: it is loaded before `serve` knows which vault is in force, and `serve` queues the
+/// re-seal job right after, which seals them like any value from before the columns were sealed.
+pub(crate) async fn submit_inner(
+    tx: &mut Tx,
+    actor: &Actor,
+    vault: Option<&Vault>,
+    s: &Submission,
+    at: i64,
+) -> Result<Receipt> {
     let mb = get_box_tx(tx, s.box_id)
         .await?
         .ok_or_else(|| invalid("请选择信箱"))?;
@@ -336,9 +443,9 @@ pub async fn submit(tx: &mut Tx, actor: &Actor, s: &Submission, at: i64) -> Resu
             .bind(s.topic_code.trim())
             .bind(s.title.trim())
             .bind(s.content.trim())
-            .bind(s.name.trim())
-            .bind(s.phone.trim())
-            .bind(s.email.trim())
+            .bind(seal(vault, NAME_CONTEXT, s.name.trim()))
+            .bind(seal(vault, PHONE_CONTEXT, s.phone.trim()))
+            .bind(seal(vault, EMAIL_CONTEXT, s.email.trim()))
             .bind(s.consent_publish)
             .bind(at)
             .bind(received_on.to_string())
@@ -744,8 +851,15 @@ fn workdays_between(cal: &gongkai_core::calendar::Calendar, from: NaiveDate, to:
 
 /// 答复: sends the approved reply. Records the due date in force, the reply time in working
 /// days and whether it was in time, and closes the deadline. When the writer consented and the
-/// box publishes by default, the masked question and answer go to confidentiality review.
-pub async fn send_reply(tx: &mut Tx, actor: &Actor, id: i64, at: i64) -> Result<Message> {
+/// box publishes by default, the masked question and answer go to confidentiality review
+/// (`vault` opens the writer's name, which masking removes from the texts).
+pub async fn send_reply(
+    tx: &mut Tx,
+    actor: &Actor,
+    vault: &Vault,
+    id: i64,
+    at: i64,
+) -> Result<Message> {
     let m = lock(tx, id).await?;
     let to = check(&m, StepKind::Reply, None)?;
     let replied_on = cst_date(at);
@@ -785,7 +899,7 @@ pub async fn send_reply(tx: &mut Tx, actor: &Actor, id: i64, at: i64) -> Result<
     .await?;
     let mb = get_box_tx(tx, m.box_id).await?;
     if after.consent_publish && mb.is_some_and(|b| b.publish_by_default) {
-        return super::public::prepare(tx, actor, id, at).await;
+        return super::public::prepare(tx, actor, vault, id, at).await;
     }
     Ok(after)
 }
@@ -877,6 +991,11 @@ pub async fn rate(
         return Err(StoreError::NotFound("查询码或查询密码不正确".into()));
     };
     let m = lock(tx, found.id).await?;
+    if m.application_id.is_some() {
+        return Err(StoreError::Conflict(
+            "您的留言已转为政府信息公开申请办理，请在“依申请公开”栏目查询办理情况".into(),
+        ));
+    }
     let to = check(&m, StepKind::Rate, Some(rating))?;
     let comment = optional(comment, "评价意见", 500)?;
     if rating == Rating::Unsatisfied && comment.is_empty() {

@@ -1,7 +1,8 @@
 //! Mailbox, online consultation and public messages (issue #7, product.md C8, REG §4.5):
 //! administrator-defined boxes and topics ([`boxes`]), messages and their processing form
 //! (处理单, [`messages`]), supervision (督办, [`supervision`]), publication of answered
-//! questions ([`public`]) and statistics ([`stats`]).
+//! questions ([`public`]), conversion into a disclosure application ([`convert`]) and statistics
+//! ([`stats`]).
 //!
 //! **Rules.**
 //! - Every change goes through a function here that records the step on the processing form
@@ -14,10 +15,14 @@
 //!   handled as 信访 switches to 信访工作条例's calendar-day periods (Art. 34: 60日 from 受理).
 //! - Nothing reaches the public unless [`public::PUBLIC_CONDITION`] holds: the writer consented,
 //!   the texts were masked, and a confidentiality reviewer approved them.
+//! - The writer's name, phone and e-mail are sealed by the personal-data vault (issue #13):
+//!   [`messages::Message::contact`] opens them, staff see them masked, a full view goes through
+//!   `personal::reveal`.
 //! - Step functions take the time of the step (`at`, ms) so that the demo can replay 2019 with
 //!   back-dated clocks; handlers pass `now_ms()`.
 
 pub mod boxes;
+pub mod convert;
 pub mod messages;
 pub mod public;
 pub mod stats;

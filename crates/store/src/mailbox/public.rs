@@ -7,6 +7,7 @@
 
 use gongkai_core::mailbox::{Publication, Status};
 use gongkai_core::scan::{Finding, FindingKind};
+use gongkai_core::vault::Vault;
 use serde::Serialize;
 use serde_json::json;
 
@@ -101,7 +102,13 @@ fn status_of(m: &Message) -> Result<Status> {
 
 /// 提请公开: prepares the masked title, question and reply of an answered, consented message
 /// and sends them to confidentiality review. Refused without consent or before the reply.
-pub async fn prepare(tx: &mut Tx, actor: &Actor, id: i64, at: i64) -> Result<Message> {
+pub async fn prepare(
+    tx: &mut Tx,
+    actor: &Actor,
+    vault: &Vault,
+    id: i64,
+    at: i64,
+) -> Result<Message> {
     let m = lock(tx, id).await?;
     if !m.consent_publish {
         return Err(StoreError::Conflict(
@@ -111,9 +118,10 @@ pub async fn prepare(tx: &mut Tx, actor: &Actor, id: i64, at: i64) -> Result<Mes
     if m.replied_at.is_none() || m.reply.trim().is_empty() {
         return Err(StoreError::Conflict("答复后才能提请公开".into()));
     }
-    let title = mask_personal(&m.title, &m.pii_name)?;
-    let question = mask_personal(&m.content, &m.pii_name)?;
-    let reply = mask_personal(&m.reply, &m.pii_name)?;
+    let writer = m.contact(vault)?.name;
+    let title = mask_personal(&m.title, &writer)?;
+    let question = mask_personal(&m.content, &writer)?;
+    let reply = mask_personal(&m.reply, &writer)?;
     set_public(
         tx,
         id,

@@ -1,7 +1,9 @@
 //! Statistics of a year's messages (issue #7; product.md C8; REG §4.4 "留言受理反馈情况统计数据";
 //! the annual report's 回应解读 narrative, issue #9): counts by box, topic, department and month,
 //! reply rate, median and maximum reply time in working days, the share answered in time, and
-//! satisfaction. Messages count in the year they were received (CST date).
+//! satisfaction. Messages count in the year they were received (CST date). A message converted
+//! into a disclosure application counts as received and as `converted`, never as answered; the
+//! reply rate leaves it out (see `convert`).
 
 use std::collections::BTreeMap;
 
@@ -39,7 +41,7 @@ pub struct YearStats {
     pub in_time: i64,
     /// `in_time / replied` in per mille.
     pub in_time_per_mille: Option<i64>,
-    /// `replied / total` in per mille.
+    /// `replied / (total - converted)` in per mille.
     pub reply_rate_per_mille: Option<i64>,
     /// Median reply time in tenths of a working day.
     pub median_reply_tenths: Option<i64>,
@@ -50,6 +52,9 @@ pub struct YearStats {
     pub unsatisfied: i64,
     /// Handled as 信访.
     pub petitions: i64,
+    /// Converted into disclosure applications (answered through that procedure: neither
+    /// replied nor late here, and left out of the reply rate; see `convert`).
+    pub converted: i64,
     /// Published Q&A.
     pub published: i64,
 }
@@ -85,6 +90,7 @@ type Row = (
     Option<String>,
     String,
     String,
+    Option<i64>,
 );
 
 /// The statistics of `year`: of boxes whose organisation lies in `scopes` (staff), or of all
@@ -106,7 +112,7 @@ pub async fn year_statistics(db: &Db, scopes: Option<&[OrgId]>, year: i32) -> Re
     }
     let sql = format!(
         "SELECT box_id, topic_code, dept_id, received_on, replied_at, reply_days, in_time, \
-         rating, kind, publication FROM mailbox_messages WHERE {cond}"
+         rating, kind, publication, application_id FROM mailbox_messages WHERE {cond}"
     );
     let rows: Vec<Row> = on_db!(db, |p| {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
@@ -147,10 +153,12 @@ pub async fn year_statistics(db: &Db, scopes: Option<&[OrgId]>, year: i32) -> Re
         fair: 0,
         unsatisfied: 0,
         petitions: 0,
+        converted: 0,
         published: 0,
     };
     let mut times = Vec::new();
-    for (box_id, topic, dept, received_on, replied_at, days, in_time, rating, kind, public) in rows
+    for (box_id, topic, dept, received_on, replied_at, days, in_time, rating, kind, public, app) in
+        rows
     {
         s.total += 1;
         *by_box.entry(box_id).or_default() += 1;
@@ -181,13 +189,16 @@ pub async fn year_statistics(db: &Db, scopes: Option<&[OrgId]>, year: i32) -> Re
         if kind == "petition" {
             s.petitions += 1;
         }
+        if app.is_some() {
+            s.converted += 1;
+        }
         if public == "published" {
             s.published += 1;
         }
     }
     s.by_month = by_month;
     s.in_time_per_mille = per_mille(s.in_time, s.replied);
-    s.reply_rate_per_mille = per_mille(s.replied, s.total);
+    s.reply_rate_per_mille = per_mille(s.replied, s.total - s.converted);
     s.median_reply_tenths = median_tenths(&times);
     s.max_reply_days = times.iter().copied().max();
     // Boxes and topics in their display order (every defined one, zero counts included).

@@ -510,6 +510,8 @@ struct DetailPage {
     letters: Vec<super::letters::LetterRow>,
     send_channels: Vec<(&'static str, &'static str)>,
     today: String,
+    /// The mailbox message this application was converted from (id, query number).
+    from_message: Option<(i64, String)>,
 }
 
 impl DetailPage {
@@ -551,6 +553,7 @@ impl DetailPage {
             "close_lapsed" => "逾期终止",
             "reply" => "答复",
             "archive" => "归档",
+            "from_mailbox" => "由留言转来",
             _ => "其他",
         }
     }
@@ -669,6 +672,7 @@ async fn detail(
         created_secret,
         repeat_no,
         cases,
+        from_message: gongkai_store::mailbox::convert::source_message(&state.db, app.id).await?,
         app,
     })
 }

@@ -2,7 +2,8 @@
 //! permission checks (the office with `ManageMailbox` on the box's organisation, the department
 //! with `AnswerMessage` on the department, the reviewer with `ConfidentialityReview`), and the
 //! public gets published questions and answers only, through the store's
-//! [`public::PUBLIC_CONDITION`].
+//! [`public::PUBLIC_CONDITION`]. The writer's contact details are masked in every answer (a
+//! full view exists only on the console, audited).
 
 use axum::extract::State;
 use gongkai_core::auth::{Action, scopes_for};
@@ -55,9 +56,13 @@ pub async fn list_messages(
         limit: q.limit.unwrap_or(200),
         ..Default::default()
     };
-    Ok(axum::Json(
-        messages::list(&state.db, &office, &dept, &f).await?,
-    ))
+    let vault = state.config.vault.get();
+    let list = messages::list(&state.db, &office, &dept, &f)
+        .await?
+        .into_iter()
+        .map(|m| m.with_masked_contact(&vault))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(axum::Json(list))
 }
 
 /// A message with its processing form.
@@ -110,7 +115,7 @@ pub async fn show_message(
         steps: messages::steps(&state.db, id).await?,
         supervisions: supervision::notices(&state.db, id).await?,
         deadline: deadlines::get(&state.db, OBJECT_TYPE, id, DEADLINE_KIND).await?,
-        message: m,
+        message: m.with_masked_contact(&state.config.vault.get())?,
     }))
 }
 
@@ -166,6 +171,7 @@ async fn run_step(
         return Err(AppError::forbidden());
     }
     let actor = actor(staff);
+    let vault = state.config.vault.get();
     let at = now_ms();
     let mut tx = state.db.begin().await?;
     let r: Result<(), StoreError> = async {
@@ -196,7 +202,7 @@ async fn run_step(
             "approve" => messages::approve(&mut tx, &actor, id, &b.final_text, &b.note, at)
                 .await
                 .map(drop),
-            "reply" => messages::send_reply(&mut tx, &actor, id, at)
+            "reply" => messages::send_reply(&mut tx, &actor, &vault, id, at)
                 .await
                 .map(drop),
             "follow-up" => messages::follow_up(&mut tx, &actor, id, &b.note, at)
@@ -211,7 +217,9 @@ async fn run_step(
             "petition" => messages::convert_to_petition(&mut tx, &actor, id, &b.note, at)
                 .await
                 .map(drop),
-            "publish" => public::prepare(&mut tx, &actor, id, at).await.map(drop),
+            "publish" => public::prepare(&mut tx, &actor, &vault, id, at)
+                .await
+                .map(drop),
             "public-text" => {
                 public::edit_public(&mut tx, &actor, id, &b.title, &b.question, &b.reply, at)
                     .await
@@ -233,7 +241,9 @@ async fn run_step(
     .await;
     r?;
     tx.commit().await?;
-    Ok(axum::Json(load(state, id).await?))
+    Ok(axum::Json(
+        load(state, id).await?.with_masked_contact(&vault)?,
+    ))
 }
 
 macro_rules! step_handler {

@@ -28,7 +28,7 @@ pub fn xml_escape(s: &str) -> String {
 }
 
 /// RFC 3339 UTC time of a millisecond timestamp.
-fn rfc3339(ms: i64) -> String {
+pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .format("%Y-%m-%dT%H:%M:%SZ")

@@ -1,6 +1,7 @@
 //! 信箱与咨询 on the portal (issue #7, product.md C8, REG §4.4/§4.5): the boxes, the accessible
 //! no-JavaScript message form, the writer's query page (query number + secret: status, reply,
-//! rating), published questions and answers by topic, and the public statistics.
+//! rating), published questions and answers by topic with their Atom feed, and the public
+//! statistics.
 //!
 //! Only [`public::PUBLIC_CONDITION`] decides what the public sees of other people's messages:
 //! consented, masked, reviewed and published. The query page shows a writer their own message
@@ -15,8 +16,8 @@ use crate::page::{Layout, cst, render, render_with_status};
 use crate::session::PublicCtx;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use gongkai_core::mailbox::{Publication, Rating, Status};
 use gongkai_core::mailbox::{percent_zh, tenths_zh};
 use gongkai_store::StoreError;
@@ -242,7 +243,8 @@ pub async fn submit_message(
             antiabuse::limit(&state, "mailbox:person", &key, limits.per_person).await?;
         }
         let mut tx = state.db.begin().await?;
-        match messages::submit(&mut tx, &public_actor(&ctx), &sub, now_ms()).await {
+        let vault = state.config.vault.get();
+        match messages::submit(&mut tx, &public_actor(&ctx), &vault, &sub, now_ms()).await {
             Ok(r) => {
                 tx.commit().await?;
                 let due = gongkai_store::deadlines::get(
@@ -329,9 +331,13 @@ struct Found {
 impl Found {
     fn of(m: Message) -> Found {
         let status = m.status().ok();
+        let converted = m.application_id.is_some();
         Found {
             // The writer sees where it is in plain words; internal steps collapse.
             status: match status {
+                _ if converted => {
+                    "您的留言已转为政府信息公开申请，按依申请公开程序办理。请凭工作人员告知的受理编号和查询密码，在“依申请公开”栏目查询办理情况"
+                }
                 Some(Status::Received) => "已收到，等待登记",
                 Some(
                     Status::Registered | Status::Forwarded | Status::Drafted | Status::Approved,
@@ -341,7 +347,7 @@ impl Found {
                 None => "正在办理",
             },
             replied: m.replied_at.map(cst).unwrap_or_default(),
-            can_rate: matches!(status, Some(Status::Replied | Status::Closed)),
+            can_rate: !converted && matches!(status, Some(Status::Replied | Status::Closed)),
             rating: m
                 .rating()
                 .map(|r| r.label().to_string())
@@ -519,6 +525,15 @@ struct QaListPage {
 }
 
 impl QaListPage {
+    /// The Atom feed of this list (`<link rel="alternate">`).
+    fn feed_href(&self) -> String {
+        if self.topic.is_empty() {
+            "/mailbox/qa.atom".to_string()
+        } else {
+            format!("/mailbox/qa.atom?topic={}", self.topic)
+        }
+    }
+
     fn page_href(&self, n: &i64) -> String {
         if self.topic.is_empty() {
             format!("/mailbox/qa?page={n}")
@@ -566,6 +581,73 @@ pub async fn list_qa(
         page,
         pages,
     })
+}
+
+/// `/mailbox/qa.atom` (optionally `?topic=<code>`): an Atom feed (RFC 4287) of the newest
+/// published questions and answers. Entries come only from `public::published`, i.e.
+/// [`public::PUBLIC_CONDITION`]: consented, masked, reviewed and published.
+pub async fn show_qa_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<QaQuery>,
+) -> AppResult<Response> {
+    use crate::portal::feeds::{FEED_ENTRIES, rfc3339, xml_escape};
+    let topics = active_topics(&state).await?;
+    let topic = topics.iter().find(|t| t.code == q.topic);
+    if !q.topic.is_empty() && topic.is_none() {
+        return Err(AppError::not_found(
+            "没有这个留言主题的订阅源。可用的订阅源：/mailbox/qa.atom、/mailbox/qa.atom?topic=<主题代码>",
+        ));
+    }
+    let entries = public::published(&state.db, topic.map(|t| t.code.as_str()), 1, FEED_ENTRIES)
+        .await?
+        .entries;
+    let site = xml_escape(&crate::portal::site_name(&state).await?);
+    let base = crate::portal::origin(&state, &headers);
+    let (self_path, alternate, title) = match topic {
+        Some(t) => (
+            format!("/mailbox/qa.atom?topic={}", t.code),
+            format!("/mailbox/qa?topic={}", t.code),
+            format!("公开答复：{}", t.label),
+        ),
+        None => (
+            "/mailbox/qa.atom".to_string(),
+            "/mailbox/qa".to_string(),
+            "公开答复".to_string(),
+        ),
+    };
+    let self_href = xml_escape(&format!("{base}{self_path}"));
+    let alt_href = xml_escape(&format!("{base}{alternate}"));
+    let updated = rfc3339(
+        entries
+            .iter()
+            .map(|e| e.published_at)
+            .max()
+            .unwrap_or_else(now_ms),
+    );
+    let mut body = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n  <title>{site} — {}</title>\n  <id>{self_href}</id>\n  <updated>{updated}</updated>\n  <author><name>{site}</name></author>\n  <link rel=\"self\" href=\"{self_href}\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"{alt_href}\"/>\n",
+        xml_escape(&title)
+    );
+    for e in &entries {
+        let href = xml_escape(&format!("{base}/mailbox/qa/{}", e.id));
+        body.push_str(&format!(
+            "  <entry>\n    <title>{}</title>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{href}\"/>\n    <id>{href}</id>\n    <published>{ts}</published>\n    <updated>{ts}</updated>\n    <author><name>{}</name></author>\n    <category term=\"{}\" label=\"{}\"/>\n    <summary>{}</summary>\n    <content type=\"text\">{}</content>\n  </entry>\n",
+            xml_escape(&e.title),
+            xml_escape(&e.box_name),
+            xml_escape(&e.topic_code),
+            xml_escape(&e.topic_label),
+            xml_escape(&e.question),
+            xml_escape(&format!("问：{}\n答：{}", e.question, e.reply)),
+            ts = rfc3339(e.published_at),
+        ));
+    }
+    body.push_str("</feed>\n");
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        body,
+    )
+        .into_response())
 }
 
 #[derive(Template)]

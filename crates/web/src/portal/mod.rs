@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/mailbox/rate", post(mailbox::post_rating))
         .route("/mailbox/qa", get(mailbox::list_qa))
+        .route("/mailbox/qa.atom", get(mailbox::show_qa_feed))
         .route("/mailbox/qa/{id}", get(mailbox::show_qa))
         .route("/mailbox/stats", get(mailbox::show_stats))
         .route("/search", get(search::show_search))

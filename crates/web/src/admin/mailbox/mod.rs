@@ -6,6 +6,11 @@
 //! form; a department (`AnswerMessage` on the department the message was forwarded to) drafts
 //! the reply; a confidentiality reviewer (`ConfidentialityReview` on the box's organisation)
 //! reviews the masked texts before they go public. Lists are filtered by scope in SQL.
+//!
+//! The writer's contact details are sealed at rest and shown masked; the office
+//! (`RevealPersonalData`) may show them in full with a reason, audited (`personal::reveal`). A
+//! message that is really a disclosure application is converted on its page (`convert`, with
+//! `ManageApplications` too) and continues on the application's page.
 
 mod config;
 mod reports;
@@ -24,10 +29,11 @@ use axum::routing::{get, post};
 use gongkai_core::auth::Action;
 use gongkai_core::mailbox::{Kind, Publication, Status};
 use gongkai_store::mailbox::boxes::{MailBox, Topic, list_boxes, list_topics};
-use gongkai_store::mailbox::messages::{self, CHANNELS, ListFilter, Message};
+use gongkai_store::mailbox::convert::{self, ConvertInput};
+use gongkai_store::mailbox::messages::{self, CHANNELS, Contact, ListFilter, Message};
 use gongkai_store::mailbox::supervision::{self, Supervision};
 use gongkai_store::mailbox::{OBJECT_TYPE, public};
-use gongkai_store::{StoreError, deadlines, now_ms, orgs};
+use gongkai_store::{StoreError, deadlines, now_ms, orgs, personal};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -45,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mailbox/boxes/{id}/edit", get(config::show_edit_box))
         .route("/mailbox/topics", post(config::put_topic))
         .route("/mailbox/{id}", get(show_message))
+        .route("/mailbox/{id}/reveal", post(reveal_contact))
         .route("/mailbox/{id}/{action}", post(post_step))
 }
 
@@ -244,6 +251,44 @@ pub(super) struct StepForm {
     reply: String,
     #[serde(default)]
     decision: String,
+    // 转为政府信息公开申请 (and `reason`, also the reveal form's 查看事由).
+    #[serde(default)]
+    applicant_type: String,
+    #[serde(default)]
+    applicant_name: String,
+    #[serde(default)]
+    id_kind: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    info_form: String,
+    #[serde(default)]
+    delivery: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    reason: String,
+}
+
+impl StepForm {
+    fn convert_input(&self) -> ConvertInput {
+        ConvertInput {
+            applicant_type: self.applicant_type.clone(),
+            applicant_name: self.applicant_name.clone(),
+            id_kind: self.id_kind.clone(),
+            id_number: self.id_number.clone(),
+            address: self.address.clone(),
+            postcode: self.postcode.clone(),
+            info_form: self.info_form.clone(),
+            delivery: self.delivery.clone(),
+            description: self.description.clone(),
+            reason: self.reason.clone(),
+        }
+    }
 }
 
 struct StepView {
@@ -278,6 +323,14 @@ struct MessagePage {
     can: Can,
     received: String,
     replied: String,
+    /// The writer's contact details: masked, or in full after an audited reveal.
+    contact: Contact,
+    revealed: bool,
+    /// The staff member may reveal the contact details (`RevealPersonalData`).
+    can_reveal: bool,
+    /// The application the message became: (id, tracking number).
+    application: Option<(i64, String)>,
+    choices: crate::appform::Choices,
 }
 
 impl MessagePage {
@@ -304,6 +357,40 @@ impl MessagePage {
             self.m.dept_id.map(|d| d.to_string()).unwrap_or_default()
         };
         current == id.to_string()
+    }
+
+    /// A field of the conversion form: the submitted value when it failed, else its default.
+    fn convert_value(&self, field: &str) -> String {
+        let f = &self.form;
+        if self.failed == "convert" {
+            return match field {
+                "applicant_type" => f.applicant_type.as_str(),
+                "applicant_name" => f.applicant_name.as_str(),
+                "id_kind" => f.id_kind.as_str(),
+                "id_number" => f.id_number.as_str(),
+                "address" => f.address.as_str(),
+                "postcode" => f.postcode.as_str(),
+                "info_form" => f.info_form.as_str(),
+                "delivery" => f.delivery.as_str(),
+                "description" => f.description.as_str(),
+                "reason" => f.reason.as_str(),
+                _ => "",
+            }
+            .to_string();
+        }
+        match field {
+            "applicant_type" => "natural_person",
+            "id_kind" => "resident_id",
+            "info_form" => "electronic",
+            "delivery" => "online",
+            "description" => self.m.content.as_str(),
+            _ => "",
+        }
+        .to_string()
+    }
+
+    fn convert_is(&self, field: &str, code: &str) -> bool {
+        self.convert_value(field) == code
     }
 
     fn topic_selected(&self, code: &str) -> bool {
@@ -333,6 +420,7 @@ struct Can {
     edit_public: bool,
     review: bool,
     withdraw: bool,
+    convert: bool,
 }
 
 impl Can {
@@ -352,10 +440,11 @@ impl Can {
             || self.edit_public
             || self.review
             || self.withdraw
+            || self.convert
     }
 }
 
-fn allowed(m: &Message, office: bool, dept: bool, reviewer: bool) -> Can {
+fn allowed(m: &Message, office: bool, dept: bool, reviewer: bool, applications: bool) -> Can {
     use gongkai_core::mailbox::{Step, transition};
     let Ok(s) = m.status() else {
         return Can::default();
@@ -381,6 +470,7 @@ fn allowed(m: &Message, office: bool, dept: bool, reviewer: bool) -> Can {
         edit_public: office && publication == Publication::PendingReview,
         review: reviewer && publication == Publication::PendingReview,
         withdraw: office && publication == Publication::Published,
+        convert: office && applications && convert::refusal(m, None).is_none(),
     }
 }
 
@@ -388,10 +478,13 @@ struct Access {
     office: bool,
     dept: bool,
     reviewer: bool,
+    /// May register applications of the message's organisation (for the conversion).
+    applications: bool,
 }
 
 fn access(staff: &Staff, m: &Message) -> Access {
     Access {
+        applications: staff.can(Action::ManageApplications, Some(m.org_id)),
         office: staff.can(Action::ManageMailbox, Some(m.org_id)),
         dept: m
             .dept_id
@@ -453,6 +546,10 @@ fn step_change(
                 "（已超过信访工作条例第二十二条规定的15日）"
             }
         ),
+        "to_application" => format!(
+            "转为政府信息公开申请，受理编号 {}",
+            d["tracking_no"].as_str().unwrap_or("—")
+        ),
         "publish_review" => {
             if d["approved"].as_bool().unwrap_or(false) {
                 "同意公开".into()
@@ -464,6 +561,8 @@ fn step_change(
     }
 }
 
+/// Builds the page; `revealed` shows the contact details in full (the caller has recorded the
+/// reveal).
 async fn message_page(
     state: &AppState,
     staff: &Staff,
@@ -471,8 +570,17 @@ async fn message_page(
     form: StepForm,
     failed: String,
     errors: Vec<(String, String)>,
+    revealed: bool,
 ) -> AppResult<MessagePage> {
     let a = access(staff, &m);
+    let full = m.contact(&state.config.vault.get())?;
+    let contact = if revealed { full } else { full.masked() };
+    let application = match m.application_id {
+        Some(id) => convert::tracking_no(&state.db, id)
+            .await?
+            .map(|no| (id, no)),
+        None => None,
+    };
     let db = &state.db;
     let boxes = list_boxes(db).await?;
     let topics = list_topics(db).await?;
@@ -504,7 +612,7 @@ async fn message_page(
         })
         .collect();
     let due = deadlines::get(db, OBJECT_TYPE, m.id, gongkai_store::mailbox::DEADLINE_KIND).await?;
-    let can = allowed(&m, a.office, a.dept, a.reviewer);
+    let can = allowed(&m, a.office, a.dept, a.reviewer, a.applications);
     Ok(MessagePage {
         layout: staff.layout(&format!("留言处理单 {}", m.query_no)),
         box_name: boxes
@@ -544,6 +652,13 @@ async fn message_page(
         can,
         received: cst(m.received_at),
         replied: m.replied_at.map(cst).unwrap_or_default(),
+        contact,
+        revealed,
+        can_reveal: !revealed
+            && m.has_contact()
+            && staff.can(Action::RevealPersonalData, Some(m.org_id)),
+        application,
+        choices: crate::appform::Choices::new(),
         m,
     })
 }
@@ -574,6 +689,7 @@ async fn show_message(
         StepForm::default(),
         String::new(),
         Vec::new(),
+        false,
     )
     .await?;
     if q.done.is_some() {
@@ -613,11 +729,16 @@ async fn post_step(
         "review" => a.reviewer,
         "register" | "classify" | "forward" | "return" | "approve" | "reply" | "follow-up"
         | "close" | "supervise" | "petition" | "publish" | "public-text" | "withdraw" => a.office,
+        "convert" => a.office && a.applications,
         _ => return Err(AppError::not_found("没有这个办理环节")),
     };
     if !permitted {
         return Err(AppError::forbidden());
     }
+    if action == "convert" {
+        return convert_message(&state, &staff, m, f).await;
+    }
+    let vault = state.config.vault.get();
     let actor = staff.actor();
     let at = now_ms();
     let mut tx = db.begin().await?;
@@ -651,7 +772,7 @@ async fn post_step(
             "approve" => messages::approve(&mut tx, &actor, id, &f.final_text, &f.note, at)
                 .await
                 .map(drop),
-            "reply" => messages::send_reply(&mut tx, &actor, id, at)
+            "reply" => messages::send_reply(&mut tx, &actor, &vault, id, at)
                 .await
                 .map(drop),
             "follow-up" => messages::follow_up(&mut tx, &actor, id, &f.note, at)
@@ -668,7 +789,9 @@ async fn post_step(
             "petition" => messages::convert_to_petition(&mut tx, &actor, id, &f.note, at)
                 .await
                 .map(drop),
-            "publish" => public::prepare(&mut tx, &actor, id, at).await.map(drop),
+            "publish" => public::prepare(&mut tx, &actor, &vault, id, at)
+                .await
+                .map(drop),
             "public-text" => {
                 public::edit_public(&mut tx, &actor, id, &f.title, &f.question, &f.reply, at)
                     .await
@@ -706,9 +829,163 @@ async fn post_step(
             let m = messages::get(db, id)
                 .await?
                 .ok_or_else(|| AppError::not_found("留言不存在"))?;
-            let page =
-                message_page(&state, &staff, m, f, action.clone(), vec![(field, msg)]).await?;
+            let page = message_page(
+                &state,
+                &staff,
+                m,
+                f,
+                action.clone(),
+                vec![(field, msg)],
+                false,
+            )
+            .await?;
             render_with_status(&page, status)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The conversion form's field for a problem of the application (`convert::validate`): the
+/// contact problem goes to the address (the one contact field staff may add), the e-mail one
+/// to the delivery choice, the requested item to the description.
+fn convert_field(field: &str) -> &'static str {
+    match field {
+        "applicant_type" => "applicant_type",
+        "applicant_name" => "applicant_name",
+        "id_kind" => "id_kind",
+        "id_number" => "id_number",
+        "phone" | "address" => "address",
+        "postcode" => "postcode",
+        "info_form" => "info_form",
+        "email" | "delivery" => "delivery",
+        "reason" => "reason",
+        f if f.starts_with("items") => "description",
+        _ => "submit",
+    }
+}
+
+/// 转为政府信息公开申请: problems re-render the form by field (400; 409 when the message cannot
+/// be converted any more); success goes to the new application, which shows its secret once.
+async fn convert_message(
+    state: &AppState,
+    staff: &Staff,
+    m: Message,
+    f: StepForm,
+) -> AppResult<Response> {
+    let vault = state.config.vault.get();
+    let input = f.convert_input();
+    let today = deadlines::today();
+    let mut status = StatusCode::BAD_REQUEST;
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let existing = match m.application_id {
+        Some(a) => convert::tracking_no(&state.db, a).await?,
+        None => None,
+    };
+    if let Some(why) = convert::refusal(&m, existing.as_deref()) {
+        status = StatusCode::CONFLICT;
+        errors.push(("convert-submit".into(), why));
+    } else {
+        let contact = m.contact(&vault)?;
+        for e in convert::validate(&m, &contact, &input, today) {
+            let id = format!("convert-{}", convert_field(&e.field));
+            if !errors.iter().any(|(f, _)| *f == id) {
+                errors.push((id, e.message));
+            }
+        }
+    }
+    if errors.is_empty() {
+        let mut tx = state.db.begin().await?;
+        match convert::to_application(
+            &mut tx,
+            &staff.actor(),
+            &vault,
+            m.id,
+            &input,
+            today,
+            now_ms(),
+        )
+        .await
+        {
+            Ok(c) => {
+                tx.commit().await?;
+                return Ok(see_other(&format!(
+                    "/admin/applications/{}?created={}",
+                    c.application.id, c.secret
+                )));
+            }
+            Err(StoreError::Conflict(msg)) => {
+                status = StatusCode::CONFLICT;
+                errors.push(("convert-submit".into(), msg));
+            }
+            Err(StoreError::Invalid(msg)) => errors.push(("convert-submit".into(), msg)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let m = messages::get(&state.db, m.id)
+        .await?
+        .ok_or_else(|| AppError::not_found("留言不存在"))?;
+    let page = message_page(state, staff, m, f, "convert".into(), errors, false).await?;
+    render_with_status(&page, status)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RevealForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// 显示完整信息: shows the writer's contact details in full on this response only, after the
+/// reveal is recorded with its reason (`personal::reveal`, audited; `RevealPersonalData`).
+async fn reveal_contact(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> AppResult<Response> {
+    let m = messages::get(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("留言不存在"))?;
+    let a = access(&staff, &m);
+    if !(a.office || a.dept || a.reviewer) || !staff.can(Action::RevealPersonalData, Some(m.org_id))
+    {
+        return Err(AppError::forbidden());
+    }
+    let mut tx = state.db.begin().await?;
+    let form = StepForm {
+        reason: f.reason.clone(),
+        ..Default::default()
+    };
+    match personal::reveal(
+        &mut tx,
+        &staff.actor(),
+        OBJECT_TYPE,
+        &id.to_string(),
+        "contact",
+        &f.reason,
+    )
+    .await
+    {
+        Ok(()) => {
+            tx.commit().await?;
+            let mut page =
+                message_page(&state, &staff, m, form, String::new(), Vec::new(), true).await?;
+            page.layout.flash =
+                Some("已显示来信人的完整联系信息。本次查看及事由已记入审计日志。".into());
+            render(&page)
+        }
+        Err(StoreError::Invalid(msg)) => {
+            drop(tx);
+            let page = message_page(
+                &state,
+                &staff,
+                m,
+                form,
+                "reveal".into(),
+                vec![("reveal-reason".into(), msg)],
+                false,
+            )
+            .await?;
+            render_with_status(&page, StatusCode::BAD_REQUEST)
         }
         Err(e) => Err(e.into()),
     }

@@ -149,6 +149,7 @@ pub(super) async fn export_stats(
     line("合计", "答复用时中位数", v.median.clone());
     line("合计", "答复用时最长", v.max.clone());
     line("合计", "转为信访事项", v.s.petitions.to_string());
+    line("合计", "转为政府信息公开申请", v.s.converted.to_string());
     line("合计", "公开答复", v.s.published.to_string());
     for c in &v.s.by_box {
         line("按信箱", &c.label, c.count.to_string());
