@@ -215,8 +215,6 @@ pub(super) async fn load(
         ip: String::new(),
     };
     let body = org("ccdpf")?;
-    // The writers' details are sealed with the deployment's vault, as a real submission's are.
-    let opener = vault;
     let mut box_ids = Vec::new();
     for (i, (code, name, intro, name_required, days, publish, _)) in DEMO_BOXES.iter().enumerate() {
         let b = boxes::create_box(
@@ -301,10 +299,10 @@ pub(super) async fn load(
             messages::draft(tx, &dept_actor, id, q.3, noon(d1)).await?;
             messages::approve(tx, &office, id, "", "同意", noon(d1) + 3_600_000).await?;
             let d2 = day + Duration::days(2);
-            messages::send_reply(tx, &office, opener, id, noon(d2)).await?;
+            messages::send_reply(tx, &office, vault, id, noon(d2)).await?;
             if consent {
                 if !DEMO_BOXES[bi].5 {
-                    public::prepare(tx, &office, opener, id, noon(d2)).await?;
+                    public::prepare(tx, &office, vault, id, noon(d2)).await?;
                 }
                 public::review(
                     tx,
