@@ -470,7 +470,9 @@ impl Search {
     /// Sequence numbers at or below `head` missing from the recent outbox: transactions that may
     /// still commit (PostgreSQL hands out sequence values before commit).
     async fn recent_gaps(&self, head: i64) -> Result<Vec<(i64, i64)>, SearchError> {
-        let from = (head - BATCH).max(0);
+        // Pruned rows are not gaps: they were applied by every instance, or expired.
+        let pruned = outbox::pruned_through(&self.inner.db).await?;
+        let from = (head - BATCH).max(pruned).max(0);
         let rows = outbox::outbox_after(&self.inner.db, from, BATCH).await?;
         let seen: BTreeSet<i64> = rows.iter().map(|r| r.seq).collect();
         let now = now_ms();
