@@ -111,6 +111,20 @@ pub async fn run_job(db: &Db, job: &Job, ctx: &Context) -> Result<(), String> {
             tracing::info!(job = job.id, issued, "mailbox supervision sweep");
             Ok(())
         }
+        gongkai_store::search::PRUNE_JOB => {
+            // Search outbox rows every instance has applied, or older than the retention
+            // window (issue #8).
+            let p = gongkai_store::search::prune(db, now_ms(), gongkai_store::search::RETENTION_MS)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(
+                rows = p.rows,
+                instances = p.instances,
+                through = p.through,
+                "search outbox pruned"
+            );
+            Ok(())
+        }
         other => Err(format!("unknown job kind {other}")),
     }
 }
@@ -149,6 +163,10 @@ pub async fn run(db: Db, ctx: Context, shutdown: tokio::sync::watch::Receiver<bo
         if now_ms() - last_housekeeping > 3_600_000 {
             if let Err(e) = enqueue_housekeeping(&db).await {
                 tracing::warn!(error = %e, "could not enqueue housekeeping");
+            }
+            // The search outbox is pruned hourly too (issue #8).
+            if let Err(e) = gongkai_store::search::enqueue_prune(&db).await {
+                tracing::warn!(error = %e, "could not enqueue the search outbox pruning");
             }
             // 督办: the hourly sweep issues automatic supervision notices (issue #7).
             if let Err(e) = gongkai_store::mailbox::supervision::enqueue_sweep(&db).await {

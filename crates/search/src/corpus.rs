@@ -387,6 +387,7 @@ pub fn document(seed: u64, i: u64) -> Doc {
     let public = r.below(20) != 0;
     Doc {
         kind: "item".into(),
+        subkind: String::new(),
         id: i as i64 + 1,
         org_id: 1 + r.below(40) as i64,
         public,

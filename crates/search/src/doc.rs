@@ -1,11 +1,14 @@
 //! The document model: one shape for everything search finds, whatever its kind.
 //!
-//! A kind plugs in with one loader ([`load`] for one document, [`load_page`] for a rebuild),
-//! reading its rows through `gongkai_store` and returning [`Doc`]s. Today: proactive-disclosure
-//! items. Mailbox replies, applications, annual reports and interpretations add an arm each
-//! (and write `gongkai_store::search::enqueue(tx, KIND, id)` in their state changes).
+//! A kind plugs in with one loader: an async function that reads its rows through
+//! `gongkai_store` for a [`Select`] (one id, or a page for a rebuild) and returns [`Doc`]s,
+//! named once in [`loader`]'s match and listed in [`SOURCES`] and [`KINDS`]; its state changes
+//! write `gongkai_store::search::enqueue(tx, KIND, id)` in their transactions. Today:
+//! proactive-disclosure items (interpretations among them, labelled 解读 and filterable as
+//! [`INTERPRETATION`]), published mailbox answers (public), and — for staff within scope —
+//! mailbox messages and applications. Annual reports (issue #9) will be one more loader.
 
-use gongkai_store::search::{self as outbox, ItemDoc};
+use gongkai_store::search::{self as outbox, AnswerDoc, ApplicationDoc, ItemDoc, MessageDoc};
 use gongkai_store::{Db, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -13,8 +16,12 @@ use std::path::Path;
 /// A searchable document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Doc {
-    /// [`KINDS`] code.
+    /// Outbox kind ([`SOURCES`]): with `id` the document's key.
     pub kind: String,
+    /// A finer kind it is also filed under and shown as (e.g. [`INTERPRETATION`] for an
+    /// item that interprets policy); empty when none.
+    #[serde(default)]
+    pub subkind: String,
     pub id: i64,
     /// The owning organisation: staff scope is checked against it inside the query.
     pub org_id: i64,
@@ -61,8 +68,32 @@ pub fn key(kind: &str, id: i64) -> String {
     format!("{kind}:{id}")
 }
 
-/// The kinds search knows, with their Chinese names (the portal's 类型 filter).
-pub const KINDS: &[(&str, &str)] = &[(outbox::KIND_ITEM, "主动公开信息")];
+/// The filter kind of items that are interpretations (回应解读, `gongkai_store::interpretations`).
+pub const INTERPRETATION: &str = "interpretation";
+
+/// The kinds search knows, with their Chinese names (the 类型 filter and the result label).
+pub const KINDS: &[(&str, &str)] = &[
+    (outbox::KIND_ITEM, "主动公开信息"),
+    (INTERPRETATION, "解读"),
+    (outbox::KIND_ANSWER, "留言答复"),
+    (outbox::KIND_MESSAGE, "留言办理"),
+    (outbox::KIND_APPLICATION, "依申请公开"),
+];
+
+/// The kind an [`Audience::Staff`](crate::Audience)'s `orgs` (item scope) opens: items,
+/// interpretations included (they are filed under both kinds).
+pub const ITEM_SCOPE: &str = outbox::KIND_ITEM;
+
+/// Kinds only staff can find (never public, so the portal does not offer them as a filter).
+pub const STAFF_ONLY: &[&str] = &[outbox::KIND_MESSAGE, outbox::KIND_APPLICATION];
+
+/// The outbox kinds that have a loader, in rebuild order.
+pub const SOURCES: &[&str] = &[
+    outbox::KIND_ITEM,
+    outbox::KIND_ANSWER,
+    outbox::KIND_MESSAGE,
+    outbox::KIND_APPLICATION,
+];
 
 /// The Chinese name of a kind.
 pub fn kind_label(kind: &str) -> &'static str {
@@ -138,6 +169,11 @@ fn item(d: ItemDoc, attachments: String) -> Doc {
     };
     Doc {
         kind: outbox::KIND_ITEM.into(),
+        subkind: if d.interpretation.is_some() {
+            INTERPRETATION.into()
+        } else {
+            String::new()
+        },
         id: d.id,
         org_id: d.org_id,
         public: d.public,
@@ -159,18 +195,178 @@ fn item(d: ItemDoc, attachments: String) -> Doc {
     }
 }
 
+fn answer(d: AnswerDoc) -> Doc {
+    let date_label = if d.replied_on.is_empty() {
+        d.received_on.clone()
+    } else {
+        d.replied_on.clone()
+    };
+    let mut text = String::with_capacity(d.question.len() + d.reply.len() + 64);
+    for part in [&d.question, &d.reply, &d.topic_label] {
+        if !part.is_empty() {
+            text.push_str(part);
+            text.push('\n');
+        }
+    }
+    Doc {
+        kind: outbox::KIND_ANSWER.into(),
+        subkind: String::new(),
+        id: d.id,
+        org_id: d.org_id,
+        public: true,
+        visible_from: d.published_at,
+        date: d.published_at,
+        year: year_of(&date_label),
+        date_label,
+        category: String::new(),
+        topic: String::new(),
+        genre: String::new(),
+        validity: String::new(),
+        state: "published".into(),
+        title: d.title,
+        text,
+        url: format!("/mailbox/qa/{}", d.id),
+        staff_url: format!("/admin/mailbox/{}", d.id),
+        reference: if d.topic_label.is_empty() {
+            String::new()
+        } else {
+            format!("留言类别：{}", d.topic_label)
+        },
+        publisher: d.box_name,
+    }
+}
+
+fn message(d: MessageDoc) -> Doc {
+    let mut text = String::with_capacity(d.content.len() + d.reply.len() + 64);
+    for part in [&d.content, &d.reply, &d.topic_label, &d.query_no] {
+        if !part.is_empty() {
+            text.push_str(part);
+            text.push('\n');
+        }
+    }
+    let url = format!("/admin/mailbox/{}", d.id);
+    Doc {
+        kind: outbox::KIND_MESSAGE.into(),
+        subkind: String::new(),
+        id: d.id,
+        org_id: d.org_id,
+        public: false,
+        visible_from: i64::MAX,
+        date: d.received_at,
+        year: year_of(&d.received_on),
+        date_label: d.received_on,
+        category: String::new(),
+        topic: String::new(),
+        genre: String::new(),
+        validity: String::new(),
+        state: d.status,
+        title: d.title,
+        text,
+        url: url.clone(),
+        staff_url: url,
+        reference: format!("查询码：{}", d.query_no),
+        publisher: d.box_name,
+    }
+}
+
+fn application(d: ApplicationDoc) -> Doc {
+    let first: String = d
+        .requested
+        .first()
+        .map(|r| r.chars().take(40).collect())
+        .unwrap_or_default();
+    let mut text = d.requested.join("\n");
+    text.push('\n');
+    text.push_str(&d.tracking_no);
+    let date_label = d
+        .received_on
+        .clone()
+        .unwrap_or_else(|| d.arrived_on.clone());
+    let url = format!("/admin/applications/{}", d.id);
+    Doc {
+        kind: outbox::KIND_APPLICATION.into(),
+        subkind: String::new(),
+        id: d.id,
+        org_id: d.org_id,
+        public: false,
+        visible_from: i64::MAX,
+        date: d.created_at,
+        year: year_of(&date_label),
+        date_label,
+        category: String::new(),
+        topic: String::new(),
+        genre: String::new(),
+        validity: String::new(),
+        state: d.stage,
+        title: format!("政府信息公开申请 {}：{first}", d.tracking_no),
+        text,
+        url: url.clone(),
+        staff_url: url,
+        reference: format!("受理编号：{}", d.tracking_no),
+        publisher: String::new(),
+    }
+}
+
+/// Which documents a loader reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Select {
+    /// The document with this id (none when it must not be in the index).
+    One(i64),
+    /// Documents with id above `after`, by id, at most `limit` (a rebuild pages through them).
+    After { after: i64, limit: i64 },
+}
+
+async fn items(db: &Db, data_dir: Option<&Path>, sel: Select) -> Result<Vec<Doc>> {
+    let rows = match sel {
+        Select::One(id) => outbox::item_doc(db, id).await?.into_iter().collect(),
+        Select::After { after, limit } => outbox::item_docs_after(db, after, limit).await?,
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for d in rows {
+        let att = attachment_text(db, data_dir, d.id).await?;
+        out.push(item(d, att));
+    }
+    Ok(out)
+}
+
+async fn answers(db: &Db, sel: Select) -> Result<Vec<Doc>> {
+    let rows = match sel {
+        Select::One(id) => outbox::answer_doc(db, id).await?.into_iter().collect(),
+        Select::After { after, limit } => outbox::answer_docs_after(db, after, limit).await?,
+    };
+    Ok(rows.into_iter().map(answer).collect())
+}
+
+async fn messages(db: &Db, sel: Select) -> Result<Vec<Doc>> {
+    let rows = match sel {
+        Select::One(id) => outbox::message_doc(db, id).await?.into_iter().collect(),
+        Select::After { after, limit } => outbox::message_docs_after(db, after, limit).await?,
+    };
+    Ok(rows.into_iter().map(message).collect())
+}
+
+async fn applications(db: &Db, sel: Select) -> Result<Vec<Doc>> {
+    let rows = match sel {
+        Select::One(id) => outbox::application_doc(db, id).await?.into_iter().collect(),
+        Select::After { after, limit } => outbox::application_docs_after(db, after, limit).await?,
+    };
+    Ok(rows.into_iter().map(application).collect())
+}
+
+/// The loader of `kind`: the one place a new kind is plugged in.
+pub async fn loader(db: &Db, data_dir: Option<&Path>, kind: &str, sel: Select) -> Result<Vec<Doc>> {
+    match kind {
+        outbox::KIND_ITEM => items(db, data_dir, sel).await,
+        outbox::KIND_ANSWER => answers(db, sel).await,
+        outbox::KIND_MESSAGE => messages(db, sel).await,
+        outbox::KIND_APPLICATION => applications(db, sel).await,
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// The current state of document (kind, id), or `None` when it must not be in the index.
 pub async fn load(db: &Db, data_dir: Option<&Path>, kind: &str, id: i64) -> Result<Option<Doc>> {
-    match kind {
-        outbox::KIND_ITEM => match outbox::item_doc(db, id).await? {
-            Some(d) => {
-                let att = attachment_text(db, data_dir, d.id).await?;
-                Ok(Some(item(d, att)))
-            }
-            None => Ok(None),
-        },
-        _ => Ok(None),
-    }
+    Ok(loader(db, data_dir, kind, Select::One(id)).await?.pop())
 }
 
 /// Documents of `kind` with id above `after`, by id, at most `limit` (for a rebuild).
@@ -181,21 +377,14 @@ pub async fn load_page(
     after: i64,
     limit: i64,
 ) -> Result<Vec<Doc>> {
-    match kind {
-        outbox::KIND_ITEM => {
-            let rows = outbox::item_docs_after(db, after, limit).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for d in rows {
-                let att = attachment_text(db, data_dir, d.id).await?;
-                out.push(item(d, att));
-            }
-            Ok(out)
-        }
-        _ => Ok(Vec::new()),
-    }
+    loader(db, data_dir, kind, Select::After { after, limit }).await
 }
 
 /// How many documents a rebuild will load (its progress bar's total).
 pub async fn count(db: &Db) -> Result<i64> {
-    outbox::item_count(db).await
+    let mut n = 0;
+    for kind in SOURCES {
+        n += outbox::kind_count(db, kind).await?;
+    }
+    Ok(n)
 }

@@ -129,9 +129,15 @@ fn schema() -> (Schema, Fields) {
 pub enum Audience {
     /// The public: public documents whose publication time has come, nothing else.
     Public { now_ms: i64 },
-    /// Staff: public documents as above, plus every document of these organisations (the
-    /// user's scope, expanded to every organisation inside it).
-    Staff { now_ms: i64, orgs: Vec<i64> },
+    /// Staff: public documents as above, plus the unpublished items of the organisations in
+    /// `orgs` (the user's item scope, expanded to every organisation inside it), plus, for
+    /// each `(kind, orgs)` of `records`, the staff-only documents of that kind (mailbox
+    /// messages, applications) of those organisations.
+    Staff {
+        now_ms: i64,
+        orgs: Vec<i64>,
+        records: Vec<(String, Vec<i64>)>,
+    },
 }
 
 /// Sort order.
@@ -292,6 +298,9 @@ impl SearchIndex {
         let mut t = TantivyDocument::default();
         t.add_text(f.key, d.key());
         t.add_text(f.kind, &d.kind);
+        if !d.subkind.is_empty() {
+            t.add_text(f.kind, &d.subkind);
+        }
         t.add_i64(f.id, d.id);
         t.add_i64(f.org, d.org_id);
         t.add_u64(f.public, u64::from(d.public));
@@ -310,7 +319,11 @@ impl SearchIndex {
         t.add_text(f.title_ws, &d.title);
         t.add_text(f.text_ws, &d.text);
         let meta = Meta {
-            kind: d.kind.clone(),
+            kind: if d.subkind.is_empty() {
+                d.kind.clone()
+            } else {
+                d.subkind.clone()
+            },
             id: d.id,
             url: d.url.clone(),
             staff_url: d.staff_url.clone(),
@@ -492,15 +505,38 @@ impl SearchIndex {
         }
         let permission: Box<dyn Query> = match audience {
             Audience::Public { now_ms } => self.public_clause(*now_ms),
-            Audience::Staff { now_ms, orgs } => {
+            Audience::Staff {
+                now_ms,
+                orgs,
+                records,
+            } => {
                 let mut any: Vec<(Occur, Box<dyn Query>)> =
                     vec![(Occur::Should, self.public_clause(*now_ms))];
-                if !orgs.is_empty() {
+                // Each scope is tied to its kind: an item scope never opens messages or
+                // applications of the same organisation, nor the other way round.
+                let scoped = std::iter::once((crate::doc::ITEM_SCOPE, orgs))
+                    .chain(records.iter().map(|(k, o)| (k.as_str(), o)));
+                for (kind, orgs) in scoped {
+                    if orgs.is_empty() {
+                        continue;
+                    }
                     any.push((
                         Occur::Should,
-                        Box::new(TermSetQuery::new(
-                            orgs.iter().map(|o| Term::from_field_i64(f.org, *o)),
-                        )),
+                        Box::new(BooleanQuery::new(vec![
+                            (
+                                Occur::Must,
+                                Box::new(TermQuery::new(
+                                    Term::from_field_text(f.kind, kind),
+                                    IndexRecordOption::Basic,
+                                )) as Box<dyn Query>,
+                            ),
+                            (
+                                Occur::Must,
+                                Box::new(TermSetQuery::new(
+                                    orgs.iter().map(|o| Term::from_field_i64(f.org, *o)),
+                                )),
+                            ),
+                        ])),
                     ));
                 }
                 Box::new(BooleanQuery::new(any))

@@ -19,6 +19,14 @@
 //! checkpoint ([`SearchIndex::apply`]). A sequence number skipped in the read is a *gap*: on
 //! PostgreSQL a transaction holding it may still commit, so it is re-read on every poll for
 //! [`GAP_WINDOW`] (then it was a rollback). Rows are idempotent, so re-reading is safe.
+//!
+//! # Reporting, for pruning
+//! The instance (named by `<data>/search/instance`, created once) reports the position it has
+//! safely applied — the checkpoint below its oldest open gap — at most every [`REPORT_EVERY`]
+//! while it advances and at least every [`HEARTBEAT`] (`gongkai_store::search::report_applied`);
+//! a rebuild reports its starting head before loading. The `search.prune` job deletes what
+//! every reporting instance has applied. An index whose checkpoint is below the highest pruned
+//! row (an instance away longer than the retention window) is rebuilt.
 
 use crate::doc;
 use crate::index::{
@@ -43,6 +51,10 @@ const BATCH: i64 = 1000;
 const PAGE: i64 = 500;
 /// Most open gaps remembered (the oldest are dropped first).
 const MAX_GAPS: usize = 10_000;
+/// Least interval between two reports of an advancing position.
+pub const REPORT_EVERY: Duration = Duration::from_secs(5);
+/// Most interval between two reports (the heartbeat that keeps this instance counted).
+pub const HEARTBEAT: Duration = Duration::from_secs(60);
 
 /// Progress of a rebuild.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,6 +89,47 @@ struct Live {
     index: Arc<SearchIndex>,
     checkpoint: Checkpoint,
     dir: Option<PathBuf>,
+    /// When and what this instance last reported (ms, position).
+    reported: Option<(i64, i64)>,
+}
+
+/// The outbox position an index at `cp` has applied entirely: its checkpoint, or just below
+/// its oldest open gap (a row that may still commit and must not be pruned).
+pub fn applied_position(cp: &Checkpoint) -> i64 {
+    cp.gaps
+        .iter()
+        .map(|(s, _)| s - 1)
+        .fold(cp.through, i64::min)
+}
+
+/// This instance's name: `<root>/instance`, created on first use; in memory a fresh one.
+fn instance_name(root: Option<&Path>) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let fresh = || {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "gongkai".into());
+        format!("{host}-{}-{}-{n}", std::process::id(), now_ms())
+    };
+    let Some(root) = root else {
+        return format!("mem-{}", fresh());
+    };
+    let path = root.join("instance");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        let s = s.trim();
+        if !s.is_empty() {
+            return s.to_string();
+        }
+    }
+    let name = fresh();
+    let written = std::fs::create_dir_all(root).and_then(|_| {
+        let tmp = root.join("instance.tmp");
+        std::fs::write(&tmp, name.as_bytes())?;
+        std::fs::rename(&tmp, &path)
+    });
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "could not record the search instance name");
+    }
+    name
 }
 
 struct Inner {
@@ -90,6 +143,10 @@ struct Inner {
     status: RwLock<Status>,
     wake: Notify,
     threads: usize,
+    /// This instance's name in `search_instances`.
+    instance: String,
+    /// Rows this index lacks were pruned: the next poll rebuilds.
+    rebuild_due: std::sync::atomic::AtomicBool,
 }
 
 /// The search service of one instance. Clones share it.
@@ -159,6 +216,7 @@ impl Search {
     /// A search service over `db`, its index under `root` (`None`: in memory). Nothing happens
     /// until [`Search::start`] or [`Search::run`].
     pub fn new(db: Db, root: Option<PathBuf>, data_dir: Option<PathBuf>) -> Search {
+        let instance = instance_name(root.as_deref());
         Search {
             inner: Arc::new(Inner {
                 db,
@@ -169,6 +227,8 @@ impl Search {
                 status: RwLock::new(Status::Starting),
                 wake: Notify::new(),
                 threads: 1,
+                instance,
+                rebuild_due: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -286,7 +346,16 @@ impl Search {
             match opened {
                 Ok(index) => {
                     let cp = index.checkpoint()?;
-                    if cp.schema == SCHEMA_VERSION && cp.dictionary == fp {
+                    // Rows this index has not applied were pruned (it was away longer than
+                    // the retention window): it cannot catch up from the outbox.
+                    let pruned = outbox::pruned_through(&self.inner.db).await?;
+                    if cp.through < pruned {
+                        tracing::info!(
+                            checkpoint = cp.through,
+                            pruned,
+                            "search index older than the pruned outbox; rebuilding"
+                        );
+                    } else if cp.schema == SCHEMA_VERSION && cp.dictionary == fp {
                         self.install(Arc::new(index), cp, Some(dir)).await;
                         return Ok(());
                     }
@@ -314,6 +383,7 @@ impl Search {
             index: index.clone(),
             checkpoint,
             dir,
+            reported: None,
         });
         if let Ok(mut g) = self.inner.live.write() {
             *g = Some(index);
@@ -330,7 +400,17 @@ impl Search {
         let db = &self.inner.db;
         let serving = self.inner.live.read().map(|g| g.is_some()).unwrap_or(false);
         // Everything committed up to `head` is loaded below; later rows are applied after.
+        // Rows at or below `head` not visible yet (PostgreSQL) are gaps from the start, so a
+        // change committed while the pages are read is applied after, not lost.
         let head = outbox::outbox_head(db).await?;
+        let gaps = self.recent_gaps(head).await?;
+        // Hold the pruning of what this index will still apply (see `applied_position`).
+        let start = Checkpoint {
+            through: head,
+            gaps: gaps.clone(),
+            ..Checkpoint::default()
+        };
+        outbox::report_applied(db, &self.inner.instance, applied_position(&start)).await?;
         let total = u64::try_from(doc::count(db).await?).unwrap_or(0);
         let mut p = Progress { done: 0, total };
         if !serving {
@@ -353,7 +433,7 @@ impl Search {
         })
         .await??;
         let index = Arc::new(index);
-        for (kind, _) in doc::KINDS {
+        for kind in doc::SOURCES {
             let mut after = 0i64;
             loop {
                 let page =
@@ -372,7 +452,7 @@ impl Search {
         }
         let checkpoint = Checkpoint {
             through: head,
-            gaps: self.recent_gaps(head).await?,
+            gaps,
             schema: SCHEMA_VERSION,
             dictionary: fp,
         };
@@ -390,7 +470,9 @@ impl Search {
     /// Sequence numbers at or below `head` missing from the recent outbox: transactions that may
     /// still commit (PostgreSQL hands out sequence values before commit).
     async fn recent_gaps(&self, head: i64) -> Result<Vec<(i64, i64)>, SearchError> {
-        let from = (head - BATCH).max(0);
+        // Pruned rows are not gaps: they were applied by every instance, or expired.
+        let pruned = outbox::pruned_through(&self.inner.db).await?;
+        let from = (head - BATCH).max(pruned).max(0);
         let rows = outbox::outbox_after(&self.inner.db, from, BATCH).await?;
         let seen: BTreeSet<i64> = rows.iter().map(|r| r.seq).collect();
         let now = now_ms();
@@ -403,6 +485,14 @@ impl Search {
     /// One poll: applies the outbox rows after the checkpoint and any gap rows that have
     /// appeared, commits with the new checkpoint. Returns the number of new rows read.
     pub async fn sync_once(&self) -> Result<usize, SearchError> {
+        if self
+            .inner
+            .rebuild_due
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
+            self.rebuild(|_| {}).await?;
+            return Ok(0);
+        }
         let db = &self.inner.db;
         let mut state = self.inner.state.lock().await;
         let Some(live) = state.as_mut() else {
@@ -438,6 +528,7 @@ impl Search {
             next.gaps.drain(..drop);
         }
         if next == cp {
+            self.report(live, false).await?;
             return Ok(0);
         }
         let rows: Vec<&OutboxRow> = filled.iter().chain(fresh.iter()).collect();
@@ -464,7 +555,62 @@ impl Search {
         tokio::task::spawn_blocking(move || idx.apply(false, &upserts, &deletes, Some(&cp2)))
             .await??;
         live.checkpoint = next;
+        self.report(live, true).await?;
         Ok(fresh.len())
+    }
+
+    /// Reports the applied position when it `advanced` (at most every [`REPORT_EVERY`]) or
+    /// when the [`HEARTBEAT`] is due; then, when rows this index still lacks were pruned
+    /// meanwhile (it stopped reporting for longer than the retention window), rebuilds it.
+    async fn report(&self, live: &mut Live, advanced: bool) -> Result<(), SearchError> {
+        let now = now_ms();
+        let position = applied_position(&live.checkpoint);
+        let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        let due = match live.reported {
+            None => true,
+            Some((at, pos)) => {
+                now - at >= ms(HEARTBEAT)
+                    || (advanced && pos != position && now - at >= ms(REPORT_EVERY))
+            }
+        };
+        if !due {
+            return Ok(());
+        }
+        let db = &self.inner.db;
+        outbox::report_applied(db, &self.inner.instance, position).await?;
+        live.reported = Some((now, position));
+        let pruned = outbox::pruned_through(db).await?;
+        if live.checkpoint.through < pruned {
+            tracing::warn!(
+                checkpoint = live.checkpoint.through,
+                pruned,
+                "outbox rows this index lacks were pruned; rebuilding"
+            );
+            live.reported = None;
+            // Rebuilding replaces `live` (the old index serves meanwhile); the caller holds
+            // the state lock, so the rebuild is started after it is released.
+            self.inner
+                .rebuild_due
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Reports this instance's applied position now, and schedules a rebuild when rows it
+    /// lacks were pruned (the next [`Search::sync_once`] does it). The indexer task reports on
+    /// its own; this is for tools and tests.
+    pub async fn report_now(&self) -> Result<(), SearchError> {
+        let mut state = self.inner.state.lock().await;
+        if let Some(live) = state.as_mut() {
+            live.reported = None;
+            self.report(live, false).await?;
+        }
+        Ok(())
+    }
+
+    /// This instance's name in `search_instances`.
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
     }
 
     /// The checkpoint the live index stands at.

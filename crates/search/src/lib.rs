@@ -4,7 +4,8 @@
 //! - [`tokenize`]: the substring analyzer (characters with unigrams and bigrams, phrase queries:
 //!   exact-substring recall, single characters included) and the jieba word analyzer (BM25
 //!   ranking, administrators' dictionary).
-//! - [`doc`]: the document model; each kind (items today) plugs in with one loader.
+//! - [`doc`]: the document model; each kind (items and interpretations, mailbox answers;
+//!   for staff mailbox messages and applications) plugs in with one loader.
 //! - [`index`]: the tantivy schema, writes committed atomically with the outbox checkpoint, and
 //!   queries with the permission clause inside the query.
 //! - [`snippet`]: highlighting with merged spans and excerpts.

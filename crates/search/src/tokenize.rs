@@ -185,12 +185,171 @@ impl TokenStream for PieceStream {
 pub struct CjkTokenizer;
 
 impl Tokenizer for CjkTokenizer {
-    type TokenStream<'a> = PieceStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> PieceStream {
-        PieceStream {
-            pieces: pieces(text).into_iter(),
+    type TokenStream<'a> = CjkStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CjkStream<'a> {
+        CjkStream::new(text)
+    }
+}
+
+/// A token [`CjkStream`] has decided to emit.
+#[derive(Debug, Clone, Copy)]
+enum Emit {
+    Word {
+        from: usize,
+        to: usize,
+        pos: usize,
+    },
+    Bigram {
+        a: char,
+        b: char,
+        from: usize,
+        to: usize,
+        pos: usize,
+    },
+    Unigram {
+        c: char,
+        from: usize,
+        to: usize,
+        pos: usize,
+    },
+}
+
+/// [`pieces`] as a stream, for indexing: the same tokens in the same order (a property test
+/// holds them equal), written into one reused token instead of two `String`s per character —
+/// indexing is dominated by the analyzers, and this one runs over every character twice.
+pub struct CjkStream<'a> {
+    chars: std::str::CharIndices<'a>,
+    len: usize,
+    position: usize,
+    word: String,
+    word_from: usize,
+    prev: Option<(char, usize)>,
+    in_space: bool,
+    emitted: bool,
+    done: bool,
+    queue: std::collections::VecDeque<Emit>,
+    token: Token,
+}
+
+impl<'a> CjkStream<'a> {
+    pub fn new(text: &'a str) -> CjkStream<'a> {
+        CjkStream {
+            chars: text.char_indices(),
+            len: text.len(),
+            position: 0,
+            word: String::new(),
+            word_from: 0,
+            prev: None,
+            in_space: false,
+            emitted: false,
+            done: false,
+            queue: std::collections::VecDeque::with_capacity(4),
             token: Token::default(),
         }
+    }
+
+    fn flush_word(&mut self, to: usize) {
+        if !self.word.is_empty() {
+            self.queue.push_back(Emit::Word {
+                from: self.word_from,
+                to,
+                pos: self.position,
+            });
+            self.position += 1;
+            self.emitted = true;
+        }
+    }
+
+    fn step(&mut self, i: usize, raw: char) {
+        let c = fold(raw);
+        let end = i + raw.len_utf8();
+        if is_word_char(c) {
+            if self.word.is_empty() {
+                self.word_from = i;
+            }
+            self.word.push(c);
+            self.prev = None;
+            return;
+        }
+        self.flush_word(i);
+        if c.is_whitespace() || c.is_control() {
+            if !self.in_space && self.emitted {
+                self.position += 1;
+            }
+            self.in_space = true;
+            self.prev = None;
+            return;
+        }
+        self.in_space = false;
+        if let Some((p, p_from)) = self.prev {
+            self.queue.push_back(Emit::Bigram {
+                a: p,
+                b: c,
+                from: p_from,
+                to: end,
+                pos: self.position - 1,
+            });
+        }
+        self.queue.push_back(Emit::Unigram {
+            c,
+            from: i,
+            to: end,
+            pos: self.position,
+        });
+        self.emitted = true;
+        self.position += 1;
+        self.prev = Some((c, i));
+    }
+}
+
+impl TokenStream for CjkStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            if let Some(e) = self.queue.pop_front() {
+                let t = &mut self.token;
+                t.text.clear();
+                t.position_length = 1;
+                match e {
+                    Emit::Word { from, to, pos } => {
+                        t.text.push_str(&self.word);
+                        self.word.clear();
+                        (t.offset_from, t.offset_to, t.position) = (from, to, pos);
+                    }
+                    Emit::Bigram {
+                        a,
+                        b,
+                        from,
+                        to,
+                        pos,
+                    } => {
+                        t.text.push(a);
+                        t.text.push(b);
+                        (t.offset_from, t.offset_to, t.position) = (from, to, pos);
+                    }
+                    Emit::Unigram { c, from, to, pos } => {
+                        t.text.push(c);
+                        (t.offset_from, t.offset_to, t.position) = (from, to, pos);
+                    }
+                }
+                return true;
+            }
+            if self.done {
+                return false;
+            }
+            match self.chars.next() {
+                Some((i, raw)) => self.step(i, raw),
+                None => {
+                    self.flush_word(self.len);
+                    self.done = true;
+                }
+            }
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
     }
 }
 
@@ -372,6 +531,23 @@ mod tests {
         #[test]
         fn phrase_match_is_ctrl_f(text in arb_text(30), part in arb_part(5)) {
             prop_assert_eq!(phrase_matches(&part, &text), ctrl_f(&part, &text));
+        }
+
+        /// The indexing stream emits exactly [`pieces`].
+        #[test]
+        fn stream_equals_pieces(text in arb_text(40)) {
+            let mut st = CjkStream::new(&text);
+            let mut got = Vec::new();
+            while st.advance() {
+                let t = st.token();
+                got.push(Piece {
+                    text: t.text.clone(),
+                    position: t.position,
+                    from: t.offset_from,
+                    to: t.offset_to,
+                });
+            }
+            prop_assert_eq!(got, pieces(&text));
         }
 
         /// Every substring of a text (not cutting a word) is found in it.

@@ -300,6 +300,7 @@ async fn county_scope(t: TestDb) {
             orgs: gongkai_store::items::catalog::expand_scopes(db, &[org])
                 .await
                 .unwrap(),
+            records: vec![],
         }
     };
     let staff_a = scope(county_a).await;

@@ -1093,6 +1093,22 @@ pub const TABLES: &[Table] = &[
         migration_seeded: false,
     },
     Table {
+        name: "search_instances",
+        columns: &[text("instance"), int("applied"), int("seen_at")],
+        key: &["instance"],
+        identity: None,
+        self_ref: None,
+        migration_seeded: false,
+    },
+    Table {
+        name: "search_outbox_pruned",
+        columns: &[int("id"), int("through"), int("pruned_at")],
+        key: &["id"],
+        identity: None,
+        self_ref: None,
+        migration_seeded: false,
+    },
+    Table {
         name: "search_terms",
         columns: &[
             int("id"),

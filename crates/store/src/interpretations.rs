@@ -177,6 +177,8 @@ pub async fn put(
         .await?
         .rows_affected());
     }
+    // Search labels interpretations 解读 (issue #8): the item's document changes.
+    crate::search::enqueue(tx, crate::search::KIND_ITEM, item_id).await?;
     audit::append(
         tx,
         actor,

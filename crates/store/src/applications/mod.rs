@@ -1047,6 +1047,8 @@ pub(crate) async fn insert_event(
     on: Option<NaiveDate>,
     note: &str,
 ) -> Result<()> {
+    // Search (issue #8): every step may change what staff search shows; committed with it.
+    crate::search::enqueue(tx, crate::search::KIND_APPLICATION, application_id).await?;
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO application_events (application_id, action, from_stage, to_stage, on_date, \
          note, actor, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"

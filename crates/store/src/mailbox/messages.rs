@@ -532,6 +532,10 @@ async fn insert_step(
     detail: serde_json::Value,
     at: i64,
 ) -> Result<()> {
+    // Search (issue #8): every step may change what staff search or the public answer shows;
+    // the outbox rows commit with the step.
+    crate::search::enqueue(tx, crate::search::KIND_MESSAGE, message_id).await?;
+    crate::search::enqueue(tx, crate::search::KIND_ANSWER, message_id).await?;
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO mailbox_steps (message_id, step, from_status, to_status, note, detail_json, \
          actor, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"

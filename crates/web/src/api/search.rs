@@ -2,8 +2,10 @@
 //! portal's search finds; `/api/v1/staff/search` (bearer token) also finds drafts and other
 //! unpublished documents of the organisations inside the caller's item scopes. Both take the
 //! portal's query string (`q`, `kind`, `category`, `org`, `year`, `topic`, `genre`, `validity`,
-//! `sort` = relevance|date, `page`). The scope is a clause of the query, never a filter over a
-//! page of results, so `total` and snippets only ever come from permitted documents.
+//! `sort` = relevance|date, `page`). Staff search also finds mailbox messages and applications
+//! of the organisations inside the caller's mailbox and application scopes (never their
+//! personal data: it is not in the index). The scope is a clause of the query, never a filter
+//! over a page of results, so `total` and snippets only ever come from permitted documents.
 
 use super::ApiStaff;
 use crate::AppState;
@@ -25,6 +27,19 @@ const ITEM_ACTIONS: [Action; 5] = [
     Action::ConfidentialityReview,
     Action::ApproveItem,
     Action::PublishItem,
+];
+
+/// The staff-only kinds and the actions whose scope lets a member of staff find them: the
+/// mailbox messages of the boxes they manage or answer for, the applications they handle.
+const RECORD_SCOPES: [(&str, &[Action]); 2] = [
+    (
+        gongkai_store::search::KIND_MESSAGE,
+        &[Action::ManageMailbox, Action::AnswerMessage],
+    ),
+    (
+        gongkai_store::search::KIND_APPLICATION,
+        &[Action::ManageApplications],
+    ),
 ];
 
 fn text(parts: &[(String, bool)]) -> String {
@@ -139,12 +154,24 @@ pub async fn staff_search(
     scopes.sort_unstable();
     scopes.dedup();
     let orgs = gongkai_store::items::catalog::expand_scopes(&state.db, &scopes).await?;
+    let mut records = Vec::new();
+    for (kind, actions) in RECORD_SCOPES {
+        let mut scopes: Vec<i64> = actions
+            .iter()
+            .flat_map(|a| scopes_for(&staff.grants, *a))
+            .collect();
+        scopes.sort_unstable();
+        scopes.dedup();
+        let orgs = gongkai_store::items::catalog::expand_scopes(&state.db, &scopes).await?;
+        records.push(((*kind).to_string(), orgs));
+    }
     run(
         &state,
         &q,
         move || Audience::Staff {
             now_ms: gongkai_store::now_ms(),
             orgs,
+            records,
         },
         true,
     )
@@ -159,7 +186,7 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
     let mut params = vec![json!({"name": "q", "in": "query", "required": true,
         "description": "搜索关键词；空格分开的多个词须同时出现（按子串匹配，单字亦可）", "schema": {"type": "string"}})];
     params.extend([
-        p("kind", "信息类型（item = 主动公开信息）", "string"),
+        p("kind", "信息类型：item（主动公开信息）、interpretation（解读）、mailbox_answer（留言答复）；工作人员另有 mailbox_message（留言办理）、application（依申请公开）", "string"),
         p("category", "公开目录代码", "string"),
         p("org", "发布机构代码（含下级机构）", "string"),
         p("year", "年份", "integer"),

@@ -292,6 +292,7 @@ pub async fn show_search(
         unavailable,
         kinds: doc::KINDS
             .iter()
+            .filter(|(c, _)| !doc::STAFF_ONLY.contains(c))
             .map(|(c, l)| Opt {
                 value: (*c).to_string(),
                 label: (*l).to_string(),
