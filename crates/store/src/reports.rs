@@ -6,8 +6,10 @@
 //! **Rules.**
 //! - The statistics period is derived from the year (`gongkai_report::count::period`), never
 //!   stored or typed.
-//! - Scope: a report of an organisation counts the records of the organisation and its internal
-//!   departments (内设部室); a *rollup* report counts its whole subtree ([`scope`]).
+//! - Scope: a report of an organisation counts the records of the organisation, its internal
+//!   departments (内设部室) and directly affiliated units (直属单位), plus the items of grassroots
+//!   units it published through its queue; a *rollup* report counts its whole subtree
+//!   ([`scope`]).
 //! - Figures are counted from the records ([`figures`]) until the report is locked; locking (or
 //!   publishing, which locks) stores them with the facts the narrative quotes in `frozen_json`,
 //!   and from then on they never change, whatever happens to the records.
@@ -219,8 +221,9 @@ fn check_year(year: i32) -> Result<()> {
 
 // ---- scope and the records ----------------------------------------------------------------
 
-/// The organisations a report counts: `org` and its internal departments, or with `rollup` its
-/// whole subtree. Sorted.
+/// The organisations a report counts: `org` with its internal departments and directly
+/// affiliated units (本级: they publish through the body), or with `rollup` its whole subtree
+/// (with the county-level bodies and associations, which report on their own otherwise). Sorted.
 pub async fn scope(db: &Db, org: OrgId, rollup: bool) -> Result<Vec<OrgId>> {
     let all = orgs::list(db).await?;
     if !all.iter().any(|o| o.id == org) {
@@ -230,7 +233,7 @@ pub async fn scope(db: &Db, org: OrgId, rollup: bool) -> Result<Vec<OrgId>> {
     let mut frontier = vec![org];
     while let Some(p) = frontier.pop() {
         for o in all.iter().filter(|o| o.parent_id == Some(p)) {
-            if rollup || o.kind() == Some(OrgKind::Department) {
+            if rollup || matches!(o.kind(), Some(OrgKind::Department | OrgKind::Affiliated)) {
                 out.push(o.id);
                 frontier.push(o.id);
             }

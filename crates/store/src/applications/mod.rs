@@ -1030,7 +1030,7 @@ pub async fn table3_records(db: &Db, org: OrgId, year: i32) -> Result<Vec<Record
 }
 
 /// [`table3_records`] of applications of exactly the organisations `ids` (the annual report's
-/// own-level scope: a body and its departments, `reports::scope`).
+/// own-level scope: a body with its departments and affiliated units, `reports::scope`).
 pub async fn table3_records_in(db: &Db, ids: &[OrgId], year: i32) -> Result<Vec<Record>> {
     if ids.is_empty() {
         return Ok(Vec::new());
