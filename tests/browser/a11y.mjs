@@ -38,6 +38,7 @@ const PUBLIC_PAGES = [
   '/rules',
   '/catalog',
   '/reports',
+  '/reports/2019',
   '/apply',
   '/apply/status',
   '/mailbox',
@@ -93,6 +94,8 @@ const CONSOLE_PAGES = [
   '/admin/grassroots?year=2019',
   '/admin/syndication?year=2019',
   '/admin/channels?year=2019',
+  '/admin/reports',
+  '/admin/reports/1',
 ];
 const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office', 'demo-drafter'];
 const MODES = [

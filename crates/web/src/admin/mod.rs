@@ -12,6 +12,7 @@ mod items;
 mod mailbox;
 mod orgs;
 mod registers;
+mod reports;
 mod search_terms;
 mod tokens;
 mod users;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(mailbox::routes())
         .merge(search_terms::routes())
         .merge(channels::routes())
+        .merge(reports::routes())
 }
 
 #[derive(Template)]
