@@ -38,6 +38,7 @@ const PUBLIC_PAGES = [
   '/rules',
   '/catalog',
   '/reports',
+  '/reports/2019',
   '/apply',
   '/apply/status',
   '/mailbox',
@@ -101,6 +102,8 @@ const CONSOLE_PAGES = [
   '/admin/syndication/targets/new',
   '/admin/syndication/targets/1/edit',
   '/admin/grassroots/units',
+  '/admin/reports',
+  '/admin/reports/1',
 ];
 const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office', 'demo-drafter'];
 const MODES = [

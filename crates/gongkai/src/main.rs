@@ -51,6 +51,9 @@ enum Command {
     Keys(cmd::keys::Args),
     /// Rebuild this instance's full-text search index from the database, with a progress bar.
     Reindex(cmd::search::Args),
+    /// The annual report: `report generate --year Y --format html|pdf|docx|json --out FILE`,
+    /// `report import` of a past report.
+    Report(cmd::report::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -78,6 +81,7 @@ fn main() -> std::process::ExitCode {
         Command::Config(a) => cmd::ops::run_config(&cli.global, a),
         Command::Audit(a) => cmd::audit::run(&cli.global, a),
         Command::Keys(a) => cmd::keys::run(&cli.global, a),
+        Command::Report(a) => cmd::report::run(&cli.global, a),
         Command::Reindex(a) => cmd::search::run(&cli.global, a),
     };
     match result {

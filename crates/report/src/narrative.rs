@@ -38,6 +38,10 @@ pub struct Facts {
     /// Items submitted to and adopted by higher-level sites (syndication, #5).
     pub syndication_submitted: Option<i64>,
     pub syndication_adopted: Option<i64>,
+    /// Per syndication target: (name, submitted, adopted).
+    pub syndication_by_target: Vec<(String, i64, i64)>,
+    /// Posts in the WeChat official account's sections.
+    pub wechat_posts: Option<i64>,
     /// Mailbox and online-consultation messages received and answered (#7).
     pub messages_received: Option<i64>,
     pub messages_answered: Option<i64>,
@@ -130,6 +134,17 @@ pub fn suggestions(year: i32, facts: &Facts) -> Vec<Suggestion> {
         (Some(a), Some(b)) => s(4, format!("向上级网站报送信息{a}条，被采用{b}条。")),
         (Some(a), None) => s(4, format!("向上级网站报送信息{a}条。")),
         _ => {}
+    }
+    if !facts.syndication_by_target.is_empty() {
+        let parts: Vec<String> = facts
+            .syndication_by_target
+            .iter()
+            .map(|(t, a, b)| format!("向{t}报送信息{a}条，采用{b}条"))
+            .collect();
+        s(4, format!("{}。", parts.join("；")));
+    }
+    if let Some(n) = facts.wechat_posts {
+        s(4, format!("微信公众号{year}年共发布信息{n}条。"));
     }
     match (facts.messages_received, facts.messages_answered) {
         (Some(a), Some(b)) => s(4, format!("办理信箱来信和网上咨询{a}件，已答复{b}件。")),

@@ -2,11 +2,18 @@
 
 #[cfg(feature = "render")]
 use gongkai_documents::{Block, Cell, Document, Row, Table};
+#[cfg(feature = "render")]
 use serde_json::{Value, json};
 
+#[cfg(feature = "render")]
 use crate::checks::Finding;
-use crate::count::{period, period_sentence};
-use crate::figures::{Figures, FormatVersion, wan_yuan};
+#[cfg(feature = "render")]
+use crate::count::period;
+use crate::count::period_sentence;
+use crate::figures::Figures;
+#[cfg(feature = "render")]
+use crate::figures::{FormatVersion, wan_yuan};
+#[cfg(feature = "render")]
 use crate::format::*;
 use crate::narrative::{Narrative, fee_sentence};
 

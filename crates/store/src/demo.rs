@@ -24,6 +24,7 @@ mod applications;
 mod console;
 mod items;
 pub mod mailbox;
+pub mod report;
 mod year2019;
 
 pub use year2019::{
@@ -195,8 +196,8 @@ pub async fn load_if_empty(db: &Db, vault: &Vault) -> Result<Option<DemoSummary>
 
 /// The whole demo as `serve --demo` loads it: [`load_if_empty`] plus the full year 2019 of
 /// issue #5 (county federations submitting to the city, 1482 items, channels, syndication,
-/// interpretations; see `year2019`). Tests that do not need the year use the lighter
-/// [`load_if_empty`].
+/// interpretations; see `year2019`) and its published annual report (issue #9, `report`). Tests
+/// that do not need the year use the lighter [`load_if_empty`].
 pub async fn load_full_if_empty(db: &Db, vault: &Vault) -> Result<Option<DemoSummary>> {
     load_parts_if_empty(db, vault, true, true).await
 }
@@ -221,6 +222,12 @@ async fn load_parts_if_empty(
     let mut tx = db.begin().await?;
     let summary = load(&mut tx, vault, with_items, with_year).await?;
     tx.commit().await?;
+    if with_items
+        && with_year
+        && let Some(body) = orgs::by_code(db, BODY_CODE).await?
+    {
+        report::publish_2019(db, body.id).await?;
+    }
     Ok(Some(summary))
 }
 
@@ -381,6 +388,7 @@ async fn load(
     }
     if with_items && with_year {
         year2019::load(tx, &ids, COUNTIES, &accounts).await?;
+        report::load(tx, body.id).await?;
     }
     Ok(summary)
 }

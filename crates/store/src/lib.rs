@@ -38,6 +38,7 @@ pub mod pages;
 pub mod password;
 pub mod personal;
 pub mod ratelimit;
+pub mod reports;
 pub mod search;
 pub mod sessions;
 pub mod syndication;

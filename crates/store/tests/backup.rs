@@ -180,6 +180,45 @@ async fn seed(db: &Db) {
     audit::prune_through(db, 1, &a).await.unwrap().unwrap();
     seed_applications(db, mid.id).await;
     seed_mailbox(db, root.id, late_child.id).await;
+    seed_reports(db, root.id).await;
+}
+
+/// The annual-report tables (migration 0017): a report with an acknowledged warning and its
+/// frozen figures, and an imported past report.
+async fn seed_reports(db: &Db, org_id: i64) {
+    use gongkai_store::reports::{self, Source};
+    let a = Actor::system();
+    let mut tx = db.begin().await.unwrap();
+    let r = reports::create(&mut tx, &a, org_id, 2019, false)
+        .await
+        .unwrap();
+    reports::acknowledge(
+        &mut tx,
+        &a,
+        r.id,
+        "fees.section6",
+        "第六部分未说明信息处理费",
+    )
+    .await
+    .unwrap();
+    reports::import_past(
+        &mut tx,
+        &a,
+        org_id,
+        Source::Json,
+        r#"{"format": "2021", "year": 2018, "table3": {"carried_over_out": {"total": 1}}}"#,
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let assembled = reports::assemble(db, &r).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2020, 1, 20).unwrap();
+    reports::lock(&mut tx, &a, r.id, &assembled, today)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// The mailbox tables (migration 0008): a box, the topics, a message forwarded and supervised.

@@ -109,6 +109,11 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
             Action::ManageSettings,
         ],
     ),
+    (
+        "/admin/reports",
+        "年度报告",
+        &[Action::EditGuide, Action::ApproveItem],
+    ),
     ("/admin/audit", "审计日志", &[Action::ViewAudit]),
     ("/admin/tokens", "API 令牌", &[Action::ViewConsole]),
     ("/admin/totp", "动态口令", &[Action::ViewConsole]),

@@ -8,6 +8,7 @@ pub mod id;
 pub mod keys;
 pub mod ops;
 pub mod org;
+pub mod report;
 pub mod search;
 pub mod serve;
 pub mod text;

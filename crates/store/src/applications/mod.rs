@@ -1220,6 +1220,12 @@ pub async fn list(db: &Db, scopes: &[OrgId], f: &ListFilter) -> Result<Vec<Appli
 /// core's stable [`Outcome::code`]s; count with `gongkai_core::applications::table3::count`.
 pub async fn table3_records(db: &Db, org: OrgId, year: i32) -> Result<Vec<Record>> {
     let ids = expand_scopes(db, &[org]).await?;
+    table3_records_in(db, &ids, year).await
+}
+
+/// [`table3_records`] of applications of exactly the organisations `ids` (the annual report's
+/// own-level scope: a body with its departments and affiliated units, `reports::scope`).
+pub async fn table3_records_in(db: &Db, ids: &[OrgId], year: i32) -> Result<Vec<Record>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -1227,7 +1233,7 @@ pub async fn table3_records(db: &Db, org: OrgId, year: i32) -> Result<Vec<Record
         Arg::S(format!("{year}-12-31")),
         Arg::S(format!("{year}-01-01")),
     ];
-    let scope = in_list("a.org_id", &ids, &mut args);
+    let scope = in_list("a.org_id", ids, &mut args);
     let sql = format!(
         "SELECT a.id, i.id, a.applicant_type, a.received_on, i.decided_on, i.outcome \
          FROM application_items i JOIN applications a ON a.id = i.application_id \

@@ -14,6 +14,7 @@ mod letters;
 mod mailbox;
 mod orgs;
 mod registers;
+mod reports;
 mod search_terms;
 mod tokens;
 mod users;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(search_terms::routes())
         .merge(channels::routes())
         .merge(channel_settings::routes())
+        .merge(reports::routes())
 }
 
 #[derive(Template)]

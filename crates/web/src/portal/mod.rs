@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod item;
 pub mod mailbox;
 pub mod reader;
+pub mod reports;
 pub mod search;
 
 use crate::AppState;
@@ -34,8 +35,9 @@ pub fn routes() -> Router<AppState> {
         .route("/items/{id}", get(item::show_item))
         .route("/items/{id}/read", get(reader::show_reader))
         .route("/files/{id}/{filename}", get(item::show_file))
-        .route("/reports", get(list_reports))
-        .route("/reports/{year}", get(show_report))
+        .route("/reports", get(reports::list_reports))
+        .route("/reports/{year}", get(reports::show_report))
+        .route("/reports/{year}/{file}", get(reports::download_report))
         .route("/mailbox", get(mailbox::show_mailbox))
         .route(
             "/mailbox/write",
@@ -202,54 +204,6 @@ async fn show_rules(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<
             .unwrap_or_default(),
         updated,
     })
-}
-
-#[derive(Template)]
-#[template(path = "portal/pending.html")]
-struct PendingPage {
-    layout: Layout,
-    what: &'static str,
-    meanwhile: &'static str,
-}
-
-fn pending(
-    ctx: &PublicCtx,
-    title: &str,
-    what: &'static str,
-    meanwhile: &'static str,
-) -> AppResult<Response> {
-    render(&PendingPage {
-        layout: ctx.layout(title),
-        what,
-        meanwhile,
-    })
-}
-
-const CONTACT_OFFICE: &str =
-    "如需查阅或申请政府信息，请按“政府信息公开指南”中的地址、电话或传真与政务公开办公室联系。";
-
-/// 政府信息公开年报: every year's report.
-async fn list_reports(ctx: PublicCtx) -> AppResult<Response> {
-    pending(
-        &ctx,
-        "政府信息公开年报",
-        "年度报告栏目正在建设中，历年年报将由本系统根据办理记录生成并在此发布。",
-        CONTACT_OFFICE,
-    )
-}
-
-/// One year's report.
-async fn show_report(
-    crate::extract::Path(year): crate::extract::Path<String>,
-) -> AppResult<Response> {
-    match year.parse::<i32>() {
-        Ok(y) if (2008..=2100).contains(&y) => Err(AppError::not_found(format!(
-            "{y}年度政府信息公开工作年度报告尚未在本系统发布。"
-        ))),
-        _ => Err(AppError::not_found(
-            "年份格式不正确，请使用四位数字年份，如 /reports/2019。",
-        )),
-    }
 }
 
 /// The absolute origin of this site: the configured public URL, else the request's `Host`.

@@ -1,0 +1,235 @@
+//! 政府信息公开年报 (issue #9; REG §2.7): the published annual reports as accessible HTML with
+//! real tables (every data cell names its row and column headers), with PDF, DOCX and JSON
+//! downloads. Only *published* reports are reachable, and always with the figures frozen at
+//! their lock date; a report in any other state answers exactly like a year without one (404).
+//!
+//! URLs: `/reports/{year}` is the report of the body at the root of the organisation tree (its
+//! own level); another organisation's, or a rollup, adds `?org=CODE` and `&scope=all`.
+//! Downloads: `/reports/{year}/report.pdf|docx|json` with the same query.
+//!
+//! FUTURE: the PDF is typeset on every request (about a second); cache it by report id and
+//! lock date if the portal gets busy.
+
+use std::sync::OnceLock;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use gongkai_documents::{FontSet, default_font_dirs, to_docx, to_html_fragment, to_pdf};
+use gongkai_store::reports::{self, Status};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+use crate::extract::{Path, Query};
+use crate::page::{Layout, render};
+use crate::session::PublicCtx;
+
+/// Which report of a year.
+#[derive(Debug, Default, Deserialize)]
+pub struct Which {
+    /// Organisation code (default: the root body).
+    #[serde(default)]
+    org: Option<String>,
+    /// `all` for the rollup over the organisation's subtree.
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+/// One line of the list.
+struct Entry {
+    title: String,
+    year: i64,
+    href: String,
+    published: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/reports.html")]
+struct ListPage {
+    layout: Layout,
+    entries: Vec<Entry>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/report.html")]
+struct ReportPage {
+    layout: Layout,
+    body: String,
+    /// Query string of the downloads ("" or "?org=…").
+    query: String,
+    year: i32,
+    locked_on: String,
+    published: String,
+}
+
+fn query_of(code: &str, is_root: bool, rollup: bool) -> String {
+    match (is_root, rollup) {
+        (true, false) => String::new(),
+        (_, false) => format!("?org={code}"),
+        (_, true) => format!("?org={code}&scope=all"),
+    }
+}
+
+/// 政府信息公开年报: every published report, newest year first.
+pub async fn list_reports(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
+    let root = gongkai_store::orgs::root(&state.db).await?;
+    let orgs = gongkai_store::orgs::list(&state.db).await?;
+    let mut entries = Vec::new();
+    for r in reports::published(&state.db).await? {
+        let Some(org) = orgs.iter().find(|o| o.id == r.org_id) else {
+            continue;
+        };
+        let is_root = root.as_ref().is_some_and(|x| x.id == org.id);
+        let scope = if r.rollup {
+            "（含所属单位）"
+        } else {
+            ""
+        };
+        entries.push(Entry {
+            title: format!(
+                "{}{scope}{}年政府信息公开工作年度报告",
+                org.full_name, r.year
+            ),
+            year: r.year,
+            href: format!(
+                "/reports/{}{}",
+                r.year,
+                query_of(&org.code, is_root, r.rollup)
+            ),
+            published: r.published_at.map(crate::page::cst).unwrap_or_default(),
+        });
+    }
+    render(&ListPage {
+        layout: ctx.layout("政府信息公开年报"),
+        entries,
+    })
+}
+
+fn not_published(year: i32) -> AppError {
+    AppError::not_found(format!(
+        "{year}年度政府信息公开工作年度报告尚未在本系统发布。"
+    ))
+}
+
+fn parse_year(s: &str) -> AppResult<i32> {
+    match s.parse::<i32>() {
+        Ok(y) if (reports::FIRST_YEAR..=2100).contains(&y) => Ok(y),
+        _ => Err(AppError::not_found(
+            "年份格式不正确，请使用四位数字年份，如 /reports/2019。",
+        )),
+    }
+}
+
+/// The published report of `year` chosen by `which`, assembled from its frozen figures.
+async fn published(
+    state: &AppState,
+    year: i32,
+    which: &Which,
+) -> AppResult<(reports::Report, reports::Assembled, String)> {
+    let org = match which.org.as_deref().filter(|s| !s.is_empty()) {
+        Some(code) => gongkai_store::orgs::by_code(&state.db, code).await?,
+        None => gongkai_store::orgs::root(&state.db).await?,
+    }
+    .ok_or_else(|| not_published(year))?;
+    let rollup = match which.scope.as_deref() {
+        None | Some("") => false,
+        Some("all") => true,
+        Some(_) => return Err(not_published(year)),
+    };
+    let r = reports::find(&state.db, org.id, year, rollup)
+        .await?
+        .filter(|r| r.status() == Status::Published && r.is_locked())
+        .ok_or_else(|| not_published(year))?;
+    let a = reports::assemble(&state.db, &r).await?;
+    let root = gongkai_store::orgs::root(&state.db).await?;
+    let query = query_of(&org.code, root.is_some_and(|x| x.id == org.id), rollup);
+    Ok((r, a, query))
+}
+
+/// One year's report as an accessible page.
+pub async fn show_report(
+    State(state): State<AppState>,
+    ctx: PublicCtx,
+    Path(year): Path<String>,
+    Query(which): Query<Which>,
+) -> AppResult<Response> {
+    let year = parse_year(&year)?;
+    let (r, a, query) = published(&state, year, &which).await?;
+    let doc = a.report.document();
+    let body = to_html_fragment(&doc).map_err(AppError::internal)?;
+    render(&ReportPage {
+        layout: ctx.layout(&doc.title),
+        body,
+        query,
+        year,
+        locked_on: r.locked_on.clone().unwrap_or_default(),
+        published: r.published_at.map(crate::page::cst).unwrap_or_default(),
+    })
+}
+
+/// The fonts for the PDF, discovered once per process.
+fn fonts() -> Result<&'static FontSet, String> {
+    static FONTS: OnceLock<Result<FontSet, String>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| FontSet::discover(&default_font_dirs()).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// A download of one year's report: `report.pdf`, `report.docx` or `report.json`.
+pub async fn download_report(
+    State(state): State<AppState>,
+    Path((year, file)): Path<(String, String)>,
+    Query(which): Query<Which>,
+) -> AppResult<Response> {
+    let year = parse_year(&year)?;
+    let (media, ext) = match file.as_str() {
+        "report.pdf" => ("application/pdf", "pdf"),
+        "report.docx" => (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docx",
+        ),
+        "report.json" => ("application/json", "json"),
+        _ => return Err(AppError::not_found("您访问的页面不存在。")),
+    };
+    let (_, a, _) = published(&state, year, &which).await?;
+    let doc = a.report.document();
+    let bytes = match ext {
+        "pdf" => {
+            let fonts = fonts().map_err(AppError::unavailable)?;
+            // Typesetting is CPU work: keep it off the async workers.
+            tokio::task::spawn_blocking(move || to_pdf(&doc, fonts))
+                .await
+                .map_err(AppError::internal)?
+                .map_err(AppError::internal)?
+        }
+        "docx" => to_docx(&doc).map_err(AppError::internal)?,
+        _ => {
+            let mut v = a.report.to_json(&a.findings);
+            if let serde_json::Value::Object(m) = &mut v {
+                m.insert("facts".into(), serde_json::json!(a.facts));
+            }
+            serde_json::to_vec_pretty(&v).map_err(AppError::internal)?
+        }
+    };
+    let filename = format!("{}.{ext}", a.report.title());
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    if let Ok(v) =
+        HeaderValue::from_str(&crate::portal::item::content_disposition(media, &filename))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(res)
+}
