@@ -141,7 +141,7 @@ async fn demo_dir() -> tempfile::TempDir {
     )
     .await
     .unwrap();
-    gongkai_store::demo::load_full_if_empty(&db)
+    gongkai_store::demo::load_full_if_empty(&db, &gongkai_core::vault::Vault::for_tests())
         .await
         .unwrap()
         .unwrap();

@@ -52,7 +52,7 @@ async fn touch(db: &Db, ids: &[i64]) {
 }
 
 async fn pruning(t: TestDb) {
-    gongkai_store::demo::load_if_empty(&t.db)
+    gongkai_store::demo::load_if_empty(&t.db, &gongkai_core::vault::Vault::for_tests())
         .await
         .unwrap()
         .unwrap();

@@ -114,6 +114,7 @@ async fn app(
     let c = applications::create(
         &mut tx,
         &actor(),
+        &gongkai_core::vault::Vault::for_tests(),
         &new_app(org, organisation, d(arrived), decisions.len()),
         today(),
     )

@@ -94,6 +94,7 @@ async fn answered(
     let r = messages::submit(
         &mut tx,
         &a,
+        &gongkai_core::vault::Vault::for_tests(),
         &Submission {
             box_id,
             topic_code: "benefits".into(),
@@ -118,7 +119,7 @@ async fn answered(
     messages::approve(&mut tx, &a, id, "", "同意", at)
         .await
         .unwrap();
-    messages::send_reply(&mut tx, &a, id, at).await.unwrap();
+    messages::send_reply(&mut tx, &a, &gongkai_core::vault::Vault::for_tests(), id, at).await.unwrap();
     tx.commit().await.unwrap();
     id
 }
@@ -157,7 +158,7 @@ async fn answers_and_interpretations(t: TestDb) {
     )
     .await;
     let mut tx = db.begin().await.unwrap();
-    public::prepare(&mut tx, &Actor::system(), id, now_ms())
+    public::prepare(&mut tx, &Actor::system(), &gongkai_core::vault::Vault::for_tests(), id, now_ms())
         .await
         .unwrap();
     public::review(&mut tx, &Actor::system(), id, true, "同意公开", now_ms())
@@ -222,7 +223,7 @@ async fn answers_and_interpretations(t: TestDb) {
     .await;
     let mut tx = db.begin().await.unwrap();
     assert!(
-        public::prepare(&mut tx, &Actor::system(), quiet, now_ms())
+        public::prepare(&mut tx, &Actor::system(), &gongkai_core::vault::Vault::for_tests(), quiet, now_ms())
             .await
             .is_err()
     );
@@ -357,7 +358,7 @@ async fn application(db: &Db, org_id: i64, description: &str) -> i64 {
         ..Default::default()
     };
     let mut tx = db.begin().await.unwrap();
-    let c = gongkai_store::applications::create(&mut tx, &Actor::system(), &n, today)
+    let c = gongkai_store::applications::create(&mut tx, &Actor::system(), &gongkai_core::vault::Vault::for_tests(), &n, today)
         .await
         .unwrap();
     tx.commit().await.unwrap();

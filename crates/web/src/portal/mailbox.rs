@@ -391,19 +391,11 @@ pub async fn post_query(
         errors.push(("secret", "请填写查询密码".to_string()));
     }
     let found = if errors.is_empty() {
-        messages::lookup(&state.db, &f.query_no, &f.secret).await?
+        lookup_guarded(&state, &ctx.ip, &f.query_no, &f.secret).await?
     } else {
         None
     };
     if errors.is_empty() && found.is_none() {
-        // Guessing secrets: failed look-ups are limited per address.
-        antiabuse::limit(
-            &state,
-            "mailbox:lookup",
-            &ctx.ip,
-            state.config.public_forms.lookups_per_ip,
-        )
-        .await?;
         errors.push(("query_no", NOT_FOUND.to_string()));
     }
     let status = if errors.is_empty() {
@@ -427,20 +419,39 @@ pub async fn post_query(
     )
 }
 
+/// Looks a message up by query number + secret, guarded against guessing: once an address or a
+/// number has too many failures, the secret is not even compared (429), and each failure counts.
+async fn lookup_guarded(
+    state: &AppState,
+    ip: &str,
+    query_no: &str,
+    secret: &str,
+) -> AppResult<Option<messages::Message>> {
+    let limits = state.config.public_forms;
+    let number = query_no.trim().to_string();
+    let guards = [
+        ("mailbox:lookup", ip, limits.lookups_per_ip),
+        ("mailbox:lookup-no", number.as_str(), limits.lookups_per_number),
+    ];
+    for (bucket, key, limit) in guards {
+        antiabuse::lookup_guard(state, bucket, key, limit).await?;
+    }
+    let found = messages::lookup(&state.db, query_no, secret).await?;
+    if found.is_none() {
+        for (bucket, key, limit) in guards {
+            antiabuse::lookup_failed(state, bucket, key, limit).await?;
+        }
+    }
+    Ok(found)
+}
+
 /// 评价: the writer rates the reply; 不满意 reopens the case.
 pub async fn post_rating(
     State(state): State<AppState>,
     ctx: PublicCtx,
     Form(f): Form<QueryForm>,
 ) -> AppResult<Response> {
-    let Some(m) = messages::lookup(&state.db, &f.query_no, &f.secret).await? else {
-        antiabuse::limit(
-            &state,
-            "mailbox:lookup",
-            &ctx.ip,
-            state.config.public_forms.lookups_per_ip,
-        )
-        .await?;
+    let Some(m) = lookup_guarded(&state, &ctx.ip, &f.query_no, &f.secret).await? else {
         return render_with_status(
             &QueryPage {
                 layout: ctx.layout("留言查询"),
@@ -704,28 +715,16 @@ pub async fn show_stats(
             .filter(|y| (2000..=2100).contains(y))
             .ok_or_else(|| "年份请填写四位数字，例如 2019".to_string()),
     };
-    let (year, error, v) = match parsed {
-        Ok(y) => (
-            y.to_string(),
-            None,
-            Some(StatsView::new(year_statistics(&state.db, None, y).await?)),
-        ),
-        Err(e) => (q.year.clone(), Some(e), None),
-    };
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    render_with_status(
-        &StatsPage {
-            layout: ctx.layout("留言办理情况统计"),
-            year,
-            error,
-            v,
-        },
-        status,
-    )
+    // A malformed year in the address is a 400 error page like every other bad query parameter.
+    let year = parsed.map_err(AppError::bad_request)?;
+    render(&StatsPage {
+        layout: ctx.layout("留言办理情况统计"),
+        year: year.to_string(),
+        error: None,
+        v: Some(StatsView::new(
+            year_statistics(&state.db, None, year).await?,
+        )),
+    })
 }
 
 /// Display strings of a year's figures (shared with the portal's public statistics).
