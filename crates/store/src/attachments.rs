@@ -77,9 +77,7 @@ impl From<AttachmentError> for StoreError {
             AttachmentError::NotFound(_) => StoreError::NotFound(e.to_string()),
             AttachmentError::Type(_)
             | AttachmentError::Filename(_)
-            | AttachmentError::NotAllowed(_) => {
-                StoreError::Invalid(e.to_string())
-            }
+            | AttachmentError::NotAllowed(_) => StoreError::Invalid(e.to_string()),
         }
     }
 }

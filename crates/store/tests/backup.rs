@@ -965,9 +965,17 @@ async fn seed_applications(db: &Db, org_id: i64) {
     )
     .await
     .unwrap();
-    let l = letters::save(&mut tx, &a, id, "fee", "收费通知书", "正文", "扫描未发现问题")
-        .await
-        .unwrap();
+    let l = letters::save(
+        &mut tx,
+        &a,
+        id,
+        "fee",
+        "收费通知书",
+        "正文",
+        "扫描未发现问题",
+    )
+    .await
+    .unwrap();
     letters::mark_sent(&mut tx, &a, l.id, "post", d("2025-03-21"), "长春市")
         .await
         .unwrap();

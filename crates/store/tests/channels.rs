@@ -911,7 +911,10 @@ both_backends!(interpretations_link_both_ways_public_only, |db| {
 });
 
 both_backends!(demo_2019_equals_the_seed, |db| {
-    demo::load_full_if_empty(db, &gongkai_core::vault::Vault::for_tests()).await.unwrap().unwrap();
+    demo::load_full_if_empty(db, &gongkai_core::vault::Vault::for_tests())
+        .await
+        .unwrap()
+        .unwrap();
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     let h1 = grassroots::published_by_level(db, d("2019-01-01"), d("2019-06-30"))
         .await

@@ -384,7 +384,12 @@ both_backends!(
         // Each published item alone leaves at least create, submit, review, 保密审查, approve and
         // publish records.
         assert!(v.checked >= 30 * 6);
-        assert!(demo::load_if_empty(db, &gongkai_core::vault::Vault::for_tests()).await.unwrap().is_none());
+        assert!(
+            demo::load_if_empty(db, &gongkai_core::vault::Vault::for_tests())
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(audit::verify(db).await.unwrap().checked, v.checked);
         assert_eq!(all_public(db).await.len(), 30);
     }

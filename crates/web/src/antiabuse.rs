@@ -272,9 +272,7 @@ fn too_many(retry_at_ms: i64) -> AppError {
     AppError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",
-        format!(
-            "提交过于频繁，请在约 {minutes} 分钟后再试。如有急事，请拨打页面底部的咨询电话。"
-        ),
+        format!("提交过于频繁，请在约 {minutes} 分钟后再试。如有急事，请拨打页面底部的咨询电话。"),
     )
 }
 

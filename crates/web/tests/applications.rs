@@ -331,7 +331,10 @@ both_backends_app!(console_scope_registration_and_steps, |app| {
     let csv = app.get("/admin/applications/export.csv").await;
     assert!(csv.body.contains(&number) && csv.body.contains("granted"));
     // Exports of personal data (the applicant's name) are watermarked and audited (#13).
-    assert!(csv.body.contains("demo-office"), "watermark names the exporter");
+    assert!(
+        csv.body.contains("demo-office"),
+        "watermark names the exporter"
+    );
     let (status, headers, xlsx) = app.get_bytes("/admin/applications/export.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -341,7 +344,10 @@ both_backends_app!(console_scope_registration_and_steps, |app| {
     let sheet = gongkai_core::extract::extract_text(gongkai_core::filetype::FileKind::Xlsx, &xlsx)
         .unwrap()
         .text;
-    assert!(sheet.contains(&number) && sheet.contains("受理编号"), "{sheet}");
+    assert!(
+        sheet.contains(&number) && sheet.contains("受理编号"),
+        "{sheet}"
+    );
     let exports = gongkai_store::audit::list(
         &app.db,
         &gongkai_store::audit::Filter {
@@ -436,14 +442,26 @@ mod identity_proof_sealed_masked_and_revealed {
         let bad = apply_with_files(
             &mut app,
             &fields,
-            &[("identity_proof", "证件.png", "image/png", b"MZ\x90\x00\x03\x00")],
+            &[(
+                "identity_proof",
+                "证件.png",
+                "image/png",
+                b"MZ\x90\x00\x03\x00",
+            )],
         )
         .await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
-        assert!(bad.body.contains("id=\"identity_proof-error\""), "{}", bad.body);
+        assert!(
+            bad.body.contains("id=\"identity_proof-error\""),
+            "{}",
+            bad.body
+        );
         assert!(bad.body.contains("请重新选择文件"));
         assert!(bad.body.contains("value=\"王五\""), "input kept");
-        assert!(files_under(&dir).is_empty(), "a refused file leaves nothing");
+        assert!(
+            files_under(&dir).is_empty(),
+            "a refused file leaves nothing"
+        );
         // Over the size limit: a Chinese 413, nothing written.
         let big = vec![0u8; 11 * 1024 * 1024];
         let too_big = apply_with_files(
@@ -453,13 +471,22 @@ mod identity_proof_sealed_masked_and_revealed {
         )
         .await;
         assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
-        assert!(too_big.body.contains("请压缩文件后重新提交"), "{}", too_big.body);
+        assert!(
+            too_big.body.contains("请压缩文件后重新提交"),
+            "{}",
+            too_big.body
+        );
         assert!(files_under(&dir).is_empty());
         // A valid proof.
         let done = apply_with_files(
             &mut app,
             &fields,
-            &[("identity_proof", "身份证.png", "image/png", &png_with_author())],
+            &[(
+                "identity_proof",
+                "身份证.png",
+                "image/png",
+                &png_with_author(),
+            )],
         )
         .await;
         assert_eq!(done.status, StatusCode::OK, "{}", done.body);
@@ -655,7 +682,9 @@ mod reply_letter_drafted_rendered_and_sent {
         let early = app.get(&format!("{path}/letters?kind=reply")).await;
         assert_eq!(early.status, StatusCode::CONFLICT);
         assert!(early.body.contains("尚有事项未作出决定"));
-        let item = gongkai_store::applications::items(&app.db, id).await.unwrap()[0]
+        let item = gongkai_store::applications::items(&app.db, id)
+            .await
+            .unwrap()[0]
             .id
             .to_string();
         app.get(&path).await;
@@ -677,7 +706,10 @@ mod reply_letter_drafted_rendered_and_sent {
         let title = between(&draft.body, "name=\"title\" type=\"text\" value=\"", "\"").to_owned();
         let body = between(&draft.body, "name=\"body\" rows=\"18\">", "</textarea>").to_owned();
         assert!(body.contains("应当先申请行政复议"), "{body}");
-        assert!(body.contains("第十五条") || body.contains("第三十二条"), "{body}");
+        assert!(
+            body.contains("第十五条") || body.contains("第三十二条"),
+            "{body}"
+        );
         // A classification marking blocks saving; a third party's ID number needs confirmation.
         let marked = app
             .post(
@@ -700,7 +732,10 @@ mod reply_letter_drafted_rendered_and_sent {
             .await;
         assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
         assert!(unconfirmed.body.contains("勾选确认"));
-        assert!(unconfirmed.body.contains("正文中的个人信息"), "the findings are listed");
+        assert!(
+            unconfirmed.body.contains("正文中的个人信息"),
+            "the findings are listed"
+        );
         let saved = app
             .post(
                 &format!("{path}/letters"),
@@ -723,9 +758,10 @@ mod reply_letter_drafted_rendered_and_sent {
         assert!(pdf.starts_with(b"%PDF"));
         let (status, _, docx) = app.get_bytes(&format!("{base}/docx")).await;
         assert_eq!(status, StatusCode::OK);
-        let text = gongkai_core::extract::extract_text(gongkai_core::filetype::FileKind::Docx, &docx)
-            .unwrap()
-            .text;
+        let text =
+            gongkai_core::extract::extract_text(gongkai_core::filetype::FileKind::Docx, &docx)
+                .unwrap()
+                .text;
         assert!(text.contains("应当先申请行政复议"), "{text}");
         assert_eq!(
             app.get(&format!("{base}/odt")).await.status,
@@ -749,7 +785,10 @@ mod reply_letter_drafted_rendered_and_sent {
         // Sent once only.
         app.get(&path).await;
         let again = app
-            .post(&format!("{base}/send"), &[("via", "online"), ("date", &today)])
+            .post(
+                &format!("{base}/send"),
+                &[("via", "online"), ("date", &today)],
+            )
             .await;
         assert_eq!(again.status, StatusCode::CONFLICT);
         // The applicant sees the letter on the status page.

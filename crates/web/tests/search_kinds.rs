@@ -119,7 +119,15 @@ async fn answered(
     messages::approve(&mut tx, &a, id, "", "同意", at)
         .await
         .unwrap();
-    messages::send_reply(&mut tx, &a, &gongkai_core::vault::Vault::for_tests(), id, at).await.unwrap();
+    messages::send_reply(
+        &mut tx,
+        &a,
+        &gongkai_core::vault::Vault::for_tests(),
+        id,
+        at,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     id
 }
@@ -158,9 +166,15 @@ async fn answers_and_interpretations(t: TestDb) {
     )
     .await;
     let mut tx = db.begin().await.unwrap();
-    public::prepare(&mut tx, &Actor::system(), &gongkai_core::vault::Vault::for_tests(), id, now_ms())
-        .await
-        .unwrap();
+    public::prepare(
+        &mut tx,
+        &Actor::system(),
+        &gongkai_core::vault::Vault::for_tests(),
+        id,
+        now_ms(),
+    )
+    .await
+    .unwrap();
     public::review(&mut tx, &Actor::system(), id, true, "同意公开", now_ms())
         .await
         .unwrap();
@@ -223,9 +237,15 @@ async fn answers_and_interpretations(t: TestDb) {
     .await;
     let mut tx = db.begin().await.unwrap();
     assert!(
-        public::prepare(&mut tx, &Actor::system(), &gongkai_core::vault::Vault::for_tests(), quiet, now_ms())
-            .await
-            .is_err()
+        public::prepare(
+            &mut tx,
+            &Actor::system(),
+            &gongkai_core::vault::Vault::for_tests(),
+            quiet,
+            now_ms()
+        )
+        .await
+        .is_err()
     );
     drop(tx);
     search.sync_once().await.unwrap();
@@ -358,9 +378,15 @@ async fn application(db: &Db, org_id: i64, description: &str) -> i64 {
         ..Default::default()
     };
     let mut tx = db.begin().await.unwrap();
-    let c = gongkai_store::applications::create(&mut tx, &Actor::system(), &gongkai_core::vault::Vault::for_tests(), &n, today)
-        .await
-        .unwrap();
+    let c = gongkai_store::applications::create(
+        &mut tx,
+        &Actor::system(),
+        &gongkai_core::vault::Vault::for_tests(),
+        &n,
+        today,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     c.application.id
 }

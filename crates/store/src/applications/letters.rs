@@ -268,8 +268,10 @@ pub async fn save(
             object_type: OBJECT_TYPE,
             object_id: application_id.to_string(),
             before: None,
-            after: Some(json!({ "letter_id": letter.id, "kind": kind, "title": letter.title,
-                "review": review })),
+            after: Some(
+                json!({ "letter_id": letter.id, "kind": kind, "title": letter.title,
+                "review": review }),
+            ),
         },
     )
     .await?;

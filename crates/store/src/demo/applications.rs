@@ -12,9 +12,9 @@ use gongkai_core::applications::table3::{CaseKind, CaseResult};
 use crate::applications::register::{self, CaseInput};
 use crate::applications::workflow::{self, Decision};
 use crate::applications::{self, NewApplication, NewItem};
-use gongkai_core::vault::Vault;
 use crate::audit::Actor;
 use crate::{Result, StoreError, Tx};
+use gongkai_core::vault::Vault;
 
 const IDS: [&str; 2] = ["11010519491231002X", "110105194912310038"];
 const USCCS: [&str; 2] = ["91110000600037341L", "91110108551385082Q"];
@@ -136,7 +136,8 @@ pub(super) async fn load(
             description: desc,
             outcome: Outcome::Granted,
         };
-        let created = applications::create(tx, office, vault, &new_app(body, &spec)?, today).await?;
+        let created =
+            applications::create(tx, office, vault, &new_app(body, &spec)?, today).await?;
         let received = d(arrived)?;
         finish(
             tx,

@@ -228,7 +228,10 @@ async fn export_rows(
                 i.seq.to_string(),
                 i.description.clone(),
                 i.outcome.clone().unwrap_or_default(),
-                i.outcome().map(Outcome::label).unwrap_or_default().to_owned(),
+                i.outcome()
+                    .map(Outcome::label)
+                    .unwrap_or_default()
+                    .to_owned(),
                 i.decided_on.clone().unwrap_or_default(),
                 a.replied_on.clone().unwrap_or_default(),
             ]);
@@ -236,13 +239,9 @@ async fn export_rows(
     }
     let mut tx = state.db.begin().await?;
     let records = u64::try_from(apps.len()).unwrap_or(u64::MAX);
-    let mark = gongkai_store::personal::record_export(
-        &mut tx,
-        &staff.actor(),
-        "applications",
-        records,
-    )
-    .await?;
+    let mark =
+        gongkai_store::personal::record_export(&mut tx, &staff.actor(), "applications", records)
+            .await?;
     tx.commit().await?;
     Ok((rows, mark))
 }
@@ -304,7 +303,7 @@ fn xlsx(rows: &[[String; 13]], mark: &str) -> Result<Vec<u8>, rust_xlsxwriter::X
     let ws = wb.add_worksheet();
     ws.set_name("依申请公开")?;
     // Header text is XLSX header/footer code: '&' starts a control sequence.
-    ws.set_header(&format!("&C{}", mark.replace('&', "&&")));
+    ws.set_header(format!("&C{}", mark.replace('&', "&&")));
     for (c, h) in EXPORT_HEADERS.iter().enumerate() {
         ws.write_string(0, c as u16, *h)?;
     }
@@ -411,7 +410,9 @@ async fn create_application(
             &state.config.vault.get(),
             &input,
             today(),
-        ).await {
+        )
+        .await
+        {
             Ok(created) => {
                 tx.commit().await?;
                 return Ok(see_other(&format!(
@@ -789,8 +790,7 @@ async fn download_proof(
     );
     h.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disposition)
-            .unwrap_or(HeaderValue::from_static("attachment")),
+        HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)

@@ -76,11 +76,7 @@ async fn load(state: &AppState, staff: &Staff, id: i64) -> AppResult<Application
     }
 }
 
-async fn load_letter(
-    state: &AppState,
-    app: &Application,
-    lid: i64,
-) -> AppResult<letters::Letter> {
+async fn load_letter(state: &AppState, app: &Application, lid: i64) -> AppResult<letters::Letter> {
     letters::list(&state.db, app.id)
         .await?
         .into_iter()
@@ -182,7 +178,9 @@ async fn starting_text(
     let body = format!(
         "{}：\n\n本机关于{}收到您的政府信息公开申请（受理编号：{}）。\n\n（请在此写明告知事项、依据和期限。）\n\n{agency}\n{today}",
         app.applicant_name,
-        app.received_on.clone().unwrap_or_else(|| app.arrived_on.clone()),
+        app.received_on
+            .clone()
+            .unwrap_or_else(|| app.arrived_on.clone()),
         app.tracking_no,
     );
     Ok((title, body))

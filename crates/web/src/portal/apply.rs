@@ -5,8 +5,8 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::body::Body;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
@@ -19,8 +19,8 @@ use crate::AppState;
 use crate::antiabuse::{self, Challenge, Proof};
 use crate::appform::{self, ApplicationForm, Choices, Errors};
 use crate::error::{AppError, AppResult};
-use crate::multipart;
 use crate::extract::Form;
+use crate::multipart;
 use crate::page::{Layout, render, render_with_status};
 use crate::session::PublicCtx;
 
@@ -111,12 +111,9 @@ fn proof_part(files: Vec<multipart::Part>) -> Result<Option<multipart::Part>, St
     };
     let name = part.filename.clone().unwrap_or_default();
     let name = attachments::clean_filename(&name).map_err(|e| e.to_string())?;
-    let kind = gongkai_core::filetype::check(
-        &part.data,
-        &name,
-        applications::IDENTITY_PROOF_MAX_BYTES,
-    )
-    .map_err(|e| format!("{e}。请重新选择文件"))?;
+    let kind =
+        gongkai_core::filetype::check(&part.data, &name, applications::IDENTITY_PROOF_MAX_BYTES)
+            .map_err(|e| format!("{e}。请重新选择文件"))?;
     if !applications::IDENTITY_PROOF_KINDS.contains(&kind) {
         return Err(format!(
             "身份证明须为 JPG、PNG 图片或 PDF 文件，“{name}”是{}。请重新选择文件",
@@ -190,13 +187,8 @@ async fn submit_apply(
             let mut tx = state.db.begin().await?;
             let created = applications::create(&mut tx, &actor, &vault, &input, today).await?;
             if let Some(s) = &stored {
-                applications::attach_identity_proof(
-                    &mut tx,
-                    &actor,
-                    created.application.id,
-                    s,
-                )
-                .await?;
+                applications::attach_identity_proof(&mut tx, &actor, created.application.id, s)
+                    .await?;
             }
             tx.commit().await?;
             Ok::<_, gongkai_store::StoreError>(created)

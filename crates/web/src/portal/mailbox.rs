@@ -431,7 +431,11 @@ async fn lookup_guarded(
     let number = query_no.trim().to_string();
     let guards = [
         ("mailbox:lookup", ip, limits.lookups_per_ip),
-        ("mailbox:lookup-no", number.as_str(), limits.lookups_per_number),
+        (
+            "mailbox:lookup-no",
+            number.as_str(),
+            limits.lookups_per_number,
+        ),
     ];
     for (bucket, key, limit) in guards {
         antiabuse::lookup_guard(state, bucket, key, limit).await?;

@@ -277,4 +277,3 @@ async fn set_prefs(
 pub async fn not_found() -> AppError {
     AppError::not_found("您访问的页面不存在，可能已被移动或网址有误。请从首页重新进入。")
 }
-
