@@ -181,6 +181,20 @@ async fn seed(db: &Db) {
     seed_applications(db, mid.id).await;
     seed_mailbox(db, root.id, late_child.id).await;
     seed_reports(db, root.id).await;
+    // Migration 0016: a pruning mark (everything so far pruned as if a month had passed), an
+    // instance's applied position, and a fresh outbox row.
+    let month = 30 * 86_400_000;
+    gongkai_store::search::prune(db, gongkai_store::now_ms() + month, 7 * 86_400_000)
+        .await
+        .unwrap();
+    gongkai_store::search::report_applied(db, "backup-test", 1)
+        .await
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    gongkai_store::search::enqueue(&mut tx, gongkai_store::search::KIND_ITEM, 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }
 
 /// The annual-report tables (migration 0017): a report with an acknowledged warning and its

@@ -963,8 +963,11 @@ both_backends!(conversion_to_an_application, |db| {
     assert_eq!(app.stage, "unconfirmed");
     assert_eq!(app.applicant_type, "natural_person");
     assert_eq!(app.applicant_name, "王小明");
-    assert_eq!(app.pii_phone, "13812345678");
-    assert_eq!(app.pii_email, "wangxm@example.cn");
+    // The contact details are sealed in the application as in the message (issue #13).
+    let contact = app.contact(&v).unwrap();
+    assert_eq!(contact.phone, "13812345678");
+    assert_eq!(contact.email, "wangxm@example.cn");
+    assert!(gongkai_core::vault::Vault::is_sealed(&app.pii_phone));
     assert_eq!(app.arrived_on, r.message.received_on);
     assert!(app.received_on.is_none());
     assert!(!c.secret.is_empty());
