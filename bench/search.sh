@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p gongkai-bench-search
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), rustc $(rustc --version | cut -d' ' -f2), load $(cut -d' ' -f1-3 /proc/loadavg)"
-exec "${CARGO_TARGET_DIR:-target}/release/bench-search" --docs "${1:-100000}" --queries 1000 --threads 2
+# `cargo run` finds the binary wherever the target directory is (.cargo/config.toml puts it
+# outside the checkout).
+exec cargo run --quiet --release -p gongkai-bench-search -- --docs "${1:-100000}" --queries 1000 --threads 2

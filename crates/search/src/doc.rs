@@ -5,10 +5,12 @@
 //! named once in [`loader`]'s match and listed in [`SOURCES`] and [`KINDS`]; its state changes
 //! write `gongkai_store::search::enqueue(tx, KIND, id)` in their transactions. Today:
 //! proactive-disclosure items (interpretations among them, labelled 解读 and filterable as
-//! [`INTERPRETATION`]), published mailbox answers (public), and — for staff within scope —
-//! mailbox messages and applications. Annual reports (issue #9) will be one more loader.
+//! [`INTERPRETATION`]), published mailbox answers and published annual reports (public), and —
+//! for staff within scope — mailbox messages and applications.
 
-use gongkai_store::search::{self as outbox, AnswerDoc, ApplicationDoc, ItemDoc, MessageDoc};
+use gongkai_store::search::{
+    self as outbox, AnswerDoc, ApplicationDoc, ItemDoc, MessageDoc, ReportDoc,
+};
 use gongkai_store::{Db, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -78,6 +80,7 @@ pub const KINDS: &[(&str, &str)] = &[
     (outbox::KIND_ANSWER, "留言答复"),
     (outbox::KIND_MESSAGE, "留言办理"),
     (outbox::KIND_APPLICATION, "依申请公开"),
+    (outbox::KIND_REPORT, "年度报告"),
 ];
 
 /// The kind an [`Audience::Staff`](crate::Audience)'s `orgs` (item scope) opens: items,
@@ -93,6 +96,7 @@ pub const SOURCES: &[&str] = &[
     outbox::KIND_ANSWER,
     outbox::KIND_MESSAGE,
     outbox::KIND_APPLICATION,
+    outbox::KIND_REPORT,
 ];
 
 /// The Chinese name of a kind.
@@ -353,6 +357,62 @@ async fn applications(db: &Db, sel: Select) -> Result<Vec<Doc>> {
     Ok(rows.into_iter().map(application).collect())
 }
 
+/// Every string in a JSON value (the narrative sections), one per line.
+fn json_text(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::String(t) if !t.trim().is_empty() => {
+            out.push_str(t);
+            out.push('\n');
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_text(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| json_text(x, out)),
+        _ => {}
+    }
+}
+
+fn report(d: ReportDoc) -> Doc {
+    let mut text = String::new();
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&d.narrative_json) {
+        json_text(&v, &mut text);
+    }
+    let scope = if d.rollup { "（汇总）" } else { "" };
+    let title = format!("{}{}年政府信息公开工作年度报告{scope}", d.org_name, d.year);
+    let mut url = format!("/reports/{}?org={}", d.year, d.org_code);
+    if d.rollup {
+        url.push_str("&scope=all");
+    }
+    Doc {
+        kind: outbox::KIND_REPORT.into(),
+        subkind: String::new(),
+        id: d.id,
+        org_id: d.org_id,
+        public: true,
+        visible_from: d.published_at,
+        date: d.published_at,
+        year: d.year,
+        date_label: format!("{}年度", d.year),
+        category: String::new(),
+        topic: String::new(),
+        genre: String::new(),
+        validity: String::new(),
+        state: "published".into(),
+        title,
+        text,
+        url,
+        staff_url: format!("/admin/reports/{}", d.id),
+        reference: String::new(),
+        publisher: d.org_name,
+    }
+}
+
+async fn reports(db: &Db, sel: Select) -> Result<Vec<Doc>> {
+    let rows = match sel {
+        Select::One(id) => outbox::report_doc(db, id).await?.into_iter().collect(),
+        Select::After { after, limit } => outbox::report_docs_after(db, after, limit).await?,
+    };
+    Ok(rows.into_iter().map(report).collect())
+}
+
 /// The loader of `kind`: the one place a new kind is plugged in.
 pub async fn loader(db: &Db, data_dir: Option<&Path>, kind: &str, sel: Select) -> Result<Vec<Doc>> {
     match kind {
@@ -360,6 +420,7 @@ pub async fn loader(db: &Db, data_dir: Option<&Path>, kind: &str, sel: Select) -
         outbox::KIND_ANSWER => answers(db, sel).await,
         outbox::KIND_MESSAGE => messages(db, sel).await,
         outbox::KIND_APPLICATION => applications(db, sel).await,
+        outbox::KIND_REPORT => reports(db, sel).await,
         _ => Ok(Vec::new()),
     }
 }
@@ -387,4 +448,43 @@ pub async fn count(db: &Db) -> Result<i64> {
         n += outbox::kind_count(db, kind).await?;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A published report is a public document of its year, found by its narrative, with the
+    /// portal address of the organisation's (or the rollup) report.
+    #[test]
+    fn report_documents_carry_the_narrative_and_the_portal_address() {
+        let d = report(ReportDoc {
+            id: 4,
+            org_id: 1,
+            org_code: "ccdpf".into(),
+            org_name: "长春市残疾人联合会".into(),
+            year: 2019,
+            rollup: true,
+            narrative_json: r#"{"intro":"本报告由长春市残联编制。","overview":["全年主动公开信息1482条","","","",""],"section5":"存在的主要问题"}"#.into(),
+            published_at: 1_577_836_800_000,
+        });
+        assert_eq!(d.kind, outbox::KIND_REPORT);
+        assert!(d.public);
+        assert_eq!(d.year, 2019);
+        assert_eq!(d.url, "/reports/2019?org=ccdpf&scope=all");
+        assert_eq!(
+            d.title,
+            "长春市残疾人联合会2019年政府信息公开工作年度报告（汇总）"
+        );
+        for s in [
+            "本报告由长春市残联编制。",
+            "全年主动公开信息1482条",
+            "存在的主要问题",
+        ] {
+            assert!(d.text.contains(s), "{s} in {}", d.text);
+        }
+        assert_eq!(kind_label(outbox::KIND_REPORT), "年度报告");
+        assert!(SOURCES.contains(&outbox::KIND_REPORT));
+        assert!(!STAFF_ONLY.contains(&outbox::KIND_REPORT));
+    }
 }

@@ -979,6 +979,8 @@ pub async fn advance(
     .execute(c)
     .await?
     .rows_affected());
+    // A report enters (or leaves) search when it is published (or sent back).
+    crate::search::enqueue(tx, crate::search::KIND_REPORT, id).await?;
     audit::append(
         tx,
         actor,

@@ -45,6 +45,8 @@ pub const KIND_ANSWER: &str = "mailbox_answer";
 pub const KIND_MESSAGE: &str = "mailbox_message";
 /// A disclosure application (staff only, within scope); `doc_id` is the application id.
 pub const KIND_APPLICATION: &str = "application";
+/// A published annual report (issue #9); `doc_id` is the report id. Public while published.
+pub const KIND_REPORT: &str = "report";
 /// The dictionary changed: every instance rebuilds its word fields (`doc_id` 0).
 pub const KIND_TERMS: &str = "terms";
 /// The pruning job's kind (`gongkai_store::jobs`).
@@ -412,6 +414,52 @@ pub async fn answer_docs_after(db: &Db, after: i64, limit: i64) -> Result<Vec<An
     .await?))
 }
 
+/// A published annual report as search sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ReportDoc {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_code: String,
+    pub org_name: String,
+    pub year: i64,
+    pub rollup: bool,
+    /// The edited narrative sections (JSON of `gongkai_report::narrative::Narrative`).
+    pub narrative_json: String,
+    pub published_at: i64,
+}
+
+fn report_doc_sql(filter: &str) -> String {
+    format!(
+        "SELECT r.id, r.org_id, o.code AS org_code, o.full_name AS org_name, r.year, r.rollup, \
+         r.narrative_json, COALESCE(r.published_at, r.updated_at) AS published_at \
+         FROM reports r JOIN orgs o ON o.id = r.org_id \
+         WHERE r.status = 'published' AND {filter}"
+    )
+}
+
+/// Report `id` while it is published, or `None` (then it must not be in the index).
+pub async fn report_doc(db: &Db, id: i64) -> Result<Option<ReportDoc>> {
+    let sql = report_doc_sql("r.id = $1");
+    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(id)
+    .fetch_optional(p)
+    .await?))
+}
+
+/// Published reports with `id > after`, by id, at most `limit`.
+pub async fn report_docs_after(db: &Db, after: i64, limit: i64) -> Result<Vec<ReportDoc>> {
+    let sql = format!("{} ORDER BY r.id LIMIT $2", report_doc_sql("r.id > $1"));
+    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(p)
+    .await?))
+}
+
 /// A mailbox message as staff search sees it: non-personal columns only, free texts masked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct MessageDoc {
@@ -578,6 +626,7 @@ pub async fn kind_count(db: &Db, kind: &str) -> Result<i64> {
         KIND_ANSWER => format!("SELECT COUNT(*) FROM mailbox_messages m WHERE {MAILBOX_PUBLIC}"),
         KIND_MESSAGE => "SELECT COUNT(*) FROM mailbox_messages".to_string(),
         KIND_APPLICATION => "SELECT COUNT(*) FROM applications".to_string(),
+        KIND_REPORT => "SELECT COUNT(*) FROM reports WHERE status = 'published'".to_string(),
         _ => return Ok(0),
     };
     Ok(on_db!(db, |p| sqlx::query_scalar(sqlx::AssertSqlSafe(

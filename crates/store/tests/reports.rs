@@ -364,6 +364,15 @@ both_backends!(workflow_checks_lock_and_audit, |db| {
     );
     set_frozen(db, r.id, &frozen).await;
 
+    // Not in search before publication.
+    assert!(
+        gongkai_store::search::report_doc(db, r.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let head = gongkai_store::search::outbox_head(db).await.unwrap();
+
     // Publication with consistent figures.
     let mut tx = db.begin().await.unwrap();
     let p = reports::advance(db, &mut tx, &actor(), r.id, Status::Published, today())
@@ -374,6 +383,22 @@ both_backends!(workflow_checks_lock_and_audit, |db| {
     assert!(p.published_at.is_some());
     let listed = reports::published(db).await.unwrap();
     assert_eq!(listed.len(), 1);
+    // Published: search is told (an outbox row in the same transaction) and finds it public.
+    let queued = gongkai_store::search::outbox_after(db, head, 100)
+        .await
+        .unwrap();
+    assert!(
+        queued
+            .iter()
+            .any(|q| q.kind == gongkai_store::search::KIND_REPORT && q.doc_id == r.id),
+        "{queued:?}"
+    );
+    let doc = gongkai_store::search::report_doc(db, r.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(doc.year, 2019);
+    assert!(!doc.rollup);
 
     // Every change is in the audit trail, and the chain verifies.
     let rows = audit::list(
