@@ -50,14 +50,15 @@ impl Format {
 
 static FONTS: OnceLock<Result<FontSet, String>> = OnceLock::new();
 
-/// The Noto CJK fonts of this machine, loaded on first use.
+/// The Noto CJK fonts of this machine, loaded on first use and shared by every PDF the process
+/// makes (letters, review forms, annual reports). Missing fonts are a deployment problem: 503.
 pub fn fonts() -> Result<&'static FontSet, AppError> {
     FONTS
         .get_or_init(|| {
             FontSet::discover(&gongkai_documents::default_font_dirs()).map_err(|e| e.to_string())
         })
         .as_ref()
-        .map_err(|e| AppError::internal(format!("无法生成 PDF：{e}")))
+        .map_err(|e| AppError::unavailable(format!("无法生成 PDF：{e}")))
 }
 
 fn doc_err(e: DocError) -> AppError {

@@ -10,13 +10,11 @@
 //! FUTURE: the PDF is typeset on every request (about a second); cache it by report id and
 //! lock date if the portal gets busy.
 
-use std::sync::OnceLock;
-
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use gongkai_documents::{FontSet, default_font_dirs, to_docx, to_html_fragment, to_pdf};
+use gongkai_documents::{to_docx, to_html_fragment, to_pdf};
 use gongkai_store::reports::{self, Status};
 use serde::Deserialize;
 
@@ -169,15 +167,6 @@ pub async fn show_report(
     })
 }
 
-/// The fonts for the PDF, discovered once per process.
-fn fonts() -> Result<&'static FontSet, String> {
-    static FONTS: OnceLock<Result<FontSet, String>> = OnceLock::new();
-    FONTS
-        .get_or_init(|| FontSet::discover(&default_font_dirs()).map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
 /// A download of one year's report: `report.pdf`, `report.docx` or `report.json`.
 pub async fn download_report(
     State(state): State<AppState>,
@@ -198,7 +187,7 @@ pub async fn download_report(
     let doc = a.report.document();
     let bytes = match ext {
         "pdf" => {
-            let fonts = fonts().map_err(AppError::unavailable)?;
+            let fonts = crate::documents::fonts()?;
             // Typesetting is CPU work: keep it off the async workers.
             tokio::task::spawn_blocking(move || to_pdf(&doc, fonts))
                 .await
