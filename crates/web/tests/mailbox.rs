@@ -313,6 +313,24 @@ both_backends_app!(whole_loop, |app| {
         messages::get(&app.db, id).await.unwrap().unwrap().status,
         "closed"
     );
+    // Guessing the secret: after five failures for this query number (one above), even the
+    // right secret is no longer compared (429), so a guesser learns nothing more.
+    let _ = app.get("/mailbox/query").await;
+    for _ in 0..4 {
+        app.post(
+            "/mailbox/query",
+            &[("query_no", &query_no), ("secret", "WRONG234")],
+        )
+        .await;
+    }
+    let blocked = app
+        .post(
+            "/mailbox/query",
+            &[("query_no", &query_no), ("secret", &secret)],
+        )
+        .await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(!blocked.body.contains("请携带身份证到区残联换领"));
 });
 
 both_backends_app!(unconsented_or_unreviewed_never_public, |app| {
