@@ -86,6 +86,13 @@ algorithm = "sm4-gcm"
 # 184 (six months, 网络安全法 Art. 21); 0 = keep for ever. [GONGKAI_AUDIT_RETENTION_DAYS]
 retention_days = 0
 
+[personal]
+# Years after an application is archived (or a mailbox message replied) before its personal data
+# (ID numbers, contact details, identity proof; the writer's name and contact details) are
+# deleted; the record itself stays. 0 = keep (default): set it to the retention period of your
+# archives rules, at least 1. [GONGKAI_PERSONAL_RETENTION_YEARS]
+retention_years = 0
+
 [calendar]
 # Count the start day (the receipt date) as day one of a working-day period. The default,
 # false, starts counting the next day (民法典 Art. 201; REG §7.2). [GONGKAI_CALENDAR_COUNT_START_DAY]
@@ -136,6 +143,13 @@ pub struct AuditConfig {
     pub retention_days: u32,
 }
 
+/// Retention of personal data (个人信息保护法 Art. 19, 47).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonalConfig {
+    /// Years after closing before personal data are deleted; 0 = keep.
+    pub retention_years: u32,
+}
+
 /// Six months at their longest (e.g. July to December): 网络安全法 Art. 21.
 pub const MIN_AUDIT_RETENTION_DAYS: u32 = 184;
 
@@ -171,6 +185,7 @@ pub struct Config {
     pub calendar: CalendarConfig,
     pub vault: VaultConfig,
     pub audit: AuditConfig,
+    pub personal: PersonalConfig,
     pub mail: MailConfig,
     /// The TOML file that was read, if any (not itself a setting).
     #[serde(skip)]
@@ -189,6 +204,7 @@ impl std::fmt::Debug for Config {
             .field("calendar", &self.calendar)
             .field("vault", &self.vault)
             .field("audit", &self.audit)
+            .field("personal", &self.personal)
             .field("mail_from", &self.mail.from)
             .field("config_file", &self.config_file)
             .finish()
@@ -225,6 +241,8 @@ struct Layer {
     #[serde(default)]
     audit: AuditLayer,
     #[serde(default)]
+    personal: PersonalLayer,
+    #[serde(default)]
     mail: MailLayer,
 }
 
@@ -246,6 +264,12 @@ struct VaultLayer {
 #[serde(deny_unknown_fields)]
 struct AuditLayer {
     retention_days: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonalLayer {
+    retention_years: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -334,6 +358,9 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
         },
         audit: AuditLayer {
             retention_days: env_u32(env, "GONGKAI_AUDIT_RETENTION_DAYS")?,
+        },
+        personal: PersonalLayer {
+            retention_years: env_u32(env, "GONGKAI_PERSONAL_RETENTION_YEARS")?,
         },
         mail: MailLayer {
             smtp_url: text("GONGKAI_SMTP_URL"),
@@ -436,6 +463,10 @@ pub fn load_with(cli: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyho
         cfg.vault.algorithm = a;
     }
     cfg.audit.retention_days = num(&|l| l.audit.retention_days, cfg.audit.retention_days);
+    cfg.personal.retention_years = num(
+        &|l| l.personal.retention_years,
+        cfg.personal.retention_years,
+    );
     if let Some(u) = pick(&|l| l.mail.smtp_url.clone()) {
         cfg.mail.smtp_url = Some(u);
     }
@@ -479,6 +510,7 @@ impl Config {
                 algorithm: "sm4-gcm".into(),
             },
             audit: AuditConfig { retention_days: 0 },
+            personal: PersonalConfig { retention_years: 0 },
             mail: MailConfig {
                 smtp_url: None,
                 from: "gongkai@localhost".into(),

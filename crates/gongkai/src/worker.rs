@@ -38,6 +38,7 @@ pub async fn run_job(db: &Db, job: &Job, ctx: &Context) -> Result<(), String> {
             let n = gongkai_store::personal::reseal_all(
                 db,
                 &vault,
+                &ctx.config.data_dir,
                 gongkai_store::personal::RESEAL_BATCH,
                 &Actor::system(),
             )
@@ -67,6 +68,23 @@ pub async fn run_job(db: &Db, job: &Job, ctx: &Context) -> Result<(), String> {
                 {
                     tracing::info!(pruned = c.pruned, upto = c.upto_id, "audit records pruned");
                 }
+            }
+            // Personal data past their retention period (个人信息保护法 Art. 47; 0 = keep).
+            let years = ctx.config.personal.retention_years;
+            if years > 0 {
+                let cutoff = gongkai_store::personal::retention::cutoff(
+                    gongkai_store::deadlines::today(),
+                    years,
+                );
+                let purged = gongkai_store::personal::retention::purge_before(
+                    db,
+                    &ctx.config.data_dir,
+                    cutoff,
+                    &Actor::system(),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                tracing::info!(?purged, %cutoff, "personal data past retention deleted");
             }
             // Public-form rate events older than the longest window (a day), and spent challenges.
             let r = gongkai_store::ratelimit::purge(db, 2 * 24 * 3600 * 1000)

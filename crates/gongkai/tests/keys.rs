@@ -216,3 +216,51 @@ fn serve_refuses_missing_or_foreign_keys() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("请恢复原来的密钥文件"));
 }
+
+/// `audit verify-export` checks a signed export with the deployment's key file: intact passes
+/// (exit 0); a changed byte, a missing signature or another deployment's key fails (exit 1)
+/// with the reason in Chinese.
+#[test]
+fn audit_exports_verify_with_the_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&gk(&data, &["migrate"]));
+    ok(&gk(&data, &["keys", "init"]));
+    let vault = key_file(&data);
+    let body = "\u{feff}编号,操作\r\n2,user.create\r\n1,org.create\r\n";
+    let mut signer = vault.signer(gongkai_store::audit::EXPORT_SIGNATURE_CONTEXT);
+    signer.update(body.as_bytes());
+    let signed = format!(
+        "{body}{}",
+        gongkai_store::audit::export_signature_line(signer)
+    );
+    let file = dir.path().join("audit-log.csv");
+    std::fs::write(&file, &signed).unwrap();
+    let out = ok(&gk(
+        &data,
+        &["audit", "verify-export", file.to_str().unwrap()],
+    ));
+    assert!(out.contains("签名核对通过"), "{out}");
+
+    for (bad, why) in [
+        (signed.replace("user.create", "user.delete"), "签名不符"),
+        (body.to_string(), "没有完整性签名"),
+    ] {
+        std::fs::write(&file, bad).unwrap();
+        let out = gk(&data, &["audit", "verify-export", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{err}");
+    }
+    // Another deployment's key file cannot vouch for it.
+    let other = tempfile::tempdir().unwrap();
+    let other_data = other.path().join("data");
+    ok(&gk(&other_data, &["migrate"]));
+    ok(&gk(&other_data, &["keys", "init"]));
+    std::fs::write(&file, &signed).unwrap();
+    let out = gk(
+        &other_data,
+        &["audit", "verify-export", file.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -26,6 +26,7 @@ use crate::audit::{self, Actor, Change};
 use crate::{Db, Result, StoreError, Tx, now_ms, on_db, on_tx};
 use gongkai_core::extract::{self, Extracted};
 use gongkai_core::filetype::{self, FileKind, FileTypeError};
+use gongkai_core::vault::Vault;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
@@ -99,6 +100,10 @@ pub struct StoredFile {
     pub size: u64,
     /// What metadata was removed, in Chinese (for the uploader).
     pub removed_metadata: Vec<String>,
+    /// The vault key a sealed file is written under (`None` for a plain file); kept on the
+    /// attachment row so a key rotation finds the files to re-seal.
+    #[serde(skip)]
+    pub sealed_key: Option<String>,
 }
 
 impl StoredFile {
@@ -230,6 +235,7 @@ pub fn store_file(
         filename,
         size: stripped.bytes.len() as u64,
         removed_metadata: stripped.removed,
+        sealed_key: None,
     })
 }
 
@@ -258,16 +264,26 @@ pub fn store_sealed_file(
     }
     let stripped = filetype::strip_metadata(kind, bytes)?;
     let sealed = seal(&stripped.bytes);
-    let sha256 = hex::encode(Sha256::digest(&sealed));
-    let path = path_for(data_dir, &sha256).ok_or_else(|| std::io::Error::other("摘要格式错误"))?;
-    write_atomically(&path, &sealed)?;
+    let sealed_key = Vault::key_id_of_bytes(&sealed)
+        .map(str::to_string)
+        .ok_or_else(|| std::io::Error::other("加密后的文件格式错误"))?;
+    let sha256 = write_content_addressed(data_dir, &sealed)?;
     Ok(StoredFile {
         sha256,
         kind,
         filename,
         size: stripped.bytes.len() as u64,
         removed_metadata: stripped.removed,
+        sealed_key: Some(sealed_key),
     })
+}
+
+/// Writes `bytes` durably under their SHA-256 and returns it.
+pub(crate) fn write_content_addressed(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let path = path_for(data_dir, &sha256).ok_or_else(|| std::io::Error::other("摘要格式错误"))?;
+    write_atomically(&path, bytes)?;
+    Ok(sha256)
 }
 
 /// Removes a stored file that no attachment row refers to (a sealed upload whose record could
@@ -353,8 +369,8 @@ pub async fn attach(
     let size = i64::try_from(stored.size).map_err(|_| StoreError::Invalid("附件过大".into()))?;
     let sql = format!(
         "INSERT INTO attachments (owner_type, owner_id, sha256, filename, media_type, size, \
-         alt_text, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         RETURNING {COLUMNS}"
+         alt_text, created_by, created_at, sealed_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
     );
     let row: Attachment = on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(owner.owner_type)
@@ -366,6 +382,7 @@ pub async fn attach(
         .bind(alt)
         .bind(actor.user_id)
         .bind(now_ms())
+        .bind(&stored.sealed_key)
         .fetch_one(c)
         .await?);
     audit::append(

@@ -413,7 +413,9 @@ pub const SECURITY_ACTIONS: &[&str] = &[
     "vault.key_add",
     "vault.rotate",
     "vault.reseal",
+    "vault.reseal_files",
     "vault.key_retire",
+    "personal.purge",
     "api_token.create",
     "api_token.revoke",
 ];
@@ -469,6 +471,47 @@ pub async fn list(db: &Db, f: &Filter) -> Result<Vec<AuditRecord>> {
         .fetch_all(p)
         .await?);
     Ok(rows)
+}
+
+/// The vault signing context of audit exports.
+pub const EXPORT_SIGNATURE_CONTEXT: &str = "audit.export";
+/// The last line of a signed audit export starts with this, followed by the signature and CRLF.
+pub const EXPORT_SIGNATURE_LINE: &str = "# 完整性签名（HMAC-SM3）：";
+
+/// The signature line that ends an audit export whose bytes (everything before this line) went
+/// through `signer` (`vault.signer(EXPORT_SIGNATURE_CONTEXT)`). GB/T 22239-2019 8.1.4.3 d):
+/// exported audit records are protected against undetected change.
+pub fn export_signature_line(signer: gongkai_core::vault::Signer) -> String {
+    format!("{EXPORT_SIGNATURE_LINE}{}\r\n", signer.finish())
+}
+
+/// Whether an exported audit file is intact: its last line is the signature of everything
+/// before it under this deployment's key. Err names what is wrong, in Chinese.
+pub fn verify_export(
+    vault: &gongkai_core::vault::Vault,
+    file: &[u8],
+) -> std::result::Result<(), String> {
+    let marker = EXPORT_SIGNATURE_LINE.as_bytes();
+    let at = file
+        .windows(marker.len())
+        .rposition(|w| w == marker)
+        .ok_or_else(|| {
+            "文件末尾没有完整性签名：不是 Gongkai 导出的审计记录，或签名行已被删除".to_string()
+        })?;
+    let (body, line) = file.split_at(at);
+    let signature =
+        std::str::from_utf8(&line[marker.len()..]).map_err(|_| "签名行无法识别".to_string())?;
+    let signature = signature.trim_end_matches(['\r', '\n']);
+    if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("签名行无法识别（签名之后不应再有内容）".into());
+    }
+    let mut signer = vault.signer(EXPORT_SIGNATURE_CONTEXT);
+    signer.update(body);
+    if signer.verify(signature) {
+        Ok(())
+    } else {
+        Err("签名不符：文件在导出后被改动，或并非本系统（本密钥）导出".into())
+    }
 }
 
 #[cfg(test)]

@@ -150,3 +150,23 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// A 1×1 PNG carrying an author in a text chunk (metadata to strip): an upload fixture.
+pub fn png_with_author() -> Vec<u8> {
+    fn chunk(ty: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut c = u32::try_from(data.len())
+            .expect("a small chunk")
+            .to_be_bytes()
+            .to_vec();
+        c.extend_from_slice(ty);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&[0, 0, 0, 0]);
+        c
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
+    png.extend(chunk(b"tEXt", b"Author\0Zhang San"));
+    png.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x63, 0, 0, 0, 1, 0, 1]));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}

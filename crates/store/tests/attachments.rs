@@ -13,22 +13,6 @@ use std::io::Read;
 
 const PLANTED_ID: &str = "11010519491231002X";
 
-fn png_with_author() -> Vec<u8> {
-    fn chunk(ty: &[u8], data: &[u8]) -> Vec<u8> {
-        let mut c = (data.len() as u32).to_be_bytes().to_vec();
-        c.extend_from_slice(ty);
-        c.extend_from_slice(data);
-        c.extend_from_slice(&[0, 0, 0, 0]);
-        c
-    }
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
-    png.extend(chunk(b"tEXt", b"Author\0Zhang San"));
-    png.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x63, 0, 0, 0, 1, 0, 1]));
-    png.extend(chunk(b"IEND", &[]));
-    png
-}
-
 fn contains(h: &[u8], n: &[u8]) -> bool {
     h.windows(n.len()).any(|w| w == n)
 }
@@ -53,7 +37,7 @@ fn store_file_strips_and_writes_content_addressed() {
     let data = tempfile::tempdir().unwrap();
     let stored = attachments::store_file(
         data.path(),
-        &png_with_author(),
+        &gongkai_store::testing::png_with_author(),
         "流程图.PNG",
         &Limits::default(),
     )
@@ -76,7 +60,7 @@ fn store_file_strips_and_writes_content_addressed() {
     // The same content again is stored once; no temporary files are left behind.
     let again = attachments::store_file(
         data.path(),
-        &png_with_author(),
+        &gongkai_store::testing::png_with_author(),
         "copy.png",
         &Limits::default(),
     )
@@ -107,7 +91,11 @@ fn refusals_are_in_chinese_and_write_nothing() {
             "扩展名 .pdf 与内容不符",
         ),
         (vec![b'a'; 129], "big.txt", "超过上限 128 字节"),
-        (png_with_author(), "photo.jpg", "内容是PNG 图片"),
+        (
+            gongkai_store::testing::png_with_author(),
+            "photo.jpg",
+            "内容是PNG 图片",
+        ),
         (b"abc".to_vec(), "../", "文件名无效"),
         (b"".to_vec(), "empty.txt", "文件为空"),
     ];
@@ -184,7 +172,7 @@ both_backends!(attach_list_detach_with_audit, |db| {
     .unwrap();
     let image = attachments::store_file(
         data.path(),
-        &png_with_author(),
+        &gongkai_store::testing::png_with_author(),
         "图.png",
         &Limits::default(),
     )

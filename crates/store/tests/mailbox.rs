@@ -839,7 +839,9 @@ both_backends!(contact_details_are_sealed_at_rest_and_masked, |db| {
     .unwrap()
     .rows_affected());
     assert_eq!(mailbox_pending(personal::status(db, &v).await.unwrap()), 1);
-    personal::reseal_all(db, &v, 10, &a).await.unwrap();
+    personal::reseal_all(db, &v, std::path::Path::new("/nonexistent"), 10, &a)
+        .await
+        .unwrap();
     assert_eq!(mailbox_pending(personal::status(db, &v).await.unwrap()), 0);
     assert!(!raw_row(db, id).await.contains("13900001111"));
     let m = messages::get(db, id).await.unwrap().unwrap();

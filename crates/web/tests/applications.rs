@@ -398,23 +398,6 @@ fn contains(h: &[u8], n: &[u8]) -> bool {
     h.windows(n.len()).any(|w| w == n)
 }
 
-/// A 1×1 PNG carrying an author in a text chunk (metadata to strip).
-fn png_with_author() -> Vec<u8> {
-    fn chunk(ty: &[u8], data: &[u8]) -> Vec<u8> {
-        let mut c = (data.len() as u32).to_be_bytes().to_vec();
-        c.extend_from_slice(ty);
-        c.extend_from_slice(data);
-        c.extend_from_slice(&[0, 0, 0, 0]);
-        c
-    }
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
-    png.extend(chunk(b"tEXt", b"Author\0Zhang San"));
-    png.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x63, 0, 0, 0, 1, 0, 1]));
-    png.extend(chunk(b"IEND", &[]));
-    png
-}
-
 /// POSTs the public form as a browser does (multipart, token in the action URL) with a fresh
 /// human check and the given files.
 async fn apply_with_files(
@@ -485,7 +468,7 @@ mod identity_proof_sealed_masked_and_revealed {
                 "identity_proof",
                 "身份证.png",
                 "image/png",
-                &png_with_author(),
+                &gongkai_store::testing::png_with_author(),
             )],
         )
         .await;

@@ -8,6 +8,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{DEMO_PASSWORD, TestApp};
+use gongkai_store::audit;
 
 const OK: u16 = 200;
 const NO: u16 = 403;
@@ -643,9 +644,28 @@ both_backends_app!(org_forms_show_errors_and_audit_changes, |app| {
     assert!(csv.header("content-type").starts_with("text/csv"));
     assert!(csv.body.starts_with("\u{feff}编号,时间（北京时间）,操作人"));
     let lines: Vec<&str> = csv.body.trim_end().split("\r\n").collect();
-    assert_eq!(lines.len(), 3, "header + 2 records: {lines:?}");
+    assert_eq!(lines.len(), 4, "header + 2 records + signature: {lines:?}");
     assert!(lines[1].contains("org.update") && lines[2].contains("org.create"));
     assert!(lines[1].contains(",demo-admin,"));
+    // The export is signed (GB/T 22239-2019 8.1.4.3 d): it verifies as downloaded, and a
+    // change of one character, a dropped record or another deployment's key is detected.
+    assert!(lines[3].starts_with(audit::EXPORT_SIGNATURE_LINE));
+    let vault = app.vault.get();
+    audit::verify_export(&vault, csv.body.as_bytes()).unwrap();
+    let tampered = csv.body.replacen("demo-admin", "demo-adm1n", 1);
+    let err = audit::verify_export(&vault, tampered.as_bytes()).unwrap_err();
+    assert!(err.contains("签名不符"), "{err}");
+    let dropped = csv.body.replacen(&format!("{}\r\n", lines[2]), "", 1);
+    assert!(audit::verify_export(&vault, dropped.as_bytes()).is_err());
+    let unsigned = csv.body.replacen(lines[3], "", 1);
+    assert!(
+        audit::verify_export(&vault, unsigned.as_bytes())
+            .unwrap_err()
+            .contains("没有完整性签名")
+    );
+    let stranger =
+        gongkai_core::vault::Vault::generate(gongkai_core::vault::Algorithm::Sm4Gcm, "t");
+    assert!(audit::verify_export(&stranger, csv.body.as_bytes()).is_err());
     let v = app.get("/admin/audit/verify").await;
     assert!(v.body.contains("完整性校验通过"), "{}", v.body);
     assert!(v.body.contains("哈希算法：SM3 "), "{}", v.body);

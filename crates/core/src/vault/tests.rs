@@ -173,6 +173,12 @@ fn bytes_roundtrip() {
     assert!(v.open_bytes("files.other", &sealed).is_err());
     assert_eq!(v.open_bytes("x", b"GKV1"), Err(VaultError::Malformed));
     assert_eq!(v.open_bytes("x", b"GKV1\xffab"), Err(VaultError::Malformed));
+    assert_eq!(
+        Vault::key_id_of_bytes(&sealed),
+        Some(v.current_key().id.as_str())
+    );
+    assert_eq!(Vault::key_id_of_bytes(b"GKV1\xffab"), None);
+    assert_eq!(Vault::key_id_of_bytes(b"%PDF-1.7"), None);
 }
 
 #[test]
@@ -215,4 +221,37 @@ proptest! {
         let bytes = v.seal_bytes(&ctx, value.as_bytes());
         prop_assert_eq!(v.open_bytes(&ctx, &bytes).unwrap(), value.as_bytes().to_vec());
     }
+}
+
+#[test]
+fn export_signatures_are_keyed_bound_to_their_context_and_survive_rotation() {
+    let mut v = Vault::generate(Algorithm::Sm4Gcm, "t");
+    let sign = |v: &Vault, ctx: &str, parts: &[&[u8]]| {
+        let mut s = v.signer(ctx);
+        for p in parts {
+            s.update(p);
+        }
+        s.finish()
+    };
+    let whole = sign(&v, "audit.export", &[b"a,b\r\n1,2\r\n"]);
+    assert_eq!(whole.len(), 64);
+    // Incremental: chunk boundaries do not matter.
+    assert_eq!(sign(&v, "audit.export", &[b"a,b\r\n", b"1,2\r\n"]), whole);
+    // One changed byte, another context or another deployment's key: another signature.
+    assert_ne!(sign(&v, "audit.export", &[b"a,b\r\n1,3\r\n"]), whole);
+    assert_ne!(sign(&v, "other.export", &[b"a,b\r\n1,2\r\n"]), whole);
+    let stranger = Vault::generate(Algorithm::Sm4Gcm, "t");
+    assert_ne!(sign(&stranger, "audit.export", &[b"a,b\r\n1,2\r\n"]), whole);
+    // Not the blind index of the same bytes (the signing key is derived, not the index key).
+    assert_ne!(v.blind_index("audit.export", "a,b\r\n1,2\r\n"), whole);
+    // verify() agrees, and rejects garbage.
+    let mut s = v.signer("audit.export");
+    s.update(b"a,b\r\n1,2\r\n");
+    assert!(s.verify(&whole));
+    let mut s = v.signer("audit.export");
+    s.update(b"a,b\r\n1,2\r\n");
+    assert!(!s.verify("zz"));
+    // A rotation keeps the index key, so exports signed before it still verify.
+    v.rotate(Algorithm::Sm4Gcm, "t2");
+    assert_eq!(sign(&v, "audit.export", &[b"a,b\r\n1,2\r\n"]), whole);
 }

@@ -81,7 +81,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
                     Ok(())
                 }
                 Command::Reseal { batch } => {
-                    let n = personal::reseal_all(&db, &vault, batch, &actor).await?;
+                    let n = personal::reseal_all(&db, &vault, &cfg.data_dir, batch, &actor).await?;
                     println!(
                         "已重新加密 {n} 个值，全部使用当前密钥 {}。",
                         vault.current_key().id

@@ -342,27 +342,43 @@ async fn export_audit(
     .await?;
     tx.commit().await?;
 
-    // State of the stream: the next page's filter, or None when done. The first chunk is the BOM
-    // and the header line.
+    // State of the stream: the next page's filter (None when done) and the running signature
+    // (GB/T 22239-2019 8.1.4.3 d: the export is protected). The first chunk is the BOM and the
+    // header line; the last is the signature line over everything before it, which
+    // `gongkai audit verify-export` checks.
     let head = format!("\u{feff}{}", csv_line(CSV_HEADER));
+    let mut signer = state
+        .config
+        .vault
+        .get()
+        .signer(audit::EXPORT_SIGNATURE_CONTEXT);
+    signer.update(head.as_bytes());
     let db = state.db.clone();
-    let pages = futures_util::stream::unfold(Some(filter), move |next| {
+    let pages = futures_util::stream::unfold(Some((Some(filter), signer)), move |state| {
         let db = db.clone();
         async move {
-            let mut f = next?;
+            let (next, mut signer) = state?;
+            let Some(mut f) = next else {
+                return Some((
+                    Ok::<Bytes, std::io::Error>(Bytes::from(audit::export_signature_line(signer))),
+                    None,
+                ));
+            };
             match audit::list(&db, &f).await {
                 Ok(records) => {
                     let done = (records.len() as i64) < f.limit;
                     let chunk: String = records.iter().map(csv_record).collect();
+                    signer.update(chunk.as_bytes());
                     f.before_id = records.last().map(|r| r.id);
                     let next = if done || f.before_id.is_none() {
                         None
                     } else {
                         Some(f)
                     };
-                    Some((Ok::<Bytes, std::io::Error>(Bytes::from(chunk)), next))
+                    Some((Ok(Bytes::from(chunk)), Some((next, signer))))
                 }
                 Err(e) => {
+                    // No signature line: a truncated export never verifies.
                     tracing::error!(%e, "audit export failed mid-stream");
                     Some((Err(std::io::Error::other(e.to_string())), None))
                 }

@@ -16,6 +16,9 @@
 //!    `Action::RevealPersonalData`); exports of personal data through [`record_export`] with
 //!    [`watermark`] on every page or sheet.
 
+pub mod files;
+pub mod retention;
+
 use crate::audit::{self, Actor, Change};
 use crate::{Db, Result, StoreError, Tx, jobs, now_ms, on_db, on_tx};
 use gongkai_core::vault::{Vault, VaultError};
@@ -226,6 +229,7 @@ pub async fn status(db: &Db, vault: &Vault) -> Result<Vec<ColumnStatus>> {
             pending,
         });
     }
+    out.extend(files::status(db, vault).await?);
     Ok(out)
 }
 
@@ -305,12 +309,26 @@ pub async fn reseal_batch(db: &Db, vault: &Vault, limit: i64, actor: &Actor) -> 
     Ok(done)
 }
 
-/// Runs [`reseal_batch`] (of `batch` rows each) until nothing is left; returns the total. Resumable: after an
-/// interruption, running it again continues where the committed batches stopped.
-pub async fn reseal_all(db: &Db, vault: &Vault, batch: i64, actor: &Actor) -> Result<u64> {
+/// Runs [`reseal_batch`] and then [`files::reseal_batch`] (of `batch` rows each) until nothing
+/// is left; returns the total. Resumable: after an interruption, running it again continues
+/// where the committed batches stopped.
+pub async fn reseal_all(
+    db: &Db,
+    vault: &Vault,
+    data_dir: &std::path::Path,
+    batch: i64,
+    actor: &Actor,
+) -> Result<u64> {
     let mut total = 0;
     loop {
         let n = reseal_batch(db, vault, batch.max(1), actor).await?;
+        if n == 0 {
+            break;
+        }
+        total += n;
+    }
+    loop {
+        let n = files::reseal_batch(db, vault, data_dir, batch.max(1), actor).await?;
         if n == 0 {
             return Ok(total);
         }
