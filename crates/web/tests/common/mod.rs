@@ -156,7 +156,8 @@ impl TestApp {
         let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
             .await
             .unwrap();
-        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        // Binary downloads (XLSX, PDF) come back lossy: use `get_bytes` to read them.
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(token) = hidden_csrf(&body) {
             self.csrf = token;
         }
