@@ -86,6 +86,14 @@ algorithm = "sm4-gcm"
 # 184 (six months, 网络安全法 Art. 21); 0 = keep for ever. [GONGKAI_AUDIT_RETENTION_DAYS]
 retention_days = 0
 
+[http]
+# Seconds a client has to send a request's headers after connecting; a slower client is
+# disconnected (slowloris). [GONGKAI_HTTP_HEADER_READ_TIMEOUT_SECS]
+header_read_timeout_secs = 10
+# Seconds a whole request may take, body included, before it is answered 408 (allow for large
+# uploads over slow links). [GONGKAI_HTTP_REQUEST_TIMEOUT_SECS]
+request_timeout_secs = 120
+
 [personal]
 # Years after an application is archived (or a mailbox message replied) before its personal data
 # (ID numbers, contact details, identity proof; the writer's name and contact details) are
@@ -143,6 +151,13 @@ pub struct AuditConfig {
     pub retention_days: u32,
 }
 
+/// Timeouts of the HTTP server (issue #11: slow clients cannot hold connections or workers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpConfig {
+    pub header_read_timeout_secs: u32,
+    pub request_timeout_secs: u32,
+}
+
 /// Retention of personal data (个人信息保护法 Art. 19, 47).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonalConfig {
@@ -186,6 +201,7 @@ pub struct Config {
     pub vault: VaultConfig,
     pub audit: AuditConfig,
     pub personal: PersonalConfig,
+    pub http: HttpConfig,
     pub mail: MailConfig,
     /// The TOML file that was read, if any (not itself a setting).
     #[serde(skip)]
@@ -205,6 +221,7 @@ impl std::fmt::Debug for Config {
             .field("vault", &self.vault)
             .field("audit", &self.audit)
             .field("personal", &self.personal)
+            .field("http", &self.http)
             .field("mail_from", &self.mail.from)
             .field("config_file", &self.config_file)
             .finish()
@@ -243,6 +260,8 @@ struct Layer {
     #[serde(default)]
     personal: PersonalLayer,
     #[serde(default)]
+    http: HttpLayer,
+    #[serde(default)]
     mail: MailLayer,
 }
 
@@ -270,6 +289,13 @@ struct AuditLayer {
 #[serde(deny_unknown_fields)]
 struct PersonalLayer {
     retention_years: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpLayer {
+    header_read_timeout_secs: Option<u32>,
+    request_timeout_secs: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -361,6 +387,10 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
         },
         personal: PersonalLayer {
             retention_years: env_u32(env, "GONGKAI_PERSONAL_RETENTION_YEARS")?,
+        },
+        http: HttpLayer {
+            header_read_timeout_secs: env_u32(env, "GONGKAI_HTTP_HEADER_READ_TIMEOUT_SECS")?,
+            request_timeout_secs: env_u32(env, "GONGKAI_HTTP_REQUEST_TIMEOUT_SECS")?,
         },
         mail: MailLayer {
             smtp_url: text("GONGKAI_SMTP_URL"),
@@ -467,6 +497,14 @@ pub fn load_with(cli: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyho
         &|l| l.personal.retention_years,
         cfg.personal.retention_years,
     );
+    cfg.http.header_read_timeout_secs = num(
+        &|l| l.http.header_read_timeout_secs,
+        cfg.http.header_read_timeout_secs,
+    );
+    cfg.http.request_timeout_secs = num(
+        &|l| l.http.request_timeout_secs,
+        cfg.http.request_timeout_secs,
+    );
     if let Some(u) = pick(&|l| l.mail.smtp_url.clone()) {
         cfg.mail.smtp_url = Some(u);
     }
@@ -511,6 +549,10 @@ impl Config {
             },
             audit: AuditConfig { retention_days: 0 },
             personal: PersonalConfig { retention_years: 0 },
+            http: HttpConfig {
+                header_read_timeout_secs: 10,
+                request_timeout_secs: 120,
+            },
             mail: MailConfig {
                 smtp_url: None,
                 from: "gongkai@localhost".into(),
@@ -575,6 +617,9 @@ impl Config {
             if !ok {
                 bail!("邮件服务器地址须为 smtp://主机[:端口] 或 smtps://主机[:端口] 的形式");
             }
+        }
+        if self.http.header_read_timeout_secs == 0 || self.http.request_timeout_secs == 0 {
+            bail!("[http] 的超时时间须至少为 1 秒");
         }
         let r = self.audit.retention_days;
         if r != 0 && r < MIN_AUDIT_RETENTION_DAYS {

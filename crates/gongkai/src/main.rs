@@ -2,6 +2,7 @@
 
 mod cmd;
 mod config;
+mod http;
 mod keys;
 mod worker;
 

@@ -56,6 +56,9 @@ pub struct WebConfig {
     pub public_forms: antiabuse::Settings,
     /// The SMTP relay for letters e-mailed to applicants; `None` = e-mail is not offered.
     pub mail: Option<mail::Mailer>,
+    /// How long a request may take, body included, before it is answered 408 (issue #11: a
+    /// client that sends its body slowly cannot hold a worker for ever).
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -74,6 +77,7 @@ impl Default for WebConfig {
             )),
             public_forms: Default::default(),
             mail: None,
+            request_timeout: std::time::Duration::from_secs(120),
         }
     }
 }
@@ -120,6 +124,10 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::routes())
         .fallback(portal::not_found)
         .layer(axum::middleware::from_fn(page::error_pages_keep_prefs))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::request_timeout,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         // Console uploads may be up to the attachment limit; every form body is limited again
         // by the CSRF middleware and every JSON body by axum's default (2 MB).

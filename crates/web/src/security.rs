@@ -26,6 +26,25 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
     font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; \
     frame-ancestors 'none'; form-action 'self'";
 
+/// Answers 408 with a Chinese page when a request (reading its body included) takes longer than
+/// `request_timeout` (issue #11: slow-body clients). The connection's header phase has its own
+/// timeout in the server loop (`gongkai serve`).
+pub async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = state.config.request_timeout;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => AppError::new(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "请求超时：{} 秒内没有收到完整的请求。网络较慢时请稍后重试；上传大文件请确认网络连接稳定。",
+                limit.as_secs()
+            ),
+        )
+        .into_response(),
+    }
+}
+
 /// Adds the security headers to every response.
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;

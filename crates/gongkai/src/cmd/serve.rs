@@ -7,7 +7,6 @@ use anyhow::Context;
 use gongkai_core::vault::SharedVault;
 use gongkai_store::{Db, DbOptions, StoreError};
 use gongkai_web::{AppState, WebConfig};
-use std::net::SocketAddr;
 
 /// Options of `gongkai serve`.
 #[derive(Debug, clap::Args)]
@@ -45,6 +44,7 @@ fn web_config(cfg: &Config, vault: SharedVault) -> WebConfig {
                 smtp_url,
                 from: cfg.mail.from.clone(),
             }),
+        request_timeout: std::time::Duration::from_secs(u64::from(cfg.http.request_timeout_secs)),
     }
 }
 
@@ -137,13 +137,12 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     let indexer = search.start(stop_rx.clone());
     let worker = tokio::spawn(worker::run(db.clone(), ctx, stop_rx));
     let app = gongkai_web::router(AppState::new(db.clone(), web).with_search(search));
-    axum::serve(
+    crate::http::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app,
+        std::time::Duration::from_secs(u64::from(cfg.http.header_read_timeout_secs)),
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(async {
-        shutdown_signal().await;
-    })
     .await
     .context("服务器异常退出")?;
     let _ = stop_tx.send(true);

@@ -17,15 +17,26 @@ pub fn start(data: &std::path::Path, demo: bool) -> (Child, String) {
 }
 
 /// Like [`start`], with extra arguments (e.g. `--database-url URL`).
+pub fn start_with(data: &std::path::Path, demo: bool, extra: &[&str]) -> (Child, String) {
+    start_with_env(data, demo, extra, &[])
+}
+
+/// Like [`start_with`], with extra environment variables (settings such as timeouts).
 #[expect(
     clippy::zombie_processes,
     reason = "the child is returned to the caller, which kills and waits for it"
 )]
-pub fn start_with(data: &std::path::Path, demo: bool, extra: &[&str]) -> (Child, String) {
+pub fn start_with_env(
+    data: &std::path::Path,
+    demo: bool,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, String) {
     let mut cmd = Command::new(BIN);
     cmd.args(["serve", "--bind", "127.0.0.1:0", "--data"])
         .arg(data)
         .args(extra)
+        .envs(env.iter().copied())
         .env("GONGKAI_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
