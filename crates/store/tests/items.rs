@@ -1389,12 +1389,11 @@ async fn attach_file(db: &Db, data: &std::path::Path, item_id: i64, name: &str, 
     use gongkai_store::attachments::{self, Limits};
     use gongkai_store::items::files;
     let stored = attachments::store_file(data, bytes, name, &Limits::default()).unwrap();
-    let text =
-        gongkai_core::extract::extract_text(stored.kind, &std::fs::read(
-            attachments::path_for(data, &stored.sha256).unwrap(),
-        )
-        .unwrap())
-        .unwrap();
+    let text = gongkai_core::extract::extract_text(
+        stored.kind,
+        &std::fs::read(attachments::path_for(data, &stored.sha256).unwrap()).unwrap(),
+    )
+    .unwrap();
     let mut tx = db.begin().await.unwrap();
     let (att, _) = files::attach(
         &mut tx,
@@ -1432,17 +1431,33 @@ both_backends!(recordings_need_captions_or_transcript, |db| {
 
     // A 音视频节目 whose recording has neither captions nor a transcript is refused at publication,
     // with the file named and what to upload.
-    let item = create(db, s.child, "《与爱同行》第12期", "<p>本期节目介绍残疾人两项补贴。</p>").await;
+    let item = create(
+        db,
+        s.child,
+        "《与爱同行》第12期",
+        "<p>本期节目介绍残疾人两项补贴。</p>",
+    )
+    .await;
     attach_file(db, data.path(), item.id, "第12期.mp4", MP4).await;
     // A caption track of another recording does not count (paired by the name stem).
-    attach_file(db, data.path(), item.id, "预告.vtt", b"WEBVTT\n\n00:00.000 --> 00:02.000\n下期预告\n").await;
+    attach_file(
+        db,
+        data.path(),
+        item.id,
+        "预告.vtt",
+        "WEBVTT\n\n00:00.000 --> 00:02.000\n下期预告\n".as_bytes(),
+    )
+    .await;
     chain(db, item.id).await;
     let err = publish_item(db, item.id).await.unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert!(msg.contains("音视频附件须有字幕或文字稿"), "{msg}");
     assert!(msg.contains("《第12期.mp4》"), "{msg}");
-    assert!(msg.contains("第12期.vtt") && msg.contains("第12期.txt"), "{msg}");
+    assert!(
+        msg.contains("第12期.vtt") && msg.contains("第12期.txt"),
+        "{msg}"
+    );
     assert!(!msg.contains("预告"), "{msg}");
     assert!(catalog::get_published(db, item.id).await.unwrap().is_none());
 
@@ -1464,7 +1479,14 @@ both_backends!(recordings_need_captions_or_transcript, |db| {
     // Audio with a plain-text transcript of the same stem is enough as well.
     let audio = create(db, s.child, "政策解读录音", "<p>录音。</p>").await;
     attach_file(db, data.path(), audio.id, "解读.mp3", MP3).await;
-    attach_file(db, data.path(), audio.id, "解读.txt", "主持人：各位听众，大家好。".as_bytes()).await;
+    attach_file(
+        db,
+        data.path(),
+        audio.id,
+        "解读.txt",
+        "主持人：各位听众，大家好。".as_bytes(),
+    )
+    .await;
     chain(db, audio.id).await;
     assert_eq!(publish_item(db, audio.id).await.unwrap().state, "published");
 
