@@ -486,6 +486,7 @@ class Journey {
   }
 
   finish() {
+    notices.push(`journey ${this.name}: ${this.steps} focus steps, ${this.invisible.length} without a visible indicator`);
     check(`journey ${this.name}: focus visible at every step`, this.steps > 0 && this.invisible.length === 0,
       `${this.steps} steps; without visible focus: ${this.invisible.join('; ')}`);
   }
@@ -544,7 +545,7 @@ async function consoleLogout(j) {
 /// From the console home to the item on the user's work list, by keyboard.
 async function openFromWorkList(j, title) {
   await j.activate('/admin/items/work');
-  await j.activate(title, 'Enter', { what: `work-list link ${title}` });
+  await j.activate(title, 'Enter', { what: `work-list link ${title}`, max: 400 });
 }
 
 async function stateOf(page) {
