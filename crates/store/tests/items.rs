@@ -1397,7 +1397,7 @@ async fn attach_file(db: &Db, data: &std::path::Path, item_id: i64, name: &str, 
     let mut tx = db.begin().await.unwrap();
     let (att, _) = files::attach(
         &mut tx,
-        &actor(),
+        &Actor::system(),
         item_id,
         caps(Role::Drafter),
         &stored,

@@ -1074,7 +1074,7 @@ async fn recordings_are_played_with_captions_and_transcripts() {
         let mut tx = fx.db().begin().await.unwrap();
         let (att, _) = files::attach(
             &mut tx,
-            &actor(),
+            &Actor::system(),
             item.id,
             caps(Role::Drafter),
             &stored,
