@@ -240,6 +240,7 @@ fn missing_font_directory_is_a_clear_error() {
 }
 
 /// The structure roles (`/S`) of a PDF's structure tree, depth first.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 fn structure_roles(pdf: &[u8]) -> (lopdf::Document, Vec<String>) {
     let doc = lopdf::Document::load_mem(pdf).unwrap();
     let catalog = doc.catalog().unwrap();
@@ -298,7 +299,7 @@ fn pdf_is_tagged_with_structure_and_language() {
         lopdf::Object::Reference(id) => parsed.get_dictionary(*id).unwrap().clone(),
         o => o.as_dict().unwrap().clone(),
     };
-    assert_eq!(mark.get(b"Marked").unwrap().as_bool().unwrap(), true);
+    assert!(mark.get(b"Marked").unwrap().as_bool().unwrap());
     let lang = catalog.get(b"Lang").expect("document language");
     let lang = match lang {
         lopdf::Object::String(b, _) => String::from_utf8_lossy(b).into_owned(),
