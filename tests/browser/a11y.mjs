@@ -1,10 +1,13 @@
 // Real-browser accessibility tests of the portal and the console (product.md C6, WCAG 2.1 AA and
 // the MIIT 适老化 reading preferences): axe-core on every page in the default, large-text and
 // high-contrast modes (switched by clicking the real buttons, with and without JavaScript),
-// keyboard checks (skip link, visible focus, no trap), reflow at 320 CSS px, lang="zh-CN", and the
-// preference cookie persisting across pages.
+// keyboard checks (skip link, visible focus, no trap), reflow at 320 CSS px, lang="zh-CN", the
+// preference cookie persisting across pages, and keyboard-only journeys (an application and its
+// status look-up without JavaScript, a mailbox message with it, a search, and the console's
+// submit → 审核 → 保密审查 → 审批 → 发布 of a draft by five demo users) that assert a visible focus
+// indicator at every step.
 //
-// Usage: node tests/browser/a11y.mjs [--screenshot]
+// Usage: node tests/browser/a11y.mjs [--screenshot] [--journeys-only]
 //   GONGKAI_BIN  the binary to start (default /var/tmp/gongkai-target/debug/gongkai)
 //   CHROMIUM     the browser (default /usr/bin/chromium)
 // Starts `gongkai serve --demo` on a free port with a fresh data folder, writes JSON results to
@@ -26,6 +29,10 @@ const OUT = path.join(HERE, 'out');
 const BIN = process.env.GONGKAI_BIN || '/var/tmp/gongkai-target/debug/gongkai';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT = process.argv.includes('--screenshot');
+// --journeys-only: only the keyboard-only journeys (quick to re-run while fixing one).
+const JOURNEYS_ONLY = process.argv.includes('--journeys-only');
+// Failed journeys leave a screenshot of where they stopped in tests/browser/out/.
+const SCREENSHOT_FAILURES = true;
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 // Issue #10: zero violations of any impact.
 const FAILING_IMPACTS = new Set(['minor', 'moderate', 'serious', 'critical']);
@@ -367,6 +374,349 @@ async function login(page, username, password) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Keyboard-only journeys (issue #10): each uses only Tab, Shift+Tab, Enter and Space, typing text
+// into the focused field, and — to choose in a native drop-down list, which is how a keyboard
+// operates a <select> — the arrow keys. At every step the focused element must show a visible
+// focus indicator: its computed outline or box-shadow is non-zero and differs from the same
+// element unfocused.
+
+/// Describes the focused element and checks its focus indicator (blur, read, focus again).
+async function focusStep(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body || el === document.documentElement) return null;
+    const read = () => {
+      const cs = getComputedStyle(el);
+      return { outline: `${cs.outlineStyle} ${cs.outlineWidth} ${cs.outlineColor}`, shadow: cs.boxShadow };
+    };
+    const focused = read();
+    el.blur();
+    const unfocused = read();
+    el.focus();
+    const again = read();
+    const outlineShown = !focused.outline.startsWith('none') && !/ 0px /.test(focused.outline);
+    const shown = outlineShown || (focused.shadow && focused.shadow !== 'none');
+    const differs = focused.outline !== unfocused.outline || focused.shadow !== unfocused.shadow;
+    const label =
+      (el.labels && el.labels[0] && el.labels[0].textContent) ||
+      el.getAttribute('aria-label') ||
+      el.textContent ||
+      el.getAttribute('name') ||
+      '';
+    return {
+      tag: el.tagName.toLowerCase(),
+      type: el.type || '',
+      id: el.id || '',
+      name: el.getAttribute('name') || '',
+      href: el.getAttribute('href') || '',
+      text: label.replace(/\s+/g, ' ').trim().slice(0, 60),
+      value: 'value' in el ? String(el.value) : '',
+      checked: Boolean(el.checked),
+      visible: shown && differs && document.activeElement === el,
+      restored: again.outline === focused.outline && again.shadow === focused.shadow,
+      style: `${focused.outline} / ${focused.shadow} (unfocused ${unfocused.outline} / ${unfocused.shadow})`,
+    };
+  });
+}
+
+function describe(f) {
+  return f ? `<${f.tag}${f.id ? '#' + f.id : ''}${f.type ? ' type=' + f.type : ''}>${f.text}` : '(nothing)';
+}
+
+/// A journey: a name, its page, and the record of every focus step.
+class Journey {
+  constructor(name, page) {
+    this.name = name;
+    this.page = page;
+    this.steps = 0;
+    this.invisible = [];
+  }
+
+  async observe() {
+    const f = await focusStep(this.page);
+    if (f) {
+      this.steps += 1;
+      if (!f.visible) this.invisible.push(`${describe(f)} [${f.style}${f.restored ? '' : ', not restored'}]`);
+    }
+    return f;
+  }
+
+  /// Presses Tab (or Shift+Tab) until `want(focused)` holds, filling fields on the way: `fill`
+  /// maps an element id to text (typed when the field is empty), `true` (Space on an unchecked
+  /// checkbox or radio button) or `{ select: value }` (arrow keys in a drop-down list).
+  async tabTo(want, { fill = {}, back = false, max = MAX_TABS, what = '' } = {}) {
+    const done = new Set();
+    for (let i = 0; i < max; i++) {
+      await this.page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+      let f = await this.observe();
+      if (!f) continue;
+      const action = fill[f.id];
+      if (action !== undefined && !done.has(f.id)) {
+        done.add(f.id);
+        f = await this.fillFocused(f, action);
+      }
+      if (want(f)) return f;
+    }
+    throw new Error(`${this.name}: ${what || 'target'} not reached with ${max} ${back ? 'Shift+Tab' : 'Tab'} presses`);
+  }
+
+  async fillFocused(f, action) {
+    const kb = this.page.keyboard;
+    if (action === true) {
+      if (!f.checked) await kb.press('Space');
+    } else if (typeof action === 'object' && action.select !== undefined) {
+      for (let n = 0; n < 30 && (await this.page.evaluate(() => document.activeElement.value)) !== action.select; n++) {
+        await kb.press('ArrowDown');
+      }
+      const v = await this.page.evaluate(() => document.activeElement.value);
+      if (v !== action.select) throw new Error(`${this.name}: could not choose ${action.select} in #${f.id} (at ${v})`);
+    } else if (f.value === '') {
+      await kb.type(String(action));
+    }
+    return (await focusStep(this.page)) || f;
+  }
+
+  /// Tabs to the link or button whose text (or href) matches and activates it with `key`,
+  /// waiting for the page it leads to.
+  async activate(match, key = 'Enter', opts = {}) {
+    const test = typeof match === 'function' ? match : (f) => f.text === match || f.href === match;
+    const f = await this.tabTo(test, { what: String(match), ...opts });
+    await Promise.all([this.page.waitForNavigation(), this.page.keyboard.press(key)]);
+    return f;
+  }
+
+  finish() {
+    notices.push(`journey ${this.name}: ${this.steps} focus steps, ${this.invisible.length} without a visible indicator`);
+    check(`journey ${this.name}: focus visible at every step`, this.steps > 0 && this.invisible.length === 0,
+      `${this.steps} steps; without visible focus: ${this.invisible.join('; ')}`);
+  }
+}
+
+/// Runs one journey in a fresh context (JavaScript on or off); a thrown error fails it.
+async function journey(browser, base, name, options, fn) {
+  const context = await browser.newContext({ baseURL: base, locale: 'zh-CN', ...options });
+  const page = await context.newPage();
+  const j = new Journey(name, page);
+  try {
+    await fn(j, page);
+    j.finish();
+  } catch (e) {
+    check(`journey ${name}`, false, `${e && e.message ? e.message : e} (at ${page.url()})`);
+    if (SCREENSHOT_FAILURES) {
+      await page.screenshot({ path: path.join(OUT, `journey-${name.replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => {});
+    }
+  } finally {
+    await context.close();
+  }
+}
+
+function todayInChina() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+}
+
+/// The answer of the question in words (「三加四等于几？」), read from the page like a person would.
+async function answerQuestion(page) {
+  const q = await page.locator('label[for="captcha_answer"]').textContent();
+  const digits = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+  const m = q.match(/([零一二三四五六七八九])([加减])([零一二三四五六七八九])/);
+  if (!m) throw new Error(`unexpected question ${q}`);
+  const a = digits.indexOf(m[1]);
+  const b = digits.indexOf(m[3]);
+  return String(m[2] === '加' ? a + b : a - b);
+}
+
+async function consoleLogin(j, username) {
+  const page = j.page;
+  await page.goto('/admin/login');
+  await j.tabTo((f) => f.id === 'username', { what: 'user name' });
+  await page.keyboard.type(username);
+  await j.tabTo((f) => f.id === 'password', { what: 'password' });
+  await page.keyboard.type(DEMO_PASSWORD);
+  // Enter in the password field submits the form.
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  const at = new URL(page.url()).pathname;
+  if (at === '/admin/login') throw new Error(`login as ${username} failed`);
+}
+
+async function consoleLogout(j) {
+  await j.activate('退出登录', 'Space');
+}
+
+/// From the console home to the item on the user's work list, by keyboard.
+async function openFromWorkList(j, title) {
+  await j.activate('/admin/items/work');
+  await j.activate(title, 'Enter', { what: `work-list link ${title}`, max: 400 });
+}
+
+async function stateOf(page) {
+  return (await page.locator('main p strong').first().textContent()).trim();
+}
+
+async function keyboardJourneys(browser, base) {
+  // (a) + (b): an application without JavaScript (the question in words), then its status.
+  await journey(browser, base, 'apply and look up the status (no JS)', { javaScriptEnabled: false }, async (j, page) => {
+    await page.goto('/apply');
+    const answer = await answerQuestion(page);
+    await j.tabTo((f) => f.text === '提交申请', {
+      what: 'the submit button',
+      fill: {
+        applicant_type: { select: 'natural_person' },
+        applicant_name: '张三',
+        id_kind: { select: 'resident_id' },
+        id_number: '11010519491231002X',
+        phone: '13800000000',
+        item1_desc: '2019年残疾人两项补贴发放标准的文件',
+        info_form: { select: 'electronic' },
+        delivery: { select: 'online' },
+        help_reading: true,
+        captcha_answer: answer,
+      },
+    });
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const notice = (await page.locator('.notice').textContent().catch(() => '')) || '';
+    const tracking = (notice.match(/受理编号：\s*(\S+)/) || [])[1];
+    const secret = (notice.match(/查询密码：\s*(\S+)/) || [])[1];
+    if (!tracking || !secret) {
+      const errors = await page.locator('.error-summary').textContent().catch(() => '');
+      throw new Error(`no tracking number after submitting: ${errors || notice}`);
+    }
+    check('journey apply: tracking number and secret shown', true);
+    await j.activate('查询办理进度');
+    await j.tabTo((f) => f.id === 'tracking_no', { what: 'tracking number field' });
+    await page.keyboard.type(tracking);
+    await j.tabTo((f) => f.id === 'secret', { what: 'secret field' });
+    await page.keyboard.type(secret);
+    // Shift+Tab back to the number and forward again: both directions work.
+    await j.tabTo((f) => f.id === 'tracking_no', { back: true, max: 3, what: 'back to the number' });
+    await j.activate('查询', 'Space', { max: 5 });
+    const h2 = await page.locator('main h2').first().textContent();
+    check('journey apply: status found by number and secret', h2.includes(tracking), `heading "${h2}"`);
+    const stage = await page.locator('table.meta td').first().textContent();
+    check('journey apply: status shows the stage', /待确认|确认/.test(stage), stage);
+  });
+
+  // (c): a mailbox message with JavaScript (the proof of work solves itself).
+  await journey(browser, base, 'write to the mailbox (JS, proof of work)', {}, async (j, page) => {
+    await page.goto('/mailbox/write');
+    await page.waitForFunction(
+      () => /已自动完成/.test((document.querySelector('[data-pow-status]') || {}).textContent || ''),
+      null,
+      { timeout: 30_000 },
+    );
+    const boxes = await page.locator('#box_id option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+    const topics = await page.locator('#topic_code option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+    await j.tabTo((f) => f.text === '提交留言', {
+      what: 'the submit button',
+      fill: {
+        box_id: { select: boxes[0] },
+        topic_code: { select: topics[0] },
+        title: '残疾人证补办需要哪些材料',
+        content: '我的残疾人证遗失了，请问补办需要带哪些材料，到哪里办理？',
+        name: '李四',
+        phone: '13900000000',
+        'consent-yes': true,
+      },
+    });
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const text = await page.locator('main').textContent();
+    const number = (text.match(/查询码\s*(\d{4}-\d{5})/) || [])[1];
+    if (!number) {
+      const errors = await page.locator('.error-summary').textContent().catch(() => '');
+      throw new Error(`no query number after submitting: ${errors || text.slice(0, 300)}`);
+    }
+    check('journey mailbox: query number shown', true);
+  });
+
+  // (d): search from the home page and open a result.
+  await journey(browser, base, 'search and open a result', {}, async (j, page) => {
+    await page.goto('/');
+    await j.tabTo((f) => f.id === 'home-q', { what: 'the search box' });
+    await page.keyboard.type('残疾人证');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    if (!new URL(page.url()).pathname.startsWith('/search')) throw new Error(`search went to ${page.url()}`);
+    const first = await page.locator('.search-results h3 a').first();
+    const title = (await first.textContent()).trim();
+    const href = await first.getAttribute('href');
+    await j.activate((f) => f.tag === 'a' && f.href === href, 'Enter', { what: `first result ${title}` });
+    const h1 = (await page.locator('h1').first().textContent()).trim();
+    check('journey search: the result opens', new URL(page.url()).pathname === href && h1.length > 0, `at ${page.url()}, h1 "${h1}"`);
+  });
+
+  // (e): the console — submit, 审核, 保密审查, 审批, 发布 of a draft, each by its demo user.
+  const TITLE = '残疾儿童康复救助定点机构名单';
+  const today = todayInChina();
+  await journey(browser, base, 'console review and publish', {}, async (j, page) => {
+    await consoleLogin(j, 'demo-drafter');
+    await openFromWorkList(j, TITLE);
+    const itemUrl = new URL(page.url()).pathname;
+    await j.activate('提交审核');
+    check('journey console: drafter submitted', (await stateOf(page)) === '待审核', await stateOf(page));
+    await consoleLogout(j);
+
+    await consoleLogin(j, 'demo-head');
+    await openFromWorkList(j, TITLE);
+    await j.tabTo((f) => f.text === '提交审核意见', {
+      what: 'the review button',
+      fill: { 'legal_pass-yes': true, 'policy_pass-yes': true, 'wording_pass-yes': true, 'secrecy_pass-yes': true },
+    });
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const afterReview = await stateOf(page);
+    check('journey console: head reviewed', afterReview === '待保密审查', afterReview);
+    await consoleLogout(j);
+
+    await consoleLogin(j, 'demo-secrecy');
+    await openFromWorkList(j, TITLE);
+    await j.activate('填写并签署保密审查表');
+    await j.tabTo((f) => f.text === '签署并提交', {
+      what: 'the sign button',
+      max: 200,
+      fill: {
+        form_date: today,
+        originating_unit: '康复部',
+        info_title: TITLE,
+        'carrier-non': true,
+        channel_web: true,
+        planned_on: today,
+        drafter_opinion: '经初审，不涉及国家秘密和个人隐私，同意公开',
+        drafter_name: '演示承办人',
+        drafter_on: today,
+        head_opinion: '同意',
+        head_name: '演示科室负责人',
+        head_on: today,
+        'conclusion-pub': true,
+        basis: '不涉及国家秘密、工作秘密、商业秘密和个人隐私',
+        reviewer_name: '演示保密审查员',
+        reviewed_on: today,
+        sign: true,
+      },
+    });
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    if (new URL(page.url()).pathname !== itemUrl) {
+      const errors = await page.locator('.error-summary').textContent().catch(() => '');
+      throw new Error(`保密审查表 not accepted: ${errors}`);
+    }
+    check('journey console: 保密审查 signed', (await stateOf(page)) === '待审批', await stateOf(page));
+    await consoleLogout(j);
+
+    await consoleLogin(j, 'demo-leader');
+    await openFromWorkList(j, TITLE);
+    await j.tabTo((f) => f.text === '审批同意', { what: 'the approve button', fill: { opinion: '同意发布' } });
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    check('journey console: leader approved', (await stateOf(page)) === '待发布', await stateOf(page));
+    await consoleLogout(j);
+
+    await consoleLogin(j, 'demo-office');
+    await openFromWorkList(j, TITLE);
+    await j.activate('立即发布', 'Space');
+    const published = await stateOf(page);
+    check('journey console: office published', published === '已发布', published);
+    const id = itemUrl.split('/').pop();
+    const pub = await fetch(`${base}/items/${id}`);
+    check('journey console: the item is public', pub.status === 200, `HTTP ${pub.status}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Main
 
 async function main() {
@@ -408,7 +758,7 @@ async function main() {
       else notices.push(`console page ${p} does not exist in this build; not tested`);
     }
 
-    for (const mode of MODES) {
+    for (const mode of JOURNEYS_ONLY ? [] : MODES) {
       await attempt(`public pages (${mode.name})`, async () => {
         const { context, page } = await contextInMode(browser, base, mode);
         for (const url of PUBLIC_PAGES) {
@@ -480,94 +830,96 @@ async function main() {
       }
     }
 
-    // Both preferences together.
-    await attempt('large text + high contrast', async () => {
-      const both = { name: 'large+contrast', buttons: ['大字模式', '高对比度'], bodyClass: ['pref-large', 'pref-contrast'] };
-      const { context, page } = await contextInMode(browser, base, both);
-      for (const url of ['/', '/guide']) {
-        await page.goto(url);
-        await checkPageBasics(page, `${url} [${both.name}]`, both);
-        await runAxe(page, `${url} [${both.name}]`);
-      }
-      await context.close();
-    });
-
-    // 大鼠标 (large pointer): a remembered preference like the others, applied as a body class whose
-    // pointer image is served from our own origin; axe stays clean with it on.
-    await attempt('large cursor', async () => {
-      const cursorMode = { name: 'large-cursor', buttons: ['大鼠标'], bodyClass: ['pref-cursor'] };
-      const { context, page } = await contextInMode(browser, base, cursorMode);
-      for (const url of ['/', '/catalog']) {
-        await page.goto(url);
-        await checkPageBasics(page, `${url} [${cursorMode.name}]`, cursorMode);
-        const cursor = await page.evaluate(() => getComputedStyle(document.querySelector('main')).cursor);
-        check(`large pointer in use ${url}`, /cursor\.svg/.test(cursor), `cursor: ${cursor}`);
-        const link = await page.evaluate(() => getComputedStyle(document.querySelector('main a, .site-header a')).cursor);
-        check(`large hand pointer on links ${url}`, /cursor-pointer\.svg/.test(link), `cursor: ${link}`);
-        await runAxe(page, `${url} [${cursorMode.name}]`);
-      }
-      const svg = await fetch(base + '/static/cursor.svg');
-      check('cursor image served', svg.status === 200 && /svg/.test(svg.headers.get('content-type') || ''), `HTTP ${svg.status}`);
-      await context.close();
-    });
-
-    // 语音阅读: with JavaScript and speech synthesis a "朗读本页" toggle appears in the reading
-    // aids and is reachable by keyboard; without JavaScript nothing half-working is shown.
-    await attempt('speech reading', async () => {
-      const { context, page } = await contextInMode(browser, base, MODES[0]);
-      await page.goto('/guide');
-      const hasSpeech = await page.evaluate(() => 'speechSynthesis' in window);
-      const button = page.locator('.prefs button.speak');
-      if (hasSpeech) {
-        check('speech button shown', (await button.count()) === 1, 'no 朗读本页 button');
-        check('speech button labelled', (await button.textContent()) === '朗读本页', await button.textContent());
-        // Headless Chromium has no voices; record what would be spoken instead.
-        await page.evaluate(() => {
-          window.__spoken = [];
-          window.speechSynthesis.speak = (u) => window.__spoken.push(u.text);
-        });
-        await button.focus();
-        await page.keyboard.press('Enter');
-        const state = await button.evaluate((b) => `${b.getAttribute('aria-pressed')} ${b.textContent}`);
-        check('speech toggles on Enter', state === 'true 停止朗读', state);
-        const spoken = await page.evaluate(() => window.__spoken.join(''));
-        check('speech reads the main content', spoken.includes('公开指南'), spoken.slice(0, 80));
-        await page.keyboard.press('Enter');
-        const off = await button.evaluate((b) => `${b.getAttribute('aria-pressed')} ${b.textContent}`);
-        check('speech stops on a second Enter', off === 'false 朗读本页', off);
-        await page.evaluate(() => window.speechSynthesis.cancel());
-      } else {
-        notices.push('this Chromium has no speechSynthesis; the speech button is correctly absent');
-        check('speech button absent without synthesis', (await button.count()) === 0);
-      }
-      await context.close();
-      const noJs = await contextInMode(browser, base, MODES[0], { javaScriptEnabled: false });
-      await noJs.page.goto('/guide');
-      check('no speech button without JavaScript', (await noJs.page.locator('.prefs button.speak').count()) === 0);
-      await noJs.context.close();
-    });
-
-    // Without JavaScript: the buttons are a plain GET form, so they must still work.
-    await attempt('no-JS pass', async () => {
-      for (const mode of MODES.slice(1)) {
-        const { context, page } = await contextInMode(browser, base, mode, { javaScriptEnabled: false });
-        const pressed = await page.locator('.prefs button', { hasText: mode.buttons[0] }).getAttribute('aria-pressed');
-        check(`aria-pressed after switching (no JS) [${mode.name}]`, pressed === 'true', `aria-pressed=${pressed}`);
-        for (const url of ['/guide', '/catalog', '/admin/login']) {
+    if (!JOURNEYS_ONLY) {
+      // Both preferences together.
+      await attempt('large text + high contrast', async () => {
+        const both = { name: 'large+contrast', buttons: ['大字模式', '高对比度'], bodyClass: ['pref-large', 'pref-contrast'] };
+        const { context, page } = await contextInMode(browser, base, both);
+        for (const url of ['/', '/guide']) {
           await page.goto(url);
-          await checkPageBasics(page, `${url} [${mode.name}, no JS]`, mode);
+          await checkPageBasics(page, `${url} [${both.name}]`, both);
+          await runAxe(page, `${url} [${both.name}]`);
         }
-        // Switching back off returns to the default mode.
-        await clickPref(page, mode.buttons[0]);
-        const cls = await bodyClasses(page);
-        check(
-          `switch back to default (no JS) [${mode.name}]`,
-          !cls.some((c) => c.startsWith('pref-')) && new URL(page.url()).pathname === '/admin/login',
-          `body class "${cls.join(' ')}", url ${page.url()}`,
-        );
         await context.close();
-      }
-    });
+      });
+
+      // 大鼠标 (large pointer): a remembered preference like the others, applied as a body class whose
+      // pointer image is served from our own origin; axe stays clean with it on.
+      await attempt('large cursor', async () => {
+        const cursorMode = { name: 'large-cursor', buttons: ['大鼠标'], bodyClass: ['pref-cursor'] };
+        const { context, page } = await contextInMode(browser, base, cursorMode);
+        for (const url of ['/', '/catalog']) {
+          await page.goto(url);
+          await checkPageBasics(page, `${url} [${cursorMode.name}]`, cursorMode);
+          const cursor = await page.evaluate(() => getComputedStyle(document.querySelector('main')).cursor);
+          check(`large pointer in use ${url}`, /cursor\.svg/.test(cursor), `cursor: ${cursor}`);
+          const link = await page.evaluate(() => getComputedStyle(document.querySelector('main a, .site-header a')).cursor);
+          check(`large hand pointer on links ${url}`, /cursor-pointer\.svg/.test(link), `cursor: ${link}`);
+          await runAxe(page, `${url} [${cursorMode.name}]`);
+        }
+        const svg = await fetch(base + '/static/cursor.svg');
+        check('cursor image served', svg.status === 200 && /svg/.test(svg.headers.get('content-type') || ''), `HTTP ${svg.status}`);
+        await context.close();
+      });
+
+      // 语音阅读: with JavaScript and speech synthesis a "朗读本页" toggle appears in the reading
+      // aids and is reachable by keyboard; without JavaScript nothing half-working is shown.
+      await attempt('speech reading', async () => {
+        const { context, page } = await contextInMode(browser, base, MODES[0]);
+        await page.goto('/guide');
+        const hasSpeech = await page.evaluate(() => 'speechSynthesis' in window);
+        const button = page.locator('.prefs button.speak');
+        if (hasSpeech) {
+          check('speech button shown', (await button.count()) === 1, 'no 朗读本页 button');
+          check('speech button labelled', (await button.textContent()) === '朗读本页', await button.textContent());
+          // Headless Chromium has no voices; record what would be spoken instead.
+          await page.evaluate(() => {
+            window.__spoken = [];
+            window.speechSynthesis.speak = (u) => window.__spoken.push(u.text);
+          });
+          await button.focus();
+          await page.keyboard.press('Enter');
+          const state = await button.evaluate((b) => `${b.getAttribute('aria-pressed')} ${b.textContent}`);
+          check('speech toggles on Enter', state === 'true 停止朗读', state);
+          const spoken = await page.evaluate(() => window.__spoken.join(''));
+          check('speech reads the main content', spoken.includes('公开指南'), spoken.slice(0, 80));
+          await page.keyboard.press('Enter');
+          const off = await button.evaluate((b) => `${b.getAttribute('aria-pressed')} ${b.textContent}`);
+          check('speech stops on a second Enter', off === 'false 朗读本页', off);
+          await page.evaluate(() => window.speechSynthesis.cancel());
+        } else {
+          notices.push('this Chromium has no speechSynthesis; the speech button is correctly absent');
+          check('speech button absent without synthesis', (await button.count()) === 0);
+        }
+        await context.close();
+        const noJs = await contextInMode(browser, base, MODES[0], { javaScriptEnabled: false });
+        await noJs.page.goto('/guide');
+        check('no speech button without JavaScript', (await noJs.page.locator('.prefs button.speak').count()) === 0);
+        await noJs.context.close();
+      });
+
+      // Without JavaScript: the buttons are a plain GET form, so they must still work.
+      await attempt('no-JS pass', async () => {
+        for (const mode of MODES.slice(1)) {
+          const { context, page } = await contextInMode(browser, base, mode, { javaScriptEnabled: false });
+          const pressed = await page.locator('.prefs button', { hasText: mode.buttons[0] }).getAttribute('aria-pressed');
+          check(`aria-pressed after switching (no JS) [${mode.name}]`, pressed === 'true', `aria-pressed=${pressed}`);
+          for (const url of ['/guide', '/catalog', '/admin/login']) {
+            await page.goto(url);
+            await checkPageBasics(page, `${url} [${mode.name}, no JS]`, mode);
+          }
+          // Switching back off returns to the default mode.
+          await clickPref(page, mode.buttons[0]);
+          const cls = await bodyClasses(page);
+          check(
+            `switch back to default (no JS) [${mode.name}]`,
+            !cls.some((c) => c.startsWith('pref-')) && new URL(page.url()).pathname === '/admin/login',
+            `body class "${cls.join(' ')}", url ${page.url()}`,
+          );
+          await context.close();
+        }
+      });
+    }
 
     if (SCREENSHOT) {
       await attempt('screenshot', async () => {
@@ -586,6 +938,9 @@ async function main() {
         await context.close();
       });
     }
+
+    // Last, because they change the demo data (an application, a message, a publication).
+    await attempt('keyboard-only journeys', () => keyboardJourneys(browser, base));
   } catch (e) {
     check('test run', false, e && e.stack ? e.stack : String(e));
   } finally {

@@ -274,6 +274,40 @@ fn complete(text: String) -> Extracted {
     }
 }
 
+/// The spoken text of a WebVTT caption file: the cue payloads, without the header block, cue
+/// identifiers, timings and `NOTE`/`STYLE`/`REGION` blocks, with inline tags such as `<v 主持人>`
+/// removed (their text kept). This is what the scanner reads and what a masked copy keeps.
+pub fn vtt_text(text: &str) -> String {
+    let mut out = Vec::new();
+    // Blocks are separated by blank lines; the first block is the `WEBVTT` header.
+    let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+    for block in normalised.split("\n\n").skip(1) {
+        let lines: Vec<&str> = block.lines().collect();
+        let Some(timing) = lines.iter().position(|l| l.contains("-->")) else {
+            continue; // NOTE, STYLE, REGION or stray text
+        };
+        for line in &lines[timing + 1..] {
+            let mut plain = String::new();
+            let mut in_tag = false;
+            for c in line.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' if in_tag => in_tag = false,
+                    _ if !in_tag => plain.push(c),
+                    _ => {}
+                }
+            }
+            let plain = plain
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&nbsp;", " ")
+                .replace("&amp;", "&");
+            out.push(plain);
+        }
+    }
+    out.join("\n")
+}
+
 /// Extracts the text of a file whose type [`crate::filetype::sniff`] recognised as `kind`.
 pub fn extract_text(kind: FileKind, bytes: &[u8]) -> Result<Extracted, ExtractError> {
     match kind {
@@ -286,6 +320,19 @@ pub fn extract_text(kind: FileKind, bytes: &[u8]) -> Result<Extracted, ExtractEr
         FileKind::Xlsx => xlsx_text(bytes).map(complete),
         FileKind::Odt | FileKind::Ods => odf_text(kind, bytes).map(complete),
         FileKind::Pdf => pdf_text(bytes),
+        FileKind::Vtt => {
+            let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            let text = std::str::from_utf8(body).map_err(|e| unreadable(kind, e.to_string()))?;
+            Ok(complete(vtt_text(text)))
+        }
+        FileKind::Mp3 | FileKind::Mp4 | FileKind::Webm => Ok(Extracted {
+            text: String::new(),
+            complete: false,
+            notes: vec![format!(
+                "{}中的语音和画面无法自动读取，请人工收听或观看，检查其中是否有个人信息等敏感内容",
+                kind.label()
+            )],
+        }),
         FileKind::Doc
         | FileKind::Xls
         | FileKind::Png

@@ -7,8 +7,12 @@
 //! `gongkai-store::attachments` writes the result to disk.
 //!
 //! # Allowed types ([`FileKind`])
-//! PDF, DOCX, XLSX, DOC and XLS (OLE compound files), ODT, ODS, PNG, JPEG, GIF, WebP and UTF-8
-//! plain text (`.txt`, `.csv`). A ZIP archive is refused unless it is a DOCX/XLSX (an OOXML
+//! PDF, DOCX, XLSX, DOC and XLS (OLE compound files), ODT, ODS, PNG, JPEG, GIF, WebP, UTF-8
+//! plain text (`.txt`, `.csv`), and for audio/video interpretations (issue #10, WCAG 1.2) MP3
+//! audio, MP4 and WebM video and their WebVTT caption tracks (`.vtt`: UTF-8 text that starts
+//! with `WEBVTT`). An MP4 is recognised by its `ftyp` box with a video/audio brand (HEIF/AVIF
+//! images share the box and are refused); a WebM by its EBML header naming the `webm` doc type
+//! (other Matroska files are refused). A ZIP archive is refused unless it is a DOCX/XLSX (an OOXML
 //! package with `[Content_Types].xml` and the main part) or an ODT/ODS (the `mimetype` entry).
 //! Any other content, including executables and HTML that happens to be UTF-8 text but is
 //! named `.html`, is refused because the extension must be one of the kind's extensions.
@@ -24,7 +28,8 @@
 //! - ODT/ODS: in `meta.xml` the text of `meta:initial-creator` and `dc:creator`.
 //! - NOT stripped: PDF (the document information dictionary and XMP stream stay; rewriting a
 //!   PDF safely needs more than a byte walk), DOC/XLS (OLE property sets), GIF (comment
-//!   extensions), WebP (EXIF/XMP chunks), tracked changes and comments inside DOCX. Those are
+//!   extensions), WebP (EXIF/XMP chunks), MP3 (ID3 tags), MP4/WebM (container metadata), tracked
+//!   changes and comments inside DOCX. Those are
 //!   left to the text extraction and the sensitive-information scanner (`extract`), which read
 //!   tracked deletions and comments too.
 
@@ -46,11 +51,15 @@ pub enum FileKind {
     Gif,
     Webp,
     Text,
+    Mp3,
+    Mp4,
+    Webm,
+    Vtt,
 }
 
 impl FileKind {
     /// Every allowed kind.
-    pub const ALL: [FileKind; 12] = [
+    pub const ALL: [FileKind; 16] = [
         FileKind::Pdf,
         FileKind::Docx,
         FileKind::Xlsx,
@@ -63,6 +72,10 @@ impl FileKind {
         FileKind::Gif,
         FileKind::Webp,
         FileKind::Text,
+        FileKind::Mp3,
+        FileKind::Mp4,
+        FileKind::Webm,
+        FileKind::Vtt,
     ];
 
     /// The IANA media type served with the file.
@@ -82,6 +95,10 @@ impl FileKind {
             FileKind::Gif => "image/gif",
             FileKind::Webp => "image/webp",
             FileKind::Text => "text/plain; charset=utf-8",
+            FileKind::Mp3 => "audio/mpeg",
+            FileKind::Mp4 => "video/mp4",
+            FileKind::Webm => "video/webm",
+            FileKind::Vtt => "text/vtt",
         }
     }
 
@@ -107,6 +124,10 @@ impl FileKind {
             FileKind::Gif => &["gif"],
             FileKind::Webp => &["webp"],
             FileKind::Text => &["txt", "csv"],
+            FileKind::Mp3 => &["mp3"],
+            FileKind::Mp4 => &["mp4", "m4v", "m4a"],
+            FileKind::Webm => &["webm"],
+            FileKind::Vtt => &["vtt"],
         }
     }
 
@@ -125,6 +146,10 @@ impl FileKind {
             FileKind::Gif => "GIF 图片",
             FileKind::Webp => "WebP 图片",
             FileKind::Text => "纯文本（UTF-8）",
+            FileKind::Mp3 => "MP3 音频",
+            FileKind::Mp4 => "MP4 视频",
+            FileKind::Webm => "WebM 视频",
+            FileKind::Vtt => "WebVTT 字幕",
         }
     }
 
@@ -135,6 +160,66 @@ impl FileKind {
             FileKind::Png | FileKind::Jpeg | FileKind::Gif | FileKind::Webp
         )
     }
+
+    /// True for audio and video, which may not be published without a caption track or a
+    /// transcript (WCAG 1.2.1–1.2.3; `gongkai_store::items::files::media_gate`).
+    pub fn is_audio_video(self) -> bool {
+        matches!(self, FileKind::Mp3 | FileKind::Mp4 | FileKind::Webm)
+    }
+
+    /// True for audio only (played with `<audio>`; video with `<video>`).
+    pub fn is_audio(self) -> bool {
+        self == FileKind::Mp3
+    }
+}
+
+/// The stem of a file name (without its last extension): a recording `第12期.mp4` is paired with
+/// its caption track `第12期.vtt` and its transcript `第12期.txt` by this stem.
+pub fn stem(filename: &str) -> &str {
+    match filename.rsplit_once('.') {
+        Some((s, _)) if !s.is_empty() => s,
+        _ => filename,
+    }
+}
+
+/// The text alternatives of one audio or video file among an item's attachments (WCAG 1.2.1
+/// audio-only: a transcript; 1.2.2 captions; 1.2.3 audio description or a media alternative —
+/// the transcript): indices into the slice given to [`media_alternatives`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaAlternatives {
+    /// The audio or video file.
+    pub media: usize,
+    /// A WebVTT caption track with the same [`stem`].
+    pub captions: Option<usize>,
+    /// A plain-text transcript with the same [`stem`].
+    pub transcript: Option<usize>,
+}
+
+impl MediaAlternatives {
+    /// True when the recording has a caption track or a transcript, so it may be published.
+    pub fn is_accessible(&self) -> bool {
+        self.captions.is_some() || self.transcript.is_some()
+    }
+}
+
+/// For every audio/video file among `files` (name and kind, in attachment order), its caption
+/// track and transcript: the first `.vtt` and the first plain-text file of the same stem.
+pub fn media_alternatives(files: &[(&str, FileKind)]) -> Vec<MediaAlternatives> {
+    let find = |stem_of: &str, want: FileKind| {
+        files
+            .iter()
+            .position(|(name, kind)| *kind == want && stem(name) == stem_of)
+    };
+    files
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, kind))| kind.is_audio_video())
+        .map(|(i, (name, _))| MediaAlternatives {
+            media: i,
+            captions: find(stem(name), FileKind::Vtt),
+            transcript: find(stem(name), FileKind::Text),
+        })
+        .collect()
 }
 
 /// Why a file was refused (messages in Chinese).
@@ -145,7 +230,7 @@ pub enum FileTypeError {
     #[error("文件大小 {size} 字节，超过上限 {limit} 字节")]
     TooLarge { size: u64, limit: u64 },
     #[error(
-        "不支持的文件类型：只接受 PDF、DOCX、XLSX、DOC、XLS、ODT、ODS、PNG、JPEG、GIF、WebP 和 UTF-8 纯文本"
+        "不支持的文件类型：只接受 PDF、DOCX、XLSX、DOC、XLS、ODT、ODS、PNG、JPEG、GIF、WebP、UTF-8 纯文本、MP3 音频、MP4 或 WebM 视频和 WebVTT 字幕"
     )]
     Unsupported,
     #[error("不接受压缩包（ZIP）；Word、Excel、OpenDocument 文档除外")]
@@ -233,6 +318,45 @@ fn sniff_zip(bytes: &[u8]) -> Result<FileKind, FileTypeError> {
     Err(FileTypeError::ZipNotAllowed)
 }
 
+/// MP4 brands of audio and video files; other `ftyp` files (HEIF/AVIF images, 3GP) are refused.
+const MP4_BRANDS: &[&[u8; 4]] = &[
+    b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4A ", b"M4V ",
+    b"MSNV", b"dash", b"f4v ",
+];
+
+fn is_mp4(bytes: &[u8]) -> bool {
+    bytes.len() >= 12
+        && &bytes[4..8] == b"ftyp"
+        && MP4_BRANDS.iter().any(|b| &bytes[8..12] == b.as_slice())
+}
+
+/// An EBML header whose doc type is `webm` (within the first 64 bytes, where the header is).
+fn is_webm(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3])
+        && contains(
+            &bytes[..bytes.len().min(64)],
+            &[0x42, 0x82, 0x84, b'w', b'e', b'b', b'm'],
+        )
+}
+
+/// MP3: an ID3v2 tag, or an MPEG audio layer III frame header (sync bits, layer bits `01`).
+fn is_mp3(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"ID3")
+        || (bytes.len() >= 4
+            && bytes[0] == 0xFF
+            && bytes[1] & 0xE0 == 0xE0
+            && bytes[1] & 0x06 == 0x02)
+}
+
+/// WebVTT: UTF-8 text whose first line is `WEBVTT` (optionally followed by a space, tab and
+/// text), after an optional BOM.
+fn is_vtt(bytes: &[u8]) -> bool {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    body.strip_prefix(b"WEBVTT")
+        .is_some_and(|rest| rest.is_empty() || matches!(rest[0], b' ' | b'\t' | b'\n' | b'\r'))
+        && is_plain_text(bytes)
+}
+
 fn is_plain_text(bytes: &[u8]) -> bool {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(body) {
@@ -275,6 +399,22 @@ pub fn sniff(bytes: &[u8]) -> Result<FileKind, FileTypeError> {
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return sniff_zip(bytes);
+    }
+    if is_mp4(bytes) {
+        return Ok(FileKind::Mp4);
+    }
+    if bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        return if is_webm(bytes) {
+            Ok(FileKind::Webm)
+        } else {
+            Err(FileTypeError::Unsupported)
+        };
+    }
+    if is_mp3(bytes) {
+        return Ok(FileKind::Mp3);
+    }
+    if is_vtt(bytes) {
+        return Ok(FileKind::Vtt);
     }
     if is_plain_text(bytes) {
         return Ok(FileKind::Text);
@@ -363,7 +503,11 @@ pub fn strip_metadata(kind: FileKind, bytes: &[u8]) -> Result<Stripped, FileType
         | FileKind::Xls
         | FileKind::Gif
         | FileKind::Webp
-        | FileKind::Text => Ok(Stripped {
+        | FileKind::Text
+        | FileKind::Mp3
+        | FileKind::Mp4
+        | FileKind::Webm
+        | FileKind::Vtt => Ok(Stripped {
             bytes: bytes.to_vec(),
             removed: Vec::new(),
         }),

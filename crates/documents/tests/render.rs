@@ -238,3 +238,79 @@ fn missing_font_directory_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// The structure roles (`/S`) of a PDF's structure tree, depth first.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+fn structure_roles(pdf: &[u8]) -> (lopdf::Document, Vec<String>) {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let catalog = doc.catalog().unwrap();
+    let root = catalog
+        .get(b"StructTreeRoot")
+        .expect("the catalog has a StructTreeRoot (tagged PDF)");
+    let mut roles = Vec::new();
+    let mut stack = vec![root.clone()];
+    let mut seen = 0;
+    while let Some(obj) = stack.pop() {
+        seen += 1;
+        assert!(seen < 100_000, "structure tree too large or cyclic");
+        let obj = match obj {
+            lopdf::Object::Reference(id) => match doc.get_object(id) {
+                Ok(o) => o.clone(),
+                Err(_) => continue,
+            },
+            o => o,
+        };
+        match obj {
+            lopdf::Object::Array(items) => stack.extend(items.into_iter().rev()),
+            lopdf::Object::Dictionary(d) => {
+                if let Ok(s) = d.get(b"S").and_then(lopdf::Object::as_name) {
+                    roles.push(String::from_utf8_lossy(s).into_owned());
+                }
+                if let Ok(k) = d.get(b"K") {
+                    stack.push(k.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    (doc, roles)
+}
+
+/// Issue #10: the PDFs we generate are tagged — a structure tree with headings, paragraphs and a
+/// table with header cells, `/MarkInfo << /Marked true >>` and the document language zh-CN.
+#[test]
+fn pdf_is_tagged_with_structure_and_language() {
+    let fonts = match FontSet::discover(&default_font_dirs()) {
+        Ok(f) => f,
+        Err(e) => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CJK fonts are required under CI: {e}"
+            );
+            eprintln!("skipping: {e}");
+            return;
+        }
+    };
+    let pdf = to_pdf(&doc(), &fonts).unwrap();
+    let (parsed, roles) = structure_roles(&pdf);
+    let catalog = parsed.catalog().unwrap();
+    let mark = catalog.get(b"MarkInfo").unwrap();
+    let mark = match mark {
+        lopdf::Object::Reference(id) => parsed.get_dictionary(*id).unwrap().clone(),
+        o => o.as_dict().unwrap().clone(),
+    };
+    assert!(mark.get(b"Marked").unwrap().as_bool().unwrap());
+    let lang = catalog.get(b"Lang").expect("document language");
+    let lang = match lang {
+        lopdf::Object::String(b, _) => String::from_utf8_lossy(b).into_owned(),
+        o => format!("{o:?}"),
+    };
+    assert!(lang.starts_with("zh"), "Lang {lang}");
+    for want in ["P", "Table", "TR", "TH", "TD"] {
+        assert!(roles.iter().any(|r| r == want), "no {want} in {roles:?}");
+    }
+    assert!(
+        roles.iter().any(|r| r.starts_with('H')),
+        "no heading in {roles:?}"
+    );
+}

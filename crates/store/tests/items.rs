@@ -1377,3 +1377,122 @@ both_backends!(registers_templates_and_late_publication, |db| {
     assert!(audit::verify(db).await.unwrap().first_broken.is_none());
     let _ = State::Draft;
 });
+
+// --- recordings need captions or a transcript (issue #10, WCAG 1.2) ----------------------------
+
+const MP4: &[u8] = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom\0\0\0\x08free";
+const MP3: &[u8] = b"ID3\x04\0\0\0\0\0\x00\xFF\xFB\x90\x64";
+
+/// Stores `bytes` as `name`, attaches it to the draft `item_id` with its extracted text, and
+/// justifies the `unreadable` finding a recording gets (someone listened to it).
+async fn attach_file(db: &Db, data: &std::path::Path, item_id: i64, name: &str, bytes: &[u8]) {
+    use gongkai_store::attachments::{self, Limits};
+    use gongkai_store::items::files;
+    let stored = attachments::store_file(data, bytes, name, &Limits::default()).unwrap();
+    let text = gongkai_core::extract::extract_text(
+        stored.kind,
+        &std::fs::read(attachments::path_for(data, &stored.sha256).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let (att, _) = files::attach(
+        &mut tx,
+        &Actor::system(),
+        item_id,
+        caps(Role::Drafter),
+        &stored,
+        "",
+        Some(&text),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    for f in files::list(db, item_id).await.unwrap() {
+        if f.attachment_id == att.id && f.is_open_blocking() {
+            let mut tx = db.begin().await.unwrap();
+            files::justify(
+                &mut tx,
+                &actor(),
+                item_id,
+                caps(Role::Drafter),
+                f.id,
+                "已逐段收听，节目中无个人信息",
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+}
+
+both_backends!(recordings_need_captions_or_transcript, |db| {
+    let s = setup(db).await;
+    let data = tempfile::tempdir().unwrap();
+
+    // A 音视频节目 whose recording has neither captions nor a transcript is refused at publication,
+    // with the file named and what to upload.
+    let item = create(
+        db,
+        s.child,
+        "《与爱同行》第12期",
+        "<p>本期节目介绍残疾人两项补贴。</p>",
+    )
+    .await;
+    attach_file(db, data.path(), item.id, "第12期.mp4", MP4).await;
+    // A caption track of another recording does not count (paired by the name stem).
+    attach_file(
+        db,
+        data.path(),
+        item.id,
+        "预告.vtt",
+        "WEBVTT\n\n00:00.000 --> 00:02.000\n下期预告\n".as_bytes(),
+    )
+    .await;
+    chain(db, item.id).await;
+    let err = publish_item(db, item.id).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(msg.contains("音视频附件须有字幕或文字稿"), "{msg}");
+    assert!(msg.contains("《第12期.mp4》"), "{msg}");
+    assert!(
+        msg.contains("第12期.vtt") && msg.contains("第12期.txt"),
+        "{msg}"
+    );
+    assert!(!msg.contains("预告"), "{msg}");
+    assert!(catalog::get_published(db, item.id).await.unwrap().is_none());
+
+    // Back to the drafter, who adds the caption track; after the chain again it is published.
+    ret(db, item.id, Role::DisclosureOffice).await.unwrap();
+    attach_file(
+        db,
+        data.path(),
+        item.id,
+        "第12期.vtt",
+        "WEBVTT\n\n00:00.000 --> 00:03.000\n<v 主持人>各位听众，大家好。\n".as_bytes(),
+    )
+    .await;
+    chain(db, item.id).await;
+    let published = publish_item(db, item.id).await.unwrap();
+    assert_eq!(published.state, "published");
+    assert!(catalog::get_published(db, item.id).await.unwrap().is_some());
+
+    // Audio with a plain-text transcript of the same stem is enough as well.
+    let audio = create(db, s.child, "政策解读录音", "<p>录音。</p>").await;
+    attach_file(db, data.path(), audio.id, "解读.mp3", MP3).await;
+    attach_file(
+        db,
+        data.path(),
+        audio.id,
+        "解读.txt",
+        "主持人：各位听众，大家好。".as_bytes(),
+    )
+    .await;
+    chain(db, audio.id).await;
+    assert_eq!(publish_item(db, audio.id).await.unwrap().state, "published");
+
+    // Items without recordings are untouched by the rule.
+    let plain = create(db, s.child, "普通通知", "<p>正文</p>").await;
+    attach_file(db, data.path(), plain.id, "附件.txt", "附件正文".as_bytes()).await;
+    chain(db, plain.id).await;
+    assert_eq!(publish_item(db, plain.id).await.unwrap().state, "published");
+});

@@ -1,12 +1,18 @@
 //! Printable documents of the console (letters to applicants, review forms): one
 //! `gongkai_documents::Document` rendered to accessible HTML, PDF (typst, Noto CJK embedded) or
 //! DOCX. The fonts are discovered once per process (tech-choices §2.1: they are large).
+//!
+//! A letter is one [`letter`] document wherever it goes: the console's HTML/PDF/DOCX outputs
+//! (printed and posted, or handed over) and the applicant's status page, which shows the same
+//! document as HTML (issue #10: the HTML equivalent of every generated PDF/DOCX that reaches
+//! the public).
 
 use std::sync::OnceLock;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use gongkai_documents::{DocError, Document, FontSet};
+use gongkai_documents::{Block, DocError, Document, FontSet};
+use gongkai_store::applications::letters;
 
 use crate::error::AppError;
 
@@ -45,6 +51,21 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Docx => "docx",
         }
+    }
+}
+
+/// A letter as a printable document: the title, then one paragraph per line of text.
+pub fn letter(letter: &letters::Letter) -> Document {
+    Document {
+        title: letter.title.clone(),
+        subtitle: None,
+        blocks: letter
+            .body
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| Block::Paragraph(l.to_string()))
+            .collect(),
     }
 }
 

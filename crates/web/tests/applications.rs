@@ -784,6 +784,25 @@ mod reply_letter_drafted_rendered_and_sent {
             )
             .await;
         assert!(status.body.contains(&title), "{}", status.body);
+        // Issue #10: the status page shows the letter as the HTML of the very document the
+        // office prints or hands over (PDF/DOCX): one paragraph per line of the letter.
+        let fragment =
+            gongkai_documents::to_html_fragment(&gongkai_web::documents::letter(&letter)).unwrap();
+        assert!(status.body.contains(&fragment), "{}", status.body);
+        let first_line = body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap();
+        assert!(
+            fragment.contains(&format!(
+                "<p>{}</p>",
+                gongkai_documents::html_escape(first_line)
+            )),
+            "{fragment}"
+        );
+        // And the PDF is tagged: a structure tree, marked content, the document language.
+        let pdf = lopdf::Document::load_mem(&pdf).unwrap();
+        let catalog = pdf.catalog().unwrap();
+        assert!(catalog.has(b"StructTreeRoot"), "{catalog:?}");
+        assert!(catalog.has(b"MarkInfo"), "{catalog:?}");
+        assert!(catalog.has(b"Lang"), "{catalog:?}");
     }
 
     async fn with_mail(t: gongkai_store::testing::TestDb) {

@@ -1044,3 +1044,89 @@ async fn snapshots_of_a_catalog_page_and_an_item_page() {
     let feed = fx.get("/feeds/all.atom").await;
     insta::assert_snapshot!("feed_with_items", normalise(&feed.body));
 }
+
+/// Issue #10 (WCAG 1.2): a published recording is played on the item page and in the reading
+/// view with its caption track as `<track kind="captions">` and a link to its transcript; audio
+/// with only a transcript is an `<audio>` with the transcript linked. The caption file is served
+/// as `text/vtt`.
+#[tokio::test]
+async fn recordings_are_played_with_captions_and_transcripts() {
+    use gongkai_store::items::files;
+    let fx = Fixture::new(TestDb::sqlite().await).await;
+    let item = fx.draft(fx.root, &spec("《与爱同行》第12期")).await;
+    let mut ids = Vec::new();
+    for (name, bytes) in [
+        (
+            "第12期.mp4",
+            &b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom\0\0\0\x08free"[..],
+        ),
+        (
+            "第12期.vtt",
+            "WEBVTT\n\n00:00.000 --> 00:03.000\n各位听众，大家好。\n".as_bytes(),
+        ),
+        ("第12期.txt", "主持人：各位听众，大家好。".as_bytes()),
+        ("访谈.mp3", &b"ID3\x04\0\0\0\0\0\x00\xFF\xFB\x90\x64"[..]),
+        ("访谈.txt", "记者：请介绍一下补贴政策。".as_bytes()),
+    ] {
+        let stored =
+            attachments::store_file(fx.data.path(), bytes, name, &Limits::default()).unwrap();
+        let text = gongkai_core::extract::extract_text(stored.kind, bytes).unwrap();
+        let mut tx = fx.db().begin().await.unwrap();
+        let (att, _) = files::attach(
+            &mut tx,
+            &Actor::system(),
+            item.id,
+            caps(Role::Drafter),
+            &stored,
+            "",
+            Some(&text),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        ids.push(att.id);
+    }
+    // Someone listened to the recordings (their content cannot be scanned).
+    for f in files::list(fx.db(), item.id).await.unwrap() {
+        if f.is_open_blocking() {
+            let mut tx = fx.db().begin().await.unwrap();
+            files::justify(
+                &mut tx,
+                &actor(),
+                item.id,
+                caps(Role::Drafter),
+                f.id,
+                "已逐段收听，无个人信息",
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+    fx.advance(item.id, Stage::Published).await;
+
+    let page = fx.get(&format!("/items/{}", item.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let vtt = format!("/files/{}/%E7%AC%AC12%E6%9C%9F.vtt", ids[1]);
+    assert!(
+        page.body.contains(&format!(
+            r#"<track kind="captions" srclang="zh-CN" label="中文字幕" src="{vtt}" default>"#
+        )),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<audio controls"), "{}", page.body);
+    insta::assert_snapshot!("item_page_with_recordings", normalise(&page.body));
+    let reader = fx.get(&format!("/items/{}/read", item.id)).await;
+    assert_eq!(reader.status, StatusCode::OK);
+    assert!(reader.body.contains(&vtt), "{}", reader.body);
+    assert!(reader.body.contains("文字稿：访谈.mp3"), "{}", reader.body);
+
+    let track = fx.get(&vtt).await;
+    assert_eq!(track.status, StatusCode::OK);
+    assert_eq!(
+        track.header(header::CONTENT_TYPE),
+        "text/vtt; charset=utf-8"
+    );
+    assert!(track.body.starts_with("WEBVTT"));
+}

@@ -30,6 +30,30 @@ fn plain_text_is_read_and_bom_dropped() {
 }
 
 #[test]
+fn vtt_cues_are_read_without_timings_and_tags() {
+    let vtt = format!(
+        "WEBVTT - 与爱同行第12期\r\n\r\nNOTE 校对：张\r\n\r\n1\r\n00:00:00.000 --> 00:00:02.500\r\n<v 主持人>各位听众，&lt;大家好&gt;</v>\r\n\r\n00:00:02.500 --> 00:00:05.000 align:start\r\n听众来电：{PLANTED_ID}\r\n第二行\r\n"
+    );
+    assert_eq!(crate::filetype::sniff(vtt.as_bytes()), Ok(FileKind::Vtt));
+    let e = extract_text(FileKind::Vtt, vtt.as_bytes()).unwrap();
+    assert_eq!(
+        e.text,
+        format!("各位听众，<大家好>\n听众来电：{PLANTED_ID}\n第二行")
+    );
+    assert!(e.complete);
+    assert!(finds_resident_id(&e.text));
+}
+
+#[test]
+fn audio_and_video_cannot_be_read_and_say_so() {
+    for kind in [FileKind::Mp3, FileKind::Mp4, FileKind::Webm] {
+        let e = extract_text(kind, b"ID3").unwrap();
+        assert!(!e.complete, "{kind:?}");
+        assert!(e.notes[0].contains("人工收听或观看"), "{:?}", e.notes);
+    }
+}
+
+#[test]
 fn docx_runs_paragraphs_tracked_deletions_and_comments() {
     let docx = docx_with(
         &[

@@ -121,11 +121,72 @@ fn sniffs_every_allowed_kind_by_content() {
         ),
         ("第一行\r\n第二行\t制表".as_bytes().to_vec(), FileKind::Text),
         (b"\xEF\xBB\xBFwith BOM".to_vec(), FileKind::Text),
+        (b"ID3\x04\0\0\0\0\0\x00".to_vec(), FileKind::Mp3),
+        (vec![0xFF, 0xFB, 0x90, 0x64, 0, 0], FileKind::Mp3),
+        (
+            b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec(),
+            FileKind::Mp4,
+        ),
+        (b"\0\0\0\x20ftypM4A \0\0\0\0".to_vec(), FileKind::Mp4),
+        (
+            b"\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x84webm\x42\x87".to_vec(),
+            FileKind::Webm,
+        ),
+        (
+            "WEBVTT\n\n00:00.000 --> 00:02.000\n各位听众"
+                .as_bytes()
+                .to_vec(),
+            FileKind::Vtt,
+        ),
+        (
+            b"\xEF\xBB\xBFWEBVTT - Kind: captions\r\n".to_vec(),
+            FileKind::Vtt,
+        ),
     ];
     for (bytes, kind) in cases {
         assert_eq!(sniff(&bytes), Ok(kind), "{kind:?}");
         assert_eq!(FileKind::from_media_type(kind.media_type()), Some(kind));
     }
+}
+
+#[test]
+fn recordings_pair_with_captions_and_transcripts_by_stem() {
+    let files = [
+        ("第12期.mp3", FileKind::Mp3),
+        ("说明.pdf", FileKind::Pdf),
+        ("第12期.txt", FileKind::Text),
+        ("访谈.mp4", FileKind::Mp4),
+        ("访谈.vtt", FileKind::Vtt),
+        ("无字幕.webm", FileKind::Webm),
+        ("无字幕（遮蔽后）.txt", FileKind::Text),
+        ("第12期.vtt", FileKind::Vtt),
+    ];
+    let alts = media_alternatives(&files);
+    assert_eq!(
+        alts,
+        vec![
+            MediaAlternatives {
+                media: 0,
+                captions: Some(7),
+                transcript: Some(2)
+            },
+            MediaAlternatives {
+                media: 3,
+                captions: Some(4),
+                transcript: None
+            },
+            MediaAlternatives {
+                media: 5,
+                captions: None,
+                transcript: None
+            },
+        ]
+    );
+    assert!(alts[0].is_accessible() && alts[1].is_accessible());
+    assert!(!alts[2].is_accessible());
+    assert_eq!(stem("a.b.mp4"), "a.b");
+    assert_eq!(stem(".vtt"), ".vtt");
+    assert!(media_alternatives(&[("图.png", FileKind::Png)]).is_empty());
 }
 
 #[test]
@@ -143,6 +204,23 @@ fn refuses_zip_exe_and_binary() {
         Err(FileTypeError::Unsupported)
     );
     assert_eq!(sniff(b"\x7fELF\x02\x01"), Err(FileTypeError::Unsupported));
+    // HEIF images share MP4's box structure; Matroska that is not WebM is refused too.
+    assert_eq!(
+        sniff(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
+        Err(FileTypeError::Unsupported)
+    );
+    assert_eq!(
+        sniff(b"\x1A\x45\xDF\xA3\x9F\x42\x82\x88matroska"),
+        Err(FileTypeError::Unsupported)
+    );
+    // Text that merely mentions WEBVTT later is plain text; a caption file must be named .vtt.
+    assert_eq!(sniff(b"notes: WEBVTT"), Ok(FileKind::Text));
+    assert_eq!(sniff(b"WEBVTTX"), Ok(FileKind::Text));
+    assert!(check(b"WEBVTT\n", "caption.txt", 1 << 20).is_err());
+    assert_eq!(
+        check(b"WEBVTT\n", "caption.vtt", 1 << 20),
+        Ok(FileKind::Vtt)
+    );
     assert_eq!(sniff(b"\xff\xfe\x00"), Err(FileTypeError::Unsupported));
     assert_eq!(sniff(b""), Err(FileTypeError::Empty));
     assert_eq!(
@@ -330,7 +408,7 @@ fn truncated_images_are_corrupt_not_panics() {
 
 proptest! {
     #[test]
-    fn sniff_and_strip_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300), k in 0usize..12) {
+    fn sniff_and_strip_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300), k in 0usize..16) {
         let kind = FileKind::ALL[k];
         let _ = sniff(&bytes);
         let _ = strip_metadata(kind, &bytes);

@@ -15,8 +15,13 @@
 //!   masked copy replaces the file and a new revision is made, so — like any change after a
 //!   review step — the reviews become void), removed (the file is detached; findings of detached
 //!   files no longer count) or kept with a written justification.
+//! - Audio and video (issue #10, WCAG 1.2): a recording is published only with its caption
+//!   track (`<stem>.vtt`, WebVTT) or transcript (`<stem>.txt`) attached beside it ([`media_gate`],
+//!   used by the publication gate). A recording's content cannot be read by the scanner, so it
+//!   is an `unreadable` finding like an image; a caption track is scanned by its cue text.
 
 use gongkai_core::extract::Extracted;
+use gongkai_core::filetype::{self, FileKind};
 use gongkai_core::items::{Capabilities, INVALIDATION_NOTICE, State};
 use gongkai_core::mask::{MaskPolicy, mask_text};
 use gongkai_core::scan::{Confidence, Finding, FindingKind};
@@ -138,6 +143,49 @@ pub(crate) fn gate_message(open: &[AttachmentFinding]) -> String {
         open.len(),
         kinds.join("、")
     )
+}
+
+/// Why the item's recordings keep it from being published, or `None`: every audio or video
+/// attachment needs a caption track (a WebVTT file of the same name stem) or a transcript (a
+/// plain-text file of the same stem) — WCAG 1.2.1–1.2.3, REG §8. Used by the publication gate,
+/// so a 音视频节目 interpretation, like any item, is never public with a recording that deaf or
+/// blind readers cannot follow. (Files change only on never-published drafts, so the gate at
+/// publication covers every recording the public can reach.)
+pub(crate) async fn media_gate(tx: &mut Tx, item_id: i64) -> Result<Option<String>> {
+    let files: Vec<(String, String)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT filename, media_type FROM attachments WHERE owner_type = $1 AND owner_id = $2 \
+         ORDER BY id"
+    )
+    .bind(OWNER_TYPE)
+    .bind(item_id)
+    .fetch_all(c)
+    .await?);
+    Ok(media_gate_message(&files))
+}
+
+/// The refusal for recordings without captions or a transcript (pure part of [`media_gate`]).
+pub fn media_gate_message(files: &[(String, String)]) -> Option<String> {
+    let kinds: Vec<(&str, FileKind)> = files
+        .iter()
+        .filter_map(|(name, media)| Some((name.as_str(), FileKind::from_media_type(media)?)))
+        .collect();
+    let missing: Vec<String> = filetype::media_alternatives(&kinds)
+        .into_iter()
+        .filter(|m| !m.is_accessible())
+        .map(|m| {
+            let name = kinds[m.media].0;
+            let stem = filetype::stem(name);
+            format!("《{name}》（请上传字幕文件“{stem}.vtt”或文字稿“{stem}.txt”）")
+        })
+        .collect();
+    if missing.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "音视频附件须有字幕或文字稿，供听障、视障读者使用，才能发布：{}",
+            missing.join("、")
+        ))
+    }
 }
 
 fn confidence_code(c: Confidence) -> &'static str {

@@ -113,7 +113,8 @@ async fn gate(tx: &mut Tx, item: &Item) -> Result<Option<String>> {
     if !open.is_empty() {
         return Ok(Some(super::files::gate_message(&open)));
     }
-    Ok(None)
+    // Recordings need captions or a transcript (issue #10, WCAG 1.2).
+    super::files::media_gate(tx, item.id).await
 }
 
 /// Publishes the current revision with publication time `now` (the real clock, except for the

@@ -18,7 +18,6 @@ use chrono::NaiveDate;
 use gongkai_core::applications::Basis;
 use gongkai_core::auth::Action;
 use gongkai_core::scan::{FindingKind, ScanConfig, Scanner};
-use gongkai_documents::{Block, Document};
 use gongkai_store::applications::{self, Application, letters};
 use gongkai_store::{deadlines, orgs};
 use serde::Deserialize;
@@ -298,21 +297,6 @@ fn url_escape(s: &str) -> String {
 
 // ---------------------------------------------------------------- output and sending
 
-/// A letter as a printable document: the title, then one paragraph per line of text.
-pub fn document(letter: &letters::Letter) -> Document {
-    Document {
-        title: letter.title.clone(),
-        subtitle: None,
-        blocks: letter
-            .body
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(|l| Block::Paragraph(l.to_string()))
-            .collect(),
-    }
-}
-
 async fn download(
     State(state): State<AppState>,
     staff: Staff,
@@ -323,7 +307,7 @@ async fn download(
         .ok_or_else(|| AppError::not_found("不支持的格式，请选择 HTML、PDF 或 Word。"))?;
     let letter = load_letter(&state, &app, lid).await?;
     documents::download(
-        &document(&letter),
+        &documents::letter(&letter),
         format,
         &format!("letter-{}-{}", app.tracking_no, letter.id),
     )

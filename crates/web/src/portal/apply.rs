@@ -240,7 +240,9 @@ struct StatusForm {
 
 struct LetterView {
     title: String,
-    body: String,
+    /// The letter as accessible HTML: the same `documents::letter` document the office prints
+    /// (PDF) or hands over (DOCX), so the applicant reads what was sent (issue #10).
+    html: String,
     sent_on: String,
 }
 
@@ -301,17 +303,19 @@ async fn status_of(state: &AppState, a: &Application) -> AppResult<StatusView> {
     .filter(|d| d.is_open())
     .map(|d| d.due_date)
     .unwrap_or_default();
-    let letters = letters::list(&state.db, a.id)
-        .await?
-        .into_iter()
-        .filter_map(|l| {
-            Some(LetterView {
-                sent_on: l.sent_on.clone()?,
-                title: l.title,
-                body: l.body,
-            })
-        })
-        .collect();
+    let mut letters = Vec::new();
+    for l in letters::list(&state.db, a.id).await? {
+        let Some(sent_on) = l.sent_on.clone() else {
+            continue;
+        };
+        let html = gongkai_documents::to_html_fragment(&crate::documents::letter(&l))
+            .map_err(AppError::internal)?;
+        letters.push(LetterView {
+            sent_on,
+            title: l.title,
+            html,
+        });
+    }
     Ok(StatusView {
         tracking_no: a.tracking_no.clone(),
         stage: stage.label(),

@@ -14,6 +14,9 @@
 //!   cannot inject markup).
 //! - An attachment is served only while its item is public, with its stored media type,
 //!   `Content-Disposition` and `nosniff`, after checking its content against its SHA-256.
+//! - Audio and video attachments are played on the page ([`recordings`]) with their caption
+//!   track as `<track kind="captions">` and a link to their transcript (issue #10, WCAG 1.2);
+//!   publication refused a recording without either (`gongkai_store::items::files`).
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -33,6 +36,48 @@ use gongkai_store::items::catalog::{self, PublicView, PublishedItem};
 /// The message of every "not public" answer (the same text whether or not the id exists).
 pub const NOT_PUBLIC: &str =
     "您要查看的政府信息不存在或尚未公开。请从“法定主动公开内容”或站内搜索查找。";
+
+/// An audio or video attachment played on the page, with its text alternatives (WCAG 1.2): the
+/// caption track (`<stem>.vtt`) and the transcript (`<stem>.txt`) attached beside it.
+pub struct Recording {
+    pub title: String,
+    pub src: String,
+    pub media_type: String,
+    /// `<video>` for video, and for audio with a caption track (so the captions are shown);
+    /// `<audio>` for audio with a transcript only.
+    pub video: bool,
+    pub captions: Option<String>,
+    pub transcript: Option<String>,
+}
+
+/// The recordings among an item's attachments (in attachment order).
+pub fn recordings(files: &[attachments::Attachment]) -> Vec<Recording> {
+    let kinds: Vec<(&str, gongkai_core::filetype::FileKind)> = files
+        .iter()
+        .filter_map(|a| Some((a.filename.as_str(), a.kind()?)))
+        .collect();
+    // `kinds` skips rows of unknown type, so look the attachment up by its position in `kinds`.
+    let known: Vec<&attachments::Attachment> =
+        files.iter().filter(|a| a.kind().is_some()).collect();
+    let href = |i: usize| file_href(known[i].id, &known[i].filename);
+    gongkai_core::filetype::media_alternatives(&kinds)
+        .into_iter()
+        .map(|m| {
+            let a = known[m.media];
+            let audio = a
+                .kind()
+                .is_some_and(gongkai_core::filetype::FileKind::is_audio);
+            Recording {
+                title: a.filename.clone(),
+                src: href(m.media),
+                media_type: a.media_type.clone(),
+                video: !audio || m.captions.is_some(),
+                captions: m.captions.map(href),
+                transcript: m.transcript.map(href),
+            }
+        })
+        .collect()
+}
 
 /// One downloadable attachment.
 pub struct FileLink {
@@ -67,6 +112,7 @@ struct ItemPage {
     mark: Option<ValidityMark>,
     body: String,
     files: Vec<FileLink>,
+    recordings: Vec<Recording>,
     revisions: Vec<RevisionRow>,
     category_href: String,
     category_label: String,
@@ -106,6 +152,10 @@ pub(crate) fn kind_label(media_type: &str) -> String {
         "image/jpeg" => "JPEG 图片".into(),
         "image/gif" => "GIF 图片".into(),
         "image/webp" => "WebP 图片".into(),
+        "audio/mpeg" => "MP3 音频".into(),
+        "video/mp4" => "MP4 视频".into(),
+        "video/webm" => "WebM 视频".into(),
+        "text/vtt" => "WebVTT 字幕".into(),
         m if m.starts_with("text/plain") => "文本".into(),
         m if m.contains("wordprocessingml") => "Word 文档".into(),
         m if m.contains("spreadsheetml") => "Excel 表格".into(),
@@ -196,23 +246,25 @@ pub async fn show_item(
         }),
         _ => None,
     };
-    let files = attachments::list_for(
+    let attached = attachments::list_for(
         &state.db,
         Owner {
             owner_type: OBJECT_TYPE,
             owner_id: id,
         },
     )
-    .await?
-    .into_iter()
-    .map(|a| FileLink {
-        href: file_href(a.id, &a.filename),
-        kind: kind_label(&a.media_type),
-        size: human_size(a.size),
-        filename: a.filename,
-        alt: a.alt_text,
-    })
-    .collect();
+    .await?;
+    let recordings = recordings(&attached);
+    let files = attached
+        .into_iter()
+        .map(|a| FileLink {
+            href: file_href(a.id, &a.filename),
+            kind: kind_label(&a.media_type),
+            size: human_size(a.size),
+            filename: a.filename,
+            alt: a.alt_text,
+        })
+        .collect();
     let revisions = catalog::public_revisions(&state.db, id)
         .await?
         .into_iter()
@@ -248,6 +300,7 @@ pub async fn show_item(
         mark,
         body,
         files,
+        recordings,
         revisions,
         category_href: crate::portal::catalog::Filters {
             category: p.item.catalog_code.clone(),

@@ -8,7 +8,9 @@ use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::extract::Path;
 use crate::page::{Layout, render, see_other};
-use crate::portal::item::{NOT_PUBLIC, ValidityMark, file_href, kind_label, parse_id};
+use crate::portal::item::{
+    NOT_PUBLIC, Recording, ValidityMark, file_href, kind_label, parse_id, recordings,
+};
 use crate::session::PublicCtx;
 use askama::Template;
 use axum::extract::State;
@@ -32,6 +34,7 @@ struct ReaderPage {
     mark: Option<ValidityMark>,
     body: String,
     files: Vec<ReaderFile>,
+    recordings: Vec<Recording>,
     full_href: String,
 }
 
@@ -58,21 +61,23 @@ pub async fn show_reader(
         }),
         _ => None,
     };
-    let files = attachments::list_for(
+    let attached = attachments::list_for(
         &state.db,
         Owner {
             owner_type: OBJECT_TYPE,
             owner_id: id,
         },
     )
-    .await?
-    .into_iter()
-    .map(|a| ReaderFile {
-        href: file_href(a.id, &a.filename),
-        kind: kind_label(&a.media_type),
-        filename: a.filename,
-    })
-    .collect();
+    .await?;
+    let recordings = recordings(&attached);
+    let files = attached
+        .into_iter()
+        .map(|a| ReaderFile {
+            href: file_href(a.id, &a.filename),
+            kind: kind_label(&a.media_type),
+            filename: a.filename,
+        })
+        .collect();
     let byline = match p.item.published_on.as_deref() {
         Some(on) if !on.is_empty() => format!("{} · {} 发布", p.item.publisher_name, on),
         _ => p.item.publisher_name.clone(),
@@ -85,6 +90,7 @@ pub async fn show_reader(
         mark,
         body,
         files,
+        recordings,
         full_href: format!("/items/{id}"),
     })
 }

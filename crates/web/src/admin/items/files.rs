@@ -245,9 +245,14 @@ pub(super) async fn remove_file(
 
 /// The name of the masked copy: plain text keeps its name, other files become
 /// `<name>（遮蔽后）.txt` (the masked text layer; formatting is not kept).
+/// A caption track's masked copy is its cue text, which becomes the recording's transcript
+/// (`<stem>.txt`, same stem), so the recording keeps a text alternative.
 fn masked_name(filename: &str, kind: Option<FileKind>) -> String {
     if kind == Some(FileKind::Text) {
         return filename.to_string();
+    }
+    if kind == Some(FileKind::Vtt) {
+        return format!("{}.txt", filetype::stem(filename));
     }
     let stem = filename
         .rsplit_once('.')
@@ -406,6 +411,7 @@ mod tests {
     #[test]
     fn masked_copy_names() {
         assert_eq!(masked_name("名单.txt", Some(FileKind::Text)), "名单.txt");
+        assert_eq!(masked_name("第12期.vtt", Some(FileKind::Vtt)), "第12期.txt");
         assert_eq!(
             masked_name("通知.docx", Some(FileKind::Docx)),
             "通知（遮蔽后）.txt"
