@@ -90,6 +90,14 @@ retention_days = 0
 # Count the start day (the receipt date) as day one of a working-day period. The default,
 # false, starts counting the next day (民法典 Art. 201; REG §7.2). [GONGKAI_CALENDAR_COUNT_START_DAY]
 count_start_day = false
+
+[report]
+# Publication deadlines of last year's annual report (条例 Art. 49), as month-day of the year
+# after. A department's report: 1月31日 by default (REG §1.6: local rules differ, e.g. the end
+# of February). [GONGKAI_REPORT_DEPARTMENT_DEADLINE]
+department_deadline = "01-31"
+# The government's consolidated (rollup) report: 3月31日. [GONGKAI_REPORT_CONSOLIDATED_DEADLINE]
+consolidated_deadline = "03-31"
 "#;
 
 /// Session lifetimes.
@@ -146,6 +154,27 @@ pub struct CalendarConfig {
     pub count_start_day: bool,
 }
 
+/// Annual-report deadlines (issue #9; 条例 Art. 49), reminded by the worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportConfig {
+    /// `MM-DD`: a department's report of last year is published by then (default `01-31`).
+    pub department_deadline: String,
+    /// `MM-DD`: the government's consolidated report (default `03-31`).
+    pub consolidated_deadline: String,
+}
+
+impl ReportConfig {
+    /// The deadlines for the reminder sweep (validated when the configuration is loaded).
+    pub fn deadlines(&self) -> gongkai_store::reminders::ReportDeadlines {
+        use gongkai_store::reminders::{ReportDeadlines, parse_month_day};
+        let d = ReportDeadlines::default();
+        ReportDeadlines {
+            department: parse_month_day(&self.department_deadline).unwrap_or(d.department),
+            consolidated: parse_month_day(&self.consolidated_deadline).unwrap_or(d.consolidated),
+        }
+    }
+}
+
 /// E-mail to applicants (issue #6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MailConfig {
@@ -171,6 +200,7 @@ pub struct Config {
     pub calendar: CalendarConfig,
     pub vault: VaultConfig,
     pub audit: AuditConfig,
+    pub report: ReportConfig,
     pub mail: MailConfig,
     /// The TOML file that was read, if any (not itself a setting).
     #[serde(skip)]
@@ -189,6 +219,7 @@ impl std::fmt::Debug for Config {
             .field("calendar", &self.calendar)
             .field("vault", &self.vault)
             .field("audit", &self.audit)
+            .field("report", &self.report)
             .field("mail_from", &self.mail.from)
             .field("config_file", &self.config_file)
             .finish()
@@ -225,7 +256,16 @@ struct Layer {
     #[serde(default)]
     audit: AuditLayer,
     #[serde(default)]
+    report: ReportLayer,
+    #[serde(default)]
     mail: MailLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportLayer {
+    department_deadline: Option<String>,
+    consolidated_deadline: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -335,6 +375,10 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
         audit: AuditLayer {
             retention_days: env_u32(env, "GONGKAI_AUDIT_RETENTION_DAYS")?,
         },
+        report: ReportLayer {
+            department_deadline: text("GONGKAI_REPORT_DEPARTMENT_DEADLINE"),
+            consolidated_deadline: text("GONGKAI_REPORT_CONSOLIDATED_DEADLINE"),
+        },
         mail: MailLayer {
             smtp_url: text("GONGKAI_SMTP_URL"),
             from: text("GONGKAI_MAIL_FROM"),
@@ -436,6 +480,12 @@ pub fn load_with(cli: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyho
         cfg.vault.algorithm = a;
     }
     cfg.audit.retention_days = num(&|l| l.audit.retention_days, cfg.audit.retention_days);
+    if let Some(d) = pick(&|l| l.report.department_deadline.clone()) {
+        cfg.report.department_deadline = d;
+    }
+    if let Some(d) = pick(&|l| l.report.consolidated_deadline.clone()) {
+        cfg.report.consolidated_deadline = d;
+    }
     if let Some(u) = pick(&|l| l.mail.smtp_url.clone()) {
         cfg.mail.smtp_url = Some(u);
     }
@@ -479,6 +529,10 @@ impl Config {
                 algorithm: "sm4-gcm".into(),
             },
             audit: AuditConfig { retention_days: 0 },
+            report: ReportConfig {
+                department_deadline: "01-31".into(),
+                consolidated_deadline: "03-31".into(),
+            },
             mail: MailConfig {
                 smtp_url: None,
                 from: "gongkai@localhost".into(),
@@ -544,6 +598,13 @@ impl Config {
                 bail!("邮件服务器地址须为 smtp://主机[:端口] 或 smtps://主机[:端口] 的形式");
             }
         }
+        for (what, v) in [
+            ("部门年度报告公布期限", &self.report.department_deadline),
+            ("本级政府年度报告公布期限", &self.report.consolidated_deadline),
+        ] {
+            gongkai_store::reminders::parse_month_day(v)
+                .map_err(|e| anyhow::anyhow!("{what}：{e}"))?;
+        }
         let r = self.audit.retention_days;
         if r != 0 && r < MIN_AUDIT_RETENTION_DAYS {
             bail!(
@@ -571,6 +632,17 @@ impl Config {
 // `allow`, not `expect`: these become used when `gongkai serve` lands, and must not warn then.
 #[allow(dead_code)]
 impl Config {
+    /// The SMTP relay for letters and reminders, when configured.
+    pub fn mailer(&self) -> Option<gongkai_web::mail::Mailer> {
+        self.mail
+            .smtp_url
+            .clone()
+            .map(|smtp_url| gongkai_web::mail::Mailer {
+                smtp_url,
+                from: self.mail.from.clone(),
+            })
+    }
+
     /// True when the site is served over https (session cookies get `Secure`).
     pub fn secure_cookies(&self) -> bool {
         self.public_url
@@ -692,6 +764,38 @@ mod tests {
         assert_eq!(cfg, expected);
         assert_eq!(parsed.database_url, None);
         assert_eq!(parsed.bind.as_deref(), Some("127.0.0.1:8080"));
+    }
+
+    #[test]
+    fn report_deadlines_are_configurable_and_checked() {
+        let dir = no_file_dir();
+        let cli = Overrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let cfg = load_with(&cli, &env_of(&[])).unwrap();
+        assert_eq!(
+            cfg.report.deadlines(),
+            gongkai_store::reminders::ReportDeadlines {
+                department: (1, 31),
+                consolidated: (3, 31),
+            }
+        );
+        let cfg = load_with(
+            &cli,
+            &env_of(&[("GONGKAI_REPORT_DEPARTMENT_DEADLINE", "02-28")]),
+        )
+        .unwrap();
+        assert_eq!(cfg.report.deadlines().department, (2, 28));
+        let err = load_with(
+            &cli,
+            &env_of(&[("GONGKAI_REPORT_CONSOLIDATED_DEADLINE", "02-30")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("本级政府年度报告公布期限"),
+            "{err}"
+        );
     }
 
     #[test]
