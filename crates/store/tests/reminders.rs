@@ -89,6 +89,7 @@ async fn application(db: &Db, org: i64, arrived: &str) -> i64 {
         applicant_name: "张三".into(),
         id_kind: "resident_id".into(),
         id_number: "11010519491231002X".into(),
+        email: "zhang@example.com".into(),
         info_form: "electronic".into(),
         delivery: "email".into(),
         items: vec![NewItem {

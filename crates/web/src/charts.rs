@@ -81,7 +81,7 @@ impl BarChart {
             "<svg class=\"chart-svg\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" \
              width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" \
              aria-labelledby=\"{id}-title\" aria-describedby=\"{id}-summary\">\
-             <title id=\"{id}-title\">{}</title>",
+             \n<title id=\"{id}-title\">{}</title>\n",
             html_escape(&self.title)
         );
         out.push_str(&format!(
@@ -89,7 +89,7 @@ impl BarChart {
              patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">\
              <rect class=\"chart-hatch-bg\" width=\"6\" height=\"6\"/>\
              <line class=\"chart-hatch\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke-width=\"3\"/>\
-             </pattern></defs>"
+             </pattern></defs>\n"
         ));
         let fill_attr = |f: Fill| match f {
             Fill::Solid => "class=\"chart-bar\"".to_string(),
@@ -106,10 +106,11 @@ impl BarChart {
                     TOP + 12,
                     html_escape(&s.name)
                 ));
+                out.push('\n');
                 x += 20 + 16 * i64::try_from(s.name.chars().count()).unwrap_or(4) + 24;
             }
         }
-        out.push_str("<g class=\"chart-rows\">");
+        out.push_str("<g class=\"chart-rows\">\n");
         for (i, cat) in self.categories.iter().enumerate() {
             let y0 = TOP + legend + i64::try_from(i).unwrap_or(0) * group_h;
             out.push_str(&format!(
@@ -132,6 +133,7 @@ impl BarChart {
                     html_escape(&self.unit)
                 ));
             }
+            out.push('\n');
         }
         out.push_str(&format!(
             "</g><line class=\"chart-axis\" x1=\"{LABEL_W}\" y1=\"{}\" x2=\"{LABEL_W}\" y2=\"{}\"/></svg>",

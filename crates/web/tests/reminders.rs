@@ -78,7 +78,8 @@ both_backends_app!(reminders_in_the_console_and_by_mail, |app| {
     .bind(body)
     .execute(p)
     .await
-    .unwrap());
+    .unwrap()
+    .rows_affected());
     // An application registered in person on 2025-03-03 (reply due 2025-03-31), assigned to
     // 康复部.
     let n = NewApplication {
@@ -88,6 +89,7 @@ both_backends_app!(reminders_in_the_console_and_by_mail, |app| {
         applicant_name: "张三".into(),
         id_kind: "resident_id".into(),
         id_number: "11010519491231002X".into(),
+        email: "zhang@example.com".into(),
         info_form: "electronic".into(),
         delivery: "email".into(),
         items: vec![NewItem {

@@ -189,7 +189,8 @@ both_backends_app!(report_pdf_is_cached_per_published_version, |app| {
     .bind(&narrative)
     .execute(p)
     .await
-    .unwrap());
+    .unwrap()
+    .rows_affected());
     let (status, _, third) = app.get_bytes("/reports/2019/report.pdf").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(cache.renders(), 2, "a new version is typeset");
