@@ -600,7 +600,10 @@ impl Config {
         }
         for (what, v) in [
             ("部门年度报告公布期限", &self.report.department_deadline),
-            ("本级政府年度报告公布期限", &self.report.consolidated_deadline),
+            (
+                "本级政府年度报告公布期限",
+                &self.report.consolidated_deadline,
+            ),
         ] {
             gongkai_store::reminders::parse_month_day(v)
                 .map_err(|e| anyhow::anyhow!("{what}：{e}"))?;

@@ -114,10 +114,9 @@ pub async fn run_job(db: &Db, job: &Job, ctx: &Context) -> Result<(), String> {
         gongkai_store::reminders::SWEEP_JOB => {
             // Deadline reminders of applications (issue #6) and of the annual report (条例
             // Art. 49, issue #9): made once per (subject, deadline, threshold), then mailed.
-            let report =
-                gongkai_store::reminders::run_job(db, job, &ctx.config.report.deadlines())
-                    .await
-                    .map_err(|e| e.to_string())?;
+            let report = gongkai_store::reminders::run_job(db, job, &ctx.config.report.deadlines())
+                .await
+                .map_err(|e| e.to_string())?;
             let mailed = match ctx.config.mailer() {
                 Some(m) => gongkai_web::mail::send_reminders(db, &m)
                     .await

@@ -41,8 +41,8 @@ pub mod ratelimit;
 pub mod reminders;
 pub mod reports;
 pub mod search;
-pub mod statistics;
 pub mod sessions;
+pub mod statistics;
 pub mod syndication;
 pub mod users;
 

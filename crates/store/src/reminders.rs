@@ -286,9 +286,7 @@ pub async fn enqueue_sweep(db: &Db) -> Result<()> {
 }
 
 fn kind_label(kind: &str) -> &'static str {
-    use crate::applications::workflow::{
-        CORRECTION_NOTICE, CORRECTION_PERIOD, FEE_PAYMENT, REPLY,
-    };
+    use crate::applications::workflow::{CORRECTION_NOTICE, CORRECTION_PERIOD, FEE_PAYMENT, REPLY};
     match kind {
         REPLY => "答复期限",
         CORRECTION_NOTICE => "补正告知期限",
@@ -316,8 +314,8 @@ async fn application_reminders(db: &Db, today: NaiveDate) -> Result<Vec<NewRemin
         f
     };
     let overdue = deadlines::list_open(db, &roots, &filter(Window::Overdue)).await?;
-    let soon = deadlines::list_open(db, &roots, &filter(Window::DueWithin(DUE_SOON_WORKDAYS)))
-        .await?;
+    let soon =
+        deadlines::list_open(db, &roots, &filter(Window::DueWithin(DUE_SOON_WORKDAYS))).await?;
     let mut rows: Vec<(deadlines::DeadlineRow, Threshold)> = overdue
         .into_iter()
         .map(|d| (d, Threshold::Overdue))
@@ -352,10 +350,7 @@ async fn application_reminders(db: &Db, today: NaiveDate) -> Result<Vec<NewRemin
             org_id: d.org_id,
             dept_id: dept,
             audience: "applications",
-            title: format!(
-                "依申请公开 {tracking_no} {what}{}",
-                phrase(t, &d.due_date)
-            ),
+            title: format!("依申请公开 {tracking_no} {what}{}", phrase(t, &d.due_date)),
             body: format!(
                 "政府信息公开申请 {tracking_no} 的{what}{}。{}",
                 phrase(t, &d.due_date),
@@ -434,18 +429,17 @@ async fn report_reminders(
             continue;
         };
         let made = reports::find(db, org.id, last, rollup).await?;
-        if made.as_ref().is_some_and(|r| r.status() == Status::Published) {
+        if made
+            .as_ref()
+            .is_some_and(|r| r.status() == Status::Published)
+        {
             continue;
         }
         // A report published before this system (imported, REG §2.8) needs no reminder.
         if !rollup && reports::past(db, org.id, last).await?.is_some() {
             continue;
         }
-        let which = if rollup {
-            "（含所属单位）"
-        } else {
-            ""
-        };
+        let which = if rollup { "（含所属单位）" } else { "" };
         let state = match &made {
             Some(r) => format!("目前处于“{}”阶段", r.status().label()),
             None => "尚未新建".to_string(),

@@ -673,7 +673,9 @@ both_backends!(last_years_problems_are_offered_for_section_five, |db| {
         .collect();
     assert_eq!(
         five,
-        ["2018年度报告所列存在的主要问题及改进情况：一是主动公开的及时性有待提高。二是政策解读形式单一。"]
+        [
+            "2018年度报告所列存在的主要问题及改进情况：一是主动公开的及时性有待提高。二是政策解读形式单一。"
+        ]
     );
     let none = reports::assemble(db, &county).await.unwrap();
     assert!(none.suggestions().iter().all(|x| x.section != 9));
@@ -719,10 +721,8 @@ both_backends!(last_years_problems_are_offered_for_section_five, |db| {
     tx.commit().await.unwrap();
     let a = reports::assemble(db, &r2020).await.unwrap();
     assert!(
-        a.suggestions()
-            .iter()
-            .any(|x| x.section == 9
-                && x.text == "2019年度报告所列存在的主要问题及改进情况：信息公开平台建设仍需加强。"),
+        a.suggestions().iter().any(|x| x.section == 9
+            && x.text == "2019年度报告所列存在的主要问题及改进情况：信息公开平台建设仍需加强。"),
         "{:?}",
         a.suggestions()
     );

@@ -46,9 +46,15 @@ async fn load(db: &Db) -> (i64, OrgTree) {
         ..Default::default()
     };
     let mut tx = db.begin().await.unwrap();
-    applications::create(&mut tx, &Actor::system(), &Vault::for_tests(), &n, d("2025-06-03"))
-        .await
-        .unwrap();
+    applications::create(
+        &mut tx,
+        &Actor::system(),
+        &Vault::for_tests(),
+        &n,
+        d("2025-06-03"),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     (root, orgs::tree(db).await.unwrap())
 }
@@ -115,20 +121,17 @@ async fn expected(db: &Db, tree: &OrgTree, scope: i64, year: i32, today: &str) -
     .await
     .unwrap());
     let app_org: BTreeMap<i64, i64> = apps.iter().map(|a| (a.0, a.1)).collect();
-    let reply: BTreeMap<i64, (String, String)> = on_db!(db, |p| sqlx::query_as::<_, (
-        i64,
-        String,
-        String
-    )>(
-        "SELECT object_id, due_date, status FROM deadlines \
+    let reply: BTreeMap<i64, (String, String)> =
+        on_db!(db, |p| sqlx::query_as::<_, (i64, String, String)>(
+            "SELECT object_id, due_date, status FROM deadlines \
          WHERE object_type = 'application' AND kind = 'reply'"
-    )
-    .fetch_all(p)
-    .await
-    .unwrap())
-    .into_iter()
-    .map(|(id, due, st)| (id, (due, st)))
-    .collect();
+        )
+        .fetch_all(p)
+        .await
+        .unwrap())
+        .into_iter()
+        .map(|(id, due, st)| (id, (due, st)))
+        .collect();
     let mut t = statistics::Timeliness::default();
     for (id, org, received, replied) in &apps {
         if !within(*org) || !in_year(received) {
@@ -139,9 +142,7 @@ async fn expected(db: &Db, tree: &OrgTree, scope: i64, year: i32, today: &str) -
         match (replied, dl) {
             (Some(r), Some((due, _))) if r > due => t.late += 1,
             (Some(_), _) => t.on_time += 1,
-            (None, Some((due, st))) if st == "open" && due.as_str() < today => {
-                t.open_overdue += 1
-            }
+            (None, Some((due, st))) if st == "open" && due.as_str() < today => t.open_overdue += 1,
             (None, _) => t.other += 1,
         }
     }
@@ -193,7 +194,10 @@ async fn expected(db: &Db, tree: &OrgTree, scope: i64, year: i32, today: &str) -
                 .iter()
                 .map(|c| {
                     let mut c = c.clone();
-                    c.count = per_org.get(&c.key.parse::<i64>().unwrap()).copied().unwrap_or(-1);
+                    c.count = per_org
+                        .get(&c.key.parse::<i64>().unwrap())
+                        .copied()
+                        .unwrap_or(-1);
                     c
                 })
                 .collect();
@@ -307,7 +311,9 @@ both_backends!(dashboard_figures_equal_independent_counts, |db| {
         .unwrap();
     assert!(part.published() < whole.published());
     // No scope, nothing counted.
-    let none = statistics::dashboard(db, &[], 2019, d(today)).await.unwrap();
+    let none = statistics::dashboard(db, &[], 2019, d(today))
+        .await
+        .unwrap();
     assert_eq!(none.published(), 0);
     assert_eq!(none.timeliness.received, 0);
     assert!(none.by_channel.iter().all(|c| c.count == 0));

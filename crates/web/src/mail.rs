@@ -93,7 +93,10 @@ pub async fn send_reminders(
         );
         let mut error = None;
         for to in &out.to {
-            if let Err(e) = mailer.send(to, &format!("【提醒】{}", r.title), &text).await {
+            if let Err(e) = mailer
+                .send(to, &format!("【提醒】{}", r.title), &text)
+                .await
+            {
                 error = Some(e);
             }
         }

@@ -112,11 +112,7 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
             Action::ManageSettings,
         ],
     ),
-    (
-        "/admin/statistics",
-        "统计分析",
-        &[Action::ViewStatistics],
-    ),
+    ("/admin/statistics", "统计分析", &[Action::ViewStatistics]),
     (
         "/admin/reports",
         "年度报告",

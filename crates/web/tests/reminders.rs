@@ -100,9 +100,15 @@ both_backends_app!(reminders_in_the_console_and_by_mail, |app| {
         ..Default::default()
     };
     let mut tx = app.db.begin().await.unwrap();
-    let c = applications::create(&mut tx, &Actor::system(), &Vault::for_tests(), &n, d("2025-03-03"))
-        .await
-        .unwrap();
+    let c = applications::create(
+        &mut tx,
+        &Actor::system(),
+        &Vault::for_tests(),
+        &n,
+        d("2025-03-03"),
+    )
+    .await
+    .unwrap();
     workflow::assign(&mut tx, &Actor::system(), c.application.id, dept, "")
         .await
         .unwrap();
@@ -111,7 +117,11 @@ both_backends_app!(reminders_in_the_console_and_by_mail, |app| {
 
     app.login_demo("demo-office").await;
     let before = app.get("/admin").await;
-    assert!(before.body.contains("<a href=\"/admin/reminders\" aria-current=\"false\">提醒</a>"));
+    assert!(
+        before
+            .body
+            .contains("<a href=\"/admin/reminders\" aria-current=\"false\">提醒</a>")
+    );
     assert!(!before.body.contains("class=\"badge\""));
 
     let made = reminders::sweep(&app.db, d("2025-03-31"), &ReportDeadlines::default())
@@ -146,10 +156,10 @@ both_backends_app!(reminders_in_the_console_and_by_mail, |app| {
     assert_eq!(list.status, StatusCode::OK);
     let title = format!("依申请公开 {tracking} 答复期限今日（2025-03-31）到期");
     assert!(list.body.contains(&title), "{}", list.body);
-    assert!(
-        list.body
-            .contains(&format!("href=\"/admin/applications/{}\"", c.application.id))
-    );
+    assert!(list.body.contains(&format!(
+        "href=\"/admin/applications/{}\"",
+        c.application.id
+    )));
 
     // Mark one read, then all.
     let id = made
@@ -157,13 +167,14 @@ both_backends_app!(reminders_in_the_console_and_by_mail, |app| {
         .find(|r| r.subject_id == c.application.id && r.kind == "reply")
         .unwrap()
         .id;
-    let r = app
-        .post(&format!("/admin/reminders/{id}/read"), &[])
-        .await;
+    let r = app.post(&format!("/admin/reminders/{id}/read"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = app.get("/admin").await;
     if unread > 1 {
-        assert!(page.body.contains(&format!("提醒<span class=\"badge\">{}", unread - 1)));
+        assert!(
+            page.body
+                .contains(&format!("提醒<span class=\"badge\">{}", unread - 1))
+        );
     }
     assert_eq!(
         app.post("/admin/reminders/999999/read", &[]).await.status,
@@ -201,7 +212,10 @@ both_backends_app!(reminders_in_the_console_and_by_mail, |app| {
     while let Ok(m) = rx.try_recv() {
         mails.push(m);
     }
-    assert!(mails.len() as u64 >= sent.sent, "at least one message per reminder mailed");
+    assert!(
+        mails.len() as u64 >= sent.sent,
+        "at least one message per reminder mailed"
+    );
     assert!(mails.iter().any(|m| m.contains("gongkai@ccdpf.example.cn")));
     let again = send_reminders(&app.db, &mailer).await.unwrap();
     assert_eq!(again.sent, 0, "nothing is mailed twice");

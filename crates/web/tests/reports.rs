@@ -180,7 +180,8 @@ both_backends_app!(report_pdf_is_cached_per_published_version, |app| {
     assert_eq!(cache.renders(), 1);
 
     // A new published version (new text, new stamp): typeset again, once.
-    let narrative = serde_json::json!({"section5": "本年度新增：政策解读形式仍较单一。"}).to_string();
+    let narrative =
+        serde_json::json!({"section5": "本年度新增：政策解读形式仍较单一。"}).to_string();
     gongkai_store::on_db!(&app.db, |p| sqlx::query(
         "UPDATE reports SET narrative_json = $2, updated_at = updated_at + 1, \
          published_at = published_at + 1 WHERE id = $1"
@@ -194,7 +195,10 @@ both_backends_app!(report_pdf_is_cached_per_published_version, |app| {
     let (status, _, third) = app.get_bytes("/reports/2019/report.pdf").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(cache.renders(), 2, "a new version is typeset");
-    assert_ne!(first, third, "the new version is served, not the cached old one");
+    assert_ne!(
+        first, third,
+        "the new version is served, not the cached old one"
+    );
     let (_, _, fourth) = app.get_bytes("/reports/2019/report.pdf").await;
     assert_eq!(cache.renders(), 2);
     assert_eq!(third, fourth);

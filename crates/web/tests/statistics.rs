@@ -14,7 +14,9 @@ use common::TestApp;
 use gongkai_store::statistics;
 
 fn between<'a>(s: &'a str, start: &str, end: &str) -> &'a str {
-    let a = s.find(start).unwrap_or_else(|| panic!("{start} not in page"));
+    let a = s
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not in page"));
     let rest = &s[a..];
     let b = rest.find(end).unwrap() + end.len();
     &rest[..b]
@@ -34,14 +36,9 @@ both_backends_app!(statistics_dashboard_in_the_console, |app| {
     let page = app.get("/admin/statistics?year=2019").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let body = app.org_id("ccdpf").await;
-    let d = statistics::dashboard(
-        &app.db,
-        &[body],
-        2019,
-        gongkai_store::deadlines::today(),
-    )
-    .await
-    .unwrap();
+    let d = statistics::dashboard(&app.db, &[body], 2019, gongkai_store::deadlines::today())
+        .await
+        .unwrap();
     let total = format!(
         "<p id=\"chart-month-summary\" class=\"chart-summary\">2019年共发布信息{}条",
         d.published()
@@ -95,7 +92,10 @@ both_backends_app!(statistics_dashboard_in_the_console, |app| {
             "2019年没有发布信息。".to_string()
         }
     )));
-    assert!(one.body.contains(&format!("<option value=\"{dept}\" selected>")));
+    assert!(
+        one.body
+            .contains(&format!("<option value=\"{dept}\" selected>"))
+    );
 
     // Bad input: Chinese 400 with the form kept; another office's organisation: 403.
     let bad = app.get("/admin/statistics?year=19x").await;
@@ -142,7 +142,9 @@ both_backends_app!(statistics_dashboard_in_the_console, |app| {
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.starts_with('\u{feff}'));
     assert!(csv.contains("2019年按月份发布信息\r\n月份,发布（条）\r\n1月,"));
-    assert!(csv.contains("2019年政府信息公开申请答复时效\r\n答复时效,申请（件）\r\n按期答复,3\r\n"));
+    assert!(
+        csv.contains("2019年政府信息公开申请答复时效\r\n答复时效,申请（件）\r\n按期答复,3\r\n")
+    );
     let (status, headers, xlsx) = app.get_bytes("/admin/statistics.xlsx?year=2019").await;
     assert_eq!(status, StatusCode::OK);
     assert!(

@@ -9,10 +9,10 @@
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
+use crate::export::csv_line;
 use crate::extract::Query;
 use crate::page::{Layout, render, render_with_status};
 use crate::session::Staff;
-use crate::export::csv_line;
 use askama::Template;
 use axum::Router;
 use axum::body::{Body, Bytes};

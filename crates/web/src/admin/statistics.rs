@@ -107,7 +107,11 @@ async fn select(
     let all = gongkai_store::orgs::list(&state.db).await?;
     let (org, scope_name) = match q.org.trim() {
         "" => (None, "本人统计范围内的全部机构".to_string()),
-        o => match o.parse::<i64>().ok().and_then(|id| all.iter().find(|x| x.id == id)) {
+        o => match o
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| all.iter().find(|x| x.id == id))
+        {
             // Lists filter by scope: an organisation outside it is refused, not silently emptied.
             Some(x) if staff.can(Action::ViewStatistics, Some(x.id)) => {
                 (Some(x.id), format!("{}（含下级机构）", x.full_name))
@@ -162,7 +166,14 @@ fn top<'a>(pairs: impl Iterator<Item = (&'a str, i64)>) -> Option<(&'a str, i64)
     })
 }
 
-fn single(id: &str, title: String, summary: String, head: &str, unit: &str, data: Vec<(String, i64)>) -> ChartView {
+fn single(
+    id: &str,
+    title: String,
+    summary: String,
+    head: &str,
+    unit: &str,
+    data: Vec<(String, i64)>,
+) -> ChartView {
     let chart = BarChart {
         id: id.to_string(),
         title: title.clone(),
@@ -205,11 +216,22 @@ fn charts(d: &Dashboard) -> Vec<ChartView> {
         Some((m, n)) => format!("{y}年共发布信息{total}条，发布最多的是{m}（{n}条）。"),
         None => format!("{y}年没有发布信息。"),
     };
-    let mut c = single("chart-month", format!("{y}年按月份发布信息"), summary, "发布", "条", months);
+    let mut c = single(
+        "chart-month",
+        format!("{y}年按月份发布信息"),
+        summary,
+        "发布",
+        "条",
+        months,
+    );
     c.row_header = "月份".into();
     out.push(c);
 
-    let orgs: Vec<(String, i64)> = d.by_org.iter().map(|c| (c.label.clone(), c.count)).collect();
+    let orgs: Vec<(String, i64)> = d
+        .by_org
+        .iter()
+        .map(|c| (c.label.clone(), c.count))
+        .collect();
     let summary = match orgs.first() {
         Some((l, n)) => format!(
             "{y}年共有{}个机构发布信息，发布最多的是{l}（{n}条）。",
@@ -217,7 +239,14 @@ fn charts(d: &Dashboard) -> Vec<ChartView> {
         ),
         None => format!("{y}年没有机构发布信息。"),
     };
-    let mut c = single("chart-org", format!("{y}年按机构发布信息"), summary, "发布", "条", orgs);
+    let mut c = single(
+        "chart-org",
+        format!("{y}年按机构发布信息"),
+        summary,
+        "发布",
+        "条",
+        orgs,
+    );
     c.row_header = "机构".into();
     out.push(c);
 
@@ -231,7 +260,14 @@ fn charts(d: &Dashboard) -> Vec<ChartView> {
         Some((l, n)) => format!("{y}年各栏目共刊发信息{placed}条，最多的是“{l}”（{n}条）。"),
         None => format!("{y}年各栏目没有刊发信息。"),
     };
-    let mut c = single("chart-channel", format!("{y}年按栏目发布信息"), summary, "刊发", "条", channels);
+    let mut c = single(
+        "chart-channel",
+        format!("{y}年按栏目发布信息"),
+        summary,
+        "刊发",
+        "条",
+        channels,
+    );
     c.row_header = "栏目".into();
     out.push(c);
 
@@ -299,7 +335,14 @@ fn charts(d: &Dashboard) -> Vec<ChartView> {
         Some((l, n)) => format!("{y}年办结申请事项{decided}项，最多的办理结果是“{l}”（{n}项）。"),
         None => format!("{y}年没有办结的申请事项。"),
     };
-    let mut c = single("chart-outcome", format!("{y}年政府信息公开申请办理结果"), summary, "事项", "项", outcomes);
+    let mut c = single(
+        "chart-outcome",
+        format!("{y}年政府信息公开申请办理结果"),
+        summary,
+        "事项",
+        "项",
+        outcomes,
+    );
     c.row_header = "办理结果".into();
     out.push(c);
 
@@ -397,7 +440,11 @@ async fn show_statistics(
     render_with_status(&page, StatusCode::OK)
 }
 
-async fn sheets_for(state: &AppState, staff: &Staff, q: &StatsQuery) -> AppResult<(i32, Vec<Sheet>)> {
+async fn sheets_for(
+    state: &AppState,
+    staff: &Staff,
+    q: &StatsQuery,
+) -> AppResult<(i32, Vec<Sheet>)> {
     staff.require(Action::ViewStatistics, None)?;
     let sel = select(state, staff, q).await?.map_err(|errors| {
         AppError::bad_request(

@@ -15,8 +15,8 @@
 //! no instance holds state another one needs.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Bytes;
 
@@ -34,10 +34,13 @@ use crate::extract::{Path, Query};
 use crate::page::{Layout, render};
 use crate::session::PublicCtx;
 
+/// A report's version stamp: (`updated_at`, `published_at`).
+type Stamp = (i64, i64);
+
 /// Typeset PDFs of published reports: per report id, the latest version's stamp and bytes.
 #[derive(Debug, Default)]
 pub struct PdfCache {
-    entries: Mutex<HashMap<i64, ((i64, i64), Bytes)>>,
+    entries: Mutex<HashMap<i64, (Stamp, Bytes)>>,
     renders: AtomicU64,
 }
 
@@ -47,7 +50,7 @@ impl PdfCache {
         self.renders.load(Ordering::Relaxed)
     }
 
-    fn get(&self, id: i64, stamp: (i64, i64)) -> Option<Bytes> {
+    fn get(&self, id: i64, stamp: Stamp) -> Option<Bytes> {
         let entries = self.entries.lock().ok()?;
         entries
             .get(&id)
@@ -55,7 +58,7 @@ impl PdfCache {
             .map(|(_, b)| b.clone())
     }
 
-    fn put(&self, id: i64, stamp: (i64, i64), bytes: Bytes) {
+    fn put(&self, id: i64, stamp: Stamp, bytes: Bytes) {
         self.renders.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut entries) = self.entries.lock() {
             // One version per report: a new stamp replaces (invalidates) the old PDF.
