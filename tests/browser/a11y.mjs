@@ -97,6 +97,8 @@ const CONSOLE_PAGES = [
   '/admin/mailbox/53',
   '/admin/mailbox/dashboard',
   '/admin/mailbox/stats?year=2019',
+  '/admin/statistics?year=2019',
+  '/admin/reminders',
   '/admin/mailbox/boxes',
   '/admin/mailbox/boxes/new',
   '/admin/search/terms',

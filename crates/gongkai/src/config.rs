@@ -105,6 +105,14 @@ retention_years = 0
 # Count the start day (the receipt date) as day one of a working-day period. The default,
 # false, starts counting the next day (民法典 Art. 201; REG §7.2). [GONGKAI_CALENDAR_COUNT_START_DAY]
 count_start_day = false
+
+[report]
+# Publication deadlines of last year's annual report (条例 Art. 49), as month-day of the year
+# after. A department's report: 1月31日 by default (REG §1.6: local rules differ, e.g. the end
+# of February). [GONGKAI_REPORT_DEPARTMENT_DEADLINE]
+department_deadline = "01-31"
+# The government's consolidated (rollup) report: 3月31日. [GONGKAI_REPORT_CONSOLIDATED_DEADLINE]
+consolidated_deadline = "03-31"
 "#;
 
 /// Session lifetimes.
@@ -175,6 +183,27 @@ pub struct CalendarConfig {
     pub count_start_day: bool,
 }
 
+/// Annual-report deadlines (issue #9; 条例 Art. 49), reminded by the worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportConfig {
+    /// `MM-DD`: a department's report of last year is published by then (default `01-31`).
+    pub department_deadline: String,
+    /// `MM-DD`: the government's consolidated report (default `03-31`).
+    pub consolidated_deadline: String,
+}
+
+impl ReportConfig {
+    /// The deadlines for the reminder sweep (validated when the configuration is loaded).
+    pub fn deadlines(&self) -> gongkai_store::reminders::ReportDeadlines {
+        use gongkai_store::reminders::{ReportDeadlines, parse_month_day};
+        let d = ReportDeadlines::default();
+        ReportDeadlines {
+            department: parse_month_day(&self.department_deadline).unwrap_or(d.department),
+            consolidated: parse_month_day(&self.consolidated_deadline).unwrap_or(d.consolidated),
+        }
+    }
+}
+
 /// E-mail to applicants (issue #6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MailConfig {
@@ -202,6 +231,7 @@ pub struct Config {
     pub audit: AuditConfig,
     pub personal: PersonalConfig,
     pub http: HttpConfig,
+    pub report: ReportConfig,
     pub mail: MailConfig,
     /// The TOML file that was read, if any (not itself a setting).
     #[serde(skip)]
@@ -222,6 +252,7 @@ impl std::fmt::Debug for Config {
             .field("audit", &self.audit)
             .field("personal", &self.personal)
             .field("http", &self.http)
+            .field("report", &self.report)
             .field("mail_from", &self.mail.from)
             .field("config_file", &self.config_file)
             .finish()
@@ -261,8 +292,16 @@ struct Layer {
     personal: PersonalLayer,
     #[serde(default)]
     http: HttpLayer,
+    report: ReportLayer,
     #[serde(default)]
     mail: MailLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportLayer {
+    department_deadline: Option<String>,
+    consolidated_deadline: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -392,6 +431,10 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
             header_read_timeout_secs: env_u32(env, "GONGKAI_HTTP_HEADER_READ_TIMEOUT_SECS")?,
             request_timeout_secs: env_u32(env, "GONGKAI_HTTP_REQUEST_TIMEOUT_SECS")?,
         },
+        report: ReportLayer {
+            department_deadline: text("GONGKAI_REPORT_DEPARTMENT_DEADLINE"),
+            consolidated_deadline: text("GONGKAI_REPORT_CONSOLIDATED_DEADLINE"),
+        },
         mail: MailLayer {
             smtp_url: text("GONGKAI_SMTP_URL"),
             from: text("GONGKAI_MAIL_FROM"),
@@ -505,6 +548,12 @@ pub fn load_with(cli: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyho
         &|l| l.http.request_timeout_secs,
         cfg.http.request_timeout_secs,
     );
+    if let Some(d) = pick(&|l| l.report.department_deadline.clone()) {
+        cfg.report.department_deadline = d;
+    }
+    if let Some(d) = pick(&|l| l.report.consolidated_deadline.clone()) {
+        cfg.report.consolidated_deadline = d;
+    }
     if let Some(u) = pick(&|l| l.mail.smtp_url.clone()) {
         cfg.mail.smtp_url = Some(u);
     }
@@ -552,6 +601,10 @@ impl Config {
             http: HttpConfig {
                 header_read_timeout_secs: 10,
                 request_timeout_secs: 120,
+            },
+            report: ReportConfig {
+                department_deadline: "01-31".into(),
+                consolidated_deadline: "03-31".into(),
             },
             mail: MailConfig {
                 smtp_url: None,
@@ -621,6 +674,16 @@ impl Config {
         if self.http.header_read_timeout_secs == 0 || self.http.request_timeout_secs == 0 {
             bail!("[http] 的超时时间须至少为 1 秒");
         }
+        for (what, v) in [
+            ("部门年度报告公布期限", &self.report.department_deadline),
+            (
+                "本级政府年度报告公布期限",
+                &self.report.consolidated_deadline,
+            ),
+        ] {
+            gongkai_store::reminders::parse_month_day(v)
+                .map_err(|e| anyhow::anyhow!("{what}：{e}"))?;
+        }
         let r = self.audit.retention_days;
         if r != 0 && r < MIN_AUDIT_RETENTION_DAYS {
             bail!(
@@ -648,6 +711,17 @@ impl Config {
 // `allow`, not `expect`: these become used when `gongkai serve` lands, and must not warn then.
 #[allow(dead_code)]
 impl Config {
+    /// The SMTP relay for letters and reminders, when configured.
+    pub fn mailer(&self) -> Option<gongkai_web::mail::Mailer> {
+        self.mail
+            .smtp_url
+            .clone()
+            .map(|smtp_url| gongkai_web::mail::Mailer {
+                smtp_url,
+                from: self.mail.from.clone(),
+            })
+    }
+
     /// True when the site is served over https (session cookies get `Secure`).
     pub fn secure_cookies(&self) -> bool {
         self.public_url
@@ -769,6 +843,38 @@ mod tests {
         assert_eq!(cfg, expected);
         assert_eq!(parsed.database_url, None);
         assert_eq!(parsed.bind.as_deref(), Some("127.0.0.1:8080"));
+    }
+
+    #[test]
+    fn report_deadlines_are_configurable_and_checked() {
+        let dir = no_file_dir();
+        let cli = Overrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let cfg = load_with(&cli, &env_of(&[])).unwrap();
+        assert_eq!(
+            cfg.report.deadlines(),
+            gongkai_store::reminders::ReportDeadlines {
+                department: (1, 31),
+                consolidated: (3, 31),
+            }
+        );
+        let cfg = load_with(
+            &cli,
+            &env_of(&[("GONGKAI_REPORT_DEPARTMENT_DEADLINE", "02-28")]),
+        )
+        .unwrap();
+        assert_eq!(cfg.report.deadlines().department, (2, 28));
+        let err = load_with(
+            &cli,
+            &env_of(&[("GONGKAI_REPORT_CONSOLIDATED_DEADLINE", "02-30")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("本级政府年度报告公布期限"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -129,6 +129,26 @@ pub async fn run_job(db: &Db, job: &Job, ctx: &Context) -> Result<(), String> {
             tracing::info!(job = job.id, issued, "mailbox supervision sweep");
             Ok(())
         }
+        gongkai_store::reminders::SWEEP_JOB => {
+            // Deadline reminders of applications (issue #6) and of the annual report (条例
+            // Art. 49, issue #9): made once per (subject, deadline, threshold), then mailed.
+            let report = gongkai_store::reminders::run_job(db, job, &ctx.config.report.deadlines())
+                .await
+                .map_err(|e| e.to_string())?;
+            let mailed = match ctx.config.mailer() {
+                Some(m) => gongkai_web::mail::send_reminders(db, &m)
+                    .await
+                    .map_err(|e| e.to_string())?,
+                None => Default::default(),
+            };
+            tracing::info!(
+                created = report.created.len(),
+                mailed = mailed.sent,
+                mail_failed = mailed.failed,
+                "reminders sweep"
+            );
+            Ok(())
+        }
         gongkai_store::search::PRUNE_JOB => {
             // Search outbox rows every instance has applied, or older than the retention
             // window (issue #8).
@@ -189,6 +209,10 @@ pub async fn run(db: Db, ctx: Context, shutdown: tokio::sync::watch::Receiver<bo
             // 督办: the hourly sweep issues automatic supervision notices (issue #7).
             if let Err(e) = gongkai_store::mailbox::supervision::enqueue_sweep(&db).await {
                 tracing::warn!(error = %e, "could not enqueue the mailbox supervision sweep");
+            }
+            // Deadline reminders (issues #6, #9), hourly and once across instances.
+            if let Err(e) = gongkai_store::reminders::enqueue_sweep(&db).await {
+                tracing::warn!(error = %e, "could not enqueue the reminders sweep");
             }
             last_housekeeping = now_ms();
         }

@@ -157,7 +157,16 @@ pub fn suggestions(year: i32, facts: &Facts) -> Vec<Suggestion> {
     if let Some(p) = &facts.previous_problems
         && !p.trim().is_empty()
     {
-        s(9, format!("上年度报告所列问题的整改情况：{}", p.trim()));
+        // Paragraphs of the old section become one sentence to insert and then edit.
+        let text: Vec<&str> = p.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        s(
+            9,
+            format!(
+                "{}年度报告所列存在的主要问题及改进情况：{}",
+                year - 1,
+                text.join("")
+            ),
+        );
     }
     s(10, fee_sentence(year, facts.processing_fees_fen));
     out
@@ -176,6 +185,28 @@ mod tests {
         let s = suggestions(2019, &Facts::default());
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].section, 10);
+    }
+
+    #[test]
+    fn last_years_problems_are_offered_for_section_five() {
+        let f = Facts {
+            previous_problems: Some("一是公开内容不够全面。\n\n二是解读形式单一。\n".into()),
+            ..Default::default()
+        };
+        let s: Vec<Suggestion> = suggestions(2025, &f)
+            .into_iter()
+            .filter(|s| s.section == 9)
+            .collect();
+        assert_eq!(s.len(), 1);
+        assert_eq!(
+            s[0].text,
+            "2024年度报告所列存在的主要问题及改进情况：一是公开内容不够全面。二是解读形式单一。"
+        );
+        let blank = Facts {
+            previous_problems: Some("  \n".into()),
+            ..Default::default()
+        };
+        assert!(suggestions(2025, &blank).iter().all(|s| s.section != 9));
     }
 
     #[test]

@@ -330,16 +330,43 @@ pub struct ChannelCount {
 
 /// Placements per channel with a channel publication date in `from..=to`, every channel listed.
 pub async fn counts(db: &Db, from: NaiveDate, to: NaiveDate) -> Result<Vec<ChannelCount>> {
-    Ok(on_db!(db, |p| {
-        sqlx::query_as(
+    counts_in(db, from, to, None).await
+}
+
+/// [`counts`] restricted to items of the organisations `orgs` (already expanded; `None` = every
+/// item): the statistics dashboard's "by channel" within a user's scope.
+pub async fn counts_in(
+    db: &Db,
+    from: NaiveDate,
+    to: NaiveDate,
+    orgs: Option<&[i64]>,
+) -> Result<Vec<ChannelCount>> {
+    let mut args = vec![
+        crate::items::catalog::Arg::S(from.to_string()),
+        crate::items::catalog::Arg::S(to.to_string()),
+    ];
+    let scope = match orgs {
+        None => String::new(),
+        Some([]) => " AND 1 = 0".to_string(),
+        Some(ids) => format!(
+            " AND ic.item_id IN (SELECT i.id FROM items i WHERE {})",
+            crate::items::catalog::in_list("i.org_id", ids, &mut args)
+        ),
+    };
+    let sql = format!(
         "SELECT c.id AS channel_id, c.name, c.kind, COUNT(ic.item_id) AS count FROM channels c \
-         LEFT JOIN item_channels ic ON ic.channel_id = c.id AND ic.published_on BETWEEN $1 AND $2 \
+         LEFT JOIN item_channels ic ON ic.channel_id = c.id AND ic.published_on BETWEEN $1 AND $2{scope} \
          GROUP BY c.id, c.name, c.kind, c.sort_order ORDER BY CASE c.kind WHEN 'website' THEN 0 ELSE 1 END, c.sort_order, c.id"
-    )
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(p)
-    .await?
+    );
+    Ok(on_db!(db, |p| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        for a in &args {
+            q = match a {
+                crate::items::catalog::Arg::I(v) => q.bind(*v),
+                crate::items::catalog::Arg::S(v) => q.bind(v.clone()),
+            };
+        }
+        q.fetch_all(p).await?
     }))
 }
 

@@ -38,9 +38,11 @@ pub mod pages;
 pub mod password;
 pub mod personal;
 pub mod ratelimit;
+pub mod reminders;
 pub mod reports;
 pub mod search;
 pub mod sessions;
+pub mod statistics;
 pub mod syndication;
 pub mod users;
 

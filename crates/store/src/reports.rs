@@ -1090,10 +1090,14 @@ async fn finish(
     year: i32,
     rollup: bool,
     figures: Figures,
-    facts: Facts,
+    mut facts: Facts,
     narrative: Narrative,
     frozen: bool,
 ) -> Result<Assembled> {
+    // Section 五 offers last year's problems (product.md C12), from the first year of use on.
+    if facts.previous_problems.is_none() {
+        facts.previous_problems = previous_problems(db, org_id, year - 1, rollup).await?;
+    }
     let org = orgs::get(db, org_id)
         .await?
         .ok_or_else(|| StoreError::NotFound("机构不存在".into()))?;
@@ -1147,6 +1151,28 @@ pub async fn previous_figures(
         Some(p) => Ok(Some(p.figures()?)),
         None => Ok(None),
     }
+}
+
+/// The 存在的主要问题及改进情况 (section 五) stated in the previous report of `org` for `year`:
+/// its own published report, else an imported one (REG §2.8), so that continuity works from the
+/// first year of use. `None` when there is no such report or it states nothing.
+pub async fn previous_problems(
+    db: &Db,
+    org_id: OrgId,
+    year: i32,
+    rollup: bool,
+) -> Result<Option<String>> {
+    if let Some(r) = find(db, org_id, year, rollup).await?
+        && r.status() == Status::Published
+    {
+        let text = r.narrative().section5;
+        return Ok(Some(text).filter(|t| !t.trim().is_empty()));
+    }
+    let Some(p) = past(db, org_id, year).await? else {
+        return Ok(None);
+    };
+    let n: Narrative = serde_json::from_str(&p.narrative_json).unwrap_or_default();
+    Ok(Some(n.section5).filter(|t| !t.trim().is_empty()))
 }
 
 // ---- imports --------------------------------------------------------------------------------

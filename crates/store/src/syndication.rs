@@ -493,24 +493,55 @@ impl TargetTotals {
 
 /// Totals per target for submissions with a 报送日期 in `from..=to` (withdrawn ones excluded).
 pub async fn totals(db: &Db, from: NaiveDate, to: NaiveDate) -> Result<Vec<TargetTotals>> {
-    Ok(on_db!(db, |p| sqlx::query_as(
+    totals_in(db, from, to, None).await
+}
+
+/// [`totals`] counting only items of the organisations `orgs` (already expanded; `None` = every
+/// item): syndication adoption on the statistics dashboard within a user's scope.
+pub async fn totals_in(
+    db: &Db,
+    from: NaiveDate,
+    to: NaiveDate,
+    orgs: Option<&[i64]>,
+) -> Result<Vec<TargetTotals>> {
+    use crate::items::catalog::{Arg, in_list};
+    let mut args = vec![Arg::S(from.to_string()), Arg::S(to.to_string())];
+    let scope = match orgs {
+        None => "1 = 1".to_string(),
+        Some([]) => "1 = 0".to_string(),
+        Some(ids) => in_list("i.org_id", ids, &mut args),
+    };
+    // Within a scope, a submission's score counts only when it carried an item of the scope.
+    let scored = if orgs.is_some() {
+        "s.status = 'adopted' AND n.items > 0"
+    } else {
+        "s.status = 'adopted'"
+    };
+    let sql = format!(
         "SELECT t.id AS target_id, t.name, \
          CAST(COALESCE(SUM(CASE WHEN s.status <> 'withdrawn' THEN n.items ELSE 0 END), 0) \
            AS BIGINT) AS submitted, \
          CAST(COALESCE(SUM(CASE WHEN s.status = 'adopted' THEN n.items ELSE 0 END), 0) \
            AS BIGINT) AS adopted, \
-         CAST(COALESCE(SUM(CASE WHEN s.status = 'adopted' THEN s.score ELSE 0 END), 0) \
+         CAST(COALESCE(SUM(CASE WHEN {scored} THEN s.score ELSE 0 END), 0) \
            AS BIGINT) AS score \
          FROM syndication_targets t LEFT JOIN syndication_submissions s ON s.target_id = t.id \
            AND s.submitted_on BETWEEN $1 AND $2 \
-         LEFT JOIN (SELECT submission_id, COUNT(*) AS items FROM syndication_items \
-           GROUP BY submission_id) n ON n.submission_id = s.id \
+         LEFT JOIN (SELECT si.submission_id, COUNT(*) AS items FROM syndication_items si \
+           JOIN items i ON i.id = si.item_id WHERE {scope} \
+           GROUP BY si.submission_id) n ON n.submission_id = s.id \
          GROUP BY t.id, t.name, t.sort_order ORDER BY t.sort_order, t.id"
-    )
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(p)
-    .await?))
+    );
+    Ok(on_db!(db, |p| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+        for a in &args {
+            q = match a {
+                Arg::I(v) => q.bind(*v),
+                Arg::S(v) => q.bind(v.clone()),
+            };
+        }
+        q.fetch_all(p).await?
+    }))
 }
 
 /// Syndication totals of a year for the annual report (issue #9).

@@ -181,6 +181,7 @@ async fn seed(db: &Db) {
     seed_applications(db, mid.id).await;
     seed_mailbox(db, root.id, late_child.id).await;
     seed_reports(db, root.id).await;
+    seed_reminders(db, root.id, u.id).await;
     // Migration 0016: a pruning mark (everything so far pruned as if a month had passed), an
     // instance's applied position, and a fresh outbox row.
     let month = 30 * 86_400_000;
@@ -194,6 +195,43 @@ async fn seed(db: &Db) {
     gongkai_store::search::enqueue(&mut tx, gongkai_store::search::KIND_ITEM, 1)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The reminder tables (migration 0019): a reminder, read by the user.
+async fn seed_reminders(db: &Db, org_id: i64, user_id: i64) {
+    use gongkai_store::reminders::{self, NewReminder, Threshold};
+    let a = Actor::system();
+    let mut tx = db.begin().await.unwrap();
+    let r = reminders::insert(
+        &mut tx,
+        &a,
+        &NewReminder {
+            subject_type: "report",
+            subject_id: org_id,
+            kind: "annual:2018".into(),
+            threshold: Threshold::Overdue,
+            due_date: chrono::NaiveDate::from_ymd_opt(2019, 1, 31).unwrap(),
+            org_id,
+            dept_id: None,
+            audience: "report",
+            title: "2018年政府信息公开工作年度报告已逾期".into(),
+            body: "请尽快发布。".into(),
+            link: "/admin/reports".into(),
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    on_tx!(&mut tx, |c| sqlx::query(
+        "INSERT INTO reminder_reads (reminder_id, user_id, read_at) VALUES ($1, $2, 1)"
+    )
+    .bind(r.id)
+    .bind(user_id)
+    .execute(c)
+    .await
+    .unwrap()
+    .rows_affected());
     tx.commit().await.unwrap();
 }
 

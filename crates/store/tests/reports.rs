@@ -632,3 +632,98 @@ mod property {
         }
     }
 }
+
+// Section 五 offers last year's problems as an insertable sentence (product.md C12): from an
+// imported report in the first year of use, then from the body's own published report; a body
+// without a previous report gets no such sentence.
+both_backends!(last_years_problems_are_offered_for_section_five, |db| {
+    let s = setup(db).await;
+    let mut tx = db.begin().await.unwrap();
+    reports::import_past(
+        &mut tx,
+        &actor(),
+        s.root,
+        Source::Json,
+        r#"{"format": "2021", "year": 2018,
+            "narrative": {"section5": "一是主动公开的及时性有待提高。\n二是政策解读形式单一。"}}"#,
+        None,
+    )
+    .await
+    .unwrap();
+    let r2019 = reports::create(&mut tx, &actor(), s.root, 2019, false)
+        .await
+        .unwrap();
+    let county = reports::create(&mut tx, &actor(), s.county, 2019, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        reports::previous_problems(db, s.root, 2018, false)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("一是主动公开的及时性有待提高。\n二是政策解读形式单一。")
+    );
+    let a = reports::assemble(db, &r2019).await.unwrap();
+    let five: Vec<String> = a
+        .suggestions()
+        .into_iter()
+        .filter(|x| x.section == 9)
+        .map(|x| x.text)
+        .collect();
+    assert_eq!(
+        five,
+        [
+            "2018年度报告所列存在的主要问题及改进情况：一是主动公开的及时性有待提高。二是政策解读形式单一。"
+        ]
+    );
+    let none = reports::assemble(db, &county).await.unwrap();
+    assert!(none.suggestions().iter().all(|x| x.section != 9));
+
+    // The body's own 2019 report, published, is the source for 2020.
+    let mut tx = db.begin().await.unwrap();
+    reports::save_narrative(
+        &mut tx,
+        &actor(),
+        r2019.id,
+        &Narrative {
+            section5: "信息公开平台建设仍需加强。".into(),
+            ..Narrative::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let day = d("2020-01-20");
+    for to in [Status::Review, Status::Approval] {
+        let mut tx = db.begin().await.unwrap();
+        reports::advance(db, &mut tx, &actor(), r2019.id, to, day)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let r = reports::get(db, r2019.id).await.unwrap().unwrap();
+    let a = reports::assemble(db, &r).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    for f in a.soft() {
+        reports::acknowledge(&mut tx, &actor(), r.id, &f.code, &f.message)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    reports::advance(db, &mut tx, &actor(), r.id, Status::Published, day)
+        .await
+        .unwrap();
+    let r2020 = reports::create(&mut tx, &actor(), s.root, 2020, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let a = reports::assemble(db, &r2020).await.unwrap();
+    assert!(
+        a.suggestions().iter().any(|x| x.section == 9
+            && x.text == "2019年度报告所列存在的主要问题及改进情况：信息公开平台建设仍需加强。"),
+        "{:?}",
+        a.suggestions()
+    );
+});

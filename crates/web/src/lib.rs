@@ -13,8 +13,10 @@ pub mod antiabuse;
 pub mod api;
 pub mod appform;
 pub mod assets;
+pub mod charts;
 pub mod documents;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod health;
 pub mod mail;
@@ -90,6 +92,8 @@ pub struct AppState {
     /// This instance's full-text search (issue #8); `None` when not started (the search page
     /// then says so).
     pub search: Option<gongkai_search::Search>,
+    /// The portal's typeset annual-report PDFs, one per published version (issue #9).
+    pub report_pdfs: Arc<portal::reports::PdfCache>,
 }
 
 impl AppState {
@@ -98,6 +102,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             search: None,
+            report_pdfs: Arc::default(),
         }
     }
 

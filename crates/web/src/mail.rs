@@ -58,3 +58,56 @@ impl Mailer {
             .map_err(|e| format!("邮件未能发出（{e}），请稍后重试或改用其他送达方式"))
     }
 }
+
+/// What [`send_reminders`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MailReport {
+    pub sent: u64,
+    pub failed: u64,
+}
+
+/// Mails the reminders made in the last day that were never mailed (issues #6/#9) to the
+/// published e-mail addresses of the office and department concerned. Each reminder is claimed
+/// first (`reminders::claim_mail`), so two instances never mail one twice; a failure, or a
+/// reminder with nobody to mail to, is recorded and not retried (the console shows it anyway).
+pub async fn send_reminders(
+    db: &gongkai_store::Db,
+    mailer: &Mailer,
+) -> gongkai_store::Result<MailReport> {
+    use gongkai_store::reminders;
+    let since = gongkai_store::now_ms() - 24 * 3600 * 1000;
+    let mut report = MailReport::default();
+    for out in reminders::unmailed(db, since).await? {
+        let r = &out.reminder;
+        if !reminders::claim_mail(db, r.id, &out.to).await? {
+            continue;
+        }
+        if out.to.is_empty() {
+            reminders::mail_failed(db, r.id, "机构未登记电子邮箱，仅在工作台提示").await?;
+            report.failed += 1;
+            continue;
+        }
+        let text = format!(
+            "{}\n\n{}\n\n请登录政务公开工作台处理：{}\n\n（本邮件由系统自动发送，请勿回复。）\n",
+            r.title, r.body, r.link
+        );
+        let mut error = None;
+        for to in &out.to {
+            if let Err(e) = mailer
+                .send(to, &format!("【提醒】{}", r.title), &text)
+                .await
+            {
+                error = Some(e);
+            }
+        }
+        match error {
+            Some(e) => {
+                tracing::warn!(reminder = r.id, error = %e, "reminder not mailed");
+                reminders::mail_failed(db, r.id, &e).await?;
+                report.failed += 1;
+            }
+            None => report.sent += 1,
+        }
+    }
+    Ok(report)
+}

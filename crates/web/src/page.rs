@@ -86,6 +86,8 @@ pub struct Layout {
     pub staff_nav: Vec<(&'static str, &'static str)>,
     /// A one-off notice shown at the top of the main content (e.g. "已保存").
     pub flash: Option<String>,
+    /// Unread reminders of the staff member (the badge on 提醒 in the console navigation).
+    pub unread_reminders: i64,
 }
 
 impl Layout {

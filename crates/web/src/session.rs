@@ -32,12 +32,15 @@ pub struct Staff {
     pub password_expired: bool,
     /// Shown once after login (the previous login's time and place).
     pub notice: Option<String>,
+    /// Unread reminders (issues #6/#9), for the navigation's badge.
+    pub unread_reminders: i64,
 }
 
 /// Console navigation: (href, label, the actions any one of which shows it). 用户管理 serves
 /// both the system administrator (accounts) and the security administrator (grants, unlocking).
 pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
     ("/admin", "工作台", &[Action::ViewConsole]),
+    ("/admin/reminders", "提醒", &[Action::ViewConsole]),
     (
         "/admin/items/work",
         "主动公开",
@@ -109,6 +112,7 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
             Action::ManageSettings,
         ],
     ),
+    ("/admin/statistics", "统计分析", &[Action::ViewStatistics]),
     (
         "/admin/reports",
         "年度报告",
@@ -159,6 +163,7 @@ impl Staff {
                 .map(|(href, label, _)| (*href, *label))
                 .collect(),
             flash: self.notice.clone(),
+            unread_reminders: self.unread_reminders,
         }
     }
 }
@@ -223,6 +228,9 @@ impl FromRequestParts<AppState> for Staff {
         let tree = gongkai_store::orgs::tree(db)
             .await
             .map_err(|e| AppError::from(e).into_response())?;
+        let unread_reminders = gongkai_store::reminders::unread_count(db, user.id, &grants)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
         let ip = crate::security::client_ip(
             parts
                 .extensions
@@ -238,6 +246,7 @@ impl FromRequestParts<AppState> for Staff {
             path,
             password_expired,
             notice,
+            unread_reminders,
         })
     }
 }

@@ -145,3 +145,61 @@ both_backends_app!(only_published_reports_are_public, |app| {
     insta::assert_snapshot!("reports_list", normalise(&list.body, &today));
     insta::assert_snapshot!("report_2019", normalise(&page.body, &today));
 });
+
+// The portal's PDF is typeset once per published version: a second download is served from
+// the cache (the render counter does not move, the bytes are the same), and a new version of
+// the row — a republication stamps `updated_at`/`published_at` anew — is typeset again and
+// served instead of the old one.
+both_backends_app!(report_pdf_is_cached_per_published_version, |app| {
+    let body = app.org_id("ccdpf").await;
+    let today = gongkai_store::deadlines::today();
+    let mut tx = app.db.begin().await.unwrap();
+    let r = reports::create(&mut tx, &Actor::system(), body, 2019, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    for to in [Status::Review, Status::Approval, Status::Published] {
+        let mut tx = app.db.begin().await.unwrap();
+        reports::advance(&app.db, &mut tx, &Actor::system(), r.id, to, today)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let cache = app.state.report_pdfs.clone();
+    assert_eq!(cache.renders(), 0);
+    let (status, _, first) = app.get_bytes("/reports/2019/report.pdf").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(first.starts_with(b"%PDF"));
+    assert_eq!(cache.renders(), 1);
+    let (status, _, second) = app.get_bytes("/reports/2019/report.pdf").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cache.renders(), 1, "the second request is a cache hit");
+    assert_eq!(first, second);
+    // Other formats are not the PDF's business.
+    app.get_bytes("/reports/2019/report.json").await;
+    assert_eq!(cache.renders(), 1);
+
+    // A new published version (new text, new stamp): typeset again, once.
+    let narrative =
+        serde_json::json!({"section5": "本年度新增：政策解读形式仍较单一。"}).to_string();
+    gongkai_store::on_db!(&app.db, |p| sqlx::query(
+        "UPDATE reports SET narrative_json = $2, updated_at = updated_at + 1, \
+         published_at = published_at + 1 WHERE id = $1"
+    )
+    .bind(r.id)
+    .bind(&narrative)
+    .execute(p)
+    .await
+    .unwrap()
+    .rows_affected());
+    let (status, _, third) = app.get_bytes("/reports/2019/report.pdf").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cache.renders(), 2, "a new version is typeset");
+    assert_ne!(
+        first, third,
+        "the new version is served, not the cached old one"
+    );
+    let (_, _, fourth) = app.get_bytes("/reports/2019/report.pdf").await;
+    assert_eq!(cache.renders(), 2);
+    assert_eq!(third, fourth);
+});

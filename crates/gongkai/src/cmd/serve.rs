@@ -36,14 +36,7 @@ fn web_config(cfg: &Config, vault: SharedVault) -> WebConfig {
         lockout: cfg.lockout(),
         vault,
         public_forms: Default::default(),
-        mail: cfg
-            .mail
-            .smtp_url
-            .clone()
-            .map(|smtp_url| gongkai_web::mail::Mailer {
-                smtp_url,
-                from: cfg.mail.from.clone(),
-            }),
+        mail: cfg.mailer(),
         request_timeout: std::time::Duration::from_secs(u64::from(cfg.http.request_timeout_secs)),
     }
 }

@@ -9,6 +9,7 @@
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
+use crate::export::csv_line;
 use crate::extract::Query;
 use crate::page::{Layout, render, render_with_status};
 use crate::session::Staff;
@@ -257,30 +258,6 @@ async fn list_audit(
     })
 }
 
-/// Quotes one CSV cell (RFC 4180) and defuses spreadsheet formulas.
-fn csv_cell(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if defused.contains([',', '"', '\n', '\r']) || defused != value {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
-}
-
-fn csv_line(cells: &[&str]) -> String {
-    let mut line = cells
-        .iter()
-        .map(|c| csv_cell(c))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
 const CSV_HEADER: &[&str] = &[
     "编号",
     "时间（北京时间）",
@@ -435,6 +412,7 @@ async fn show_verify(State(state): State<AppState>, staff: Staff) -> AppResult<R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::csv_cell;
 
     #[test]
     fn csv_cells_are_quoted_and_defused() {

@@ -14,8 +14,10 @@ mod letters;
 mod mailbox;
 mod orgs;
 mod registers;
+mod reminders;
 mod reports;
 mod search_terms;
+mod statistics;
 mod tokens;
 mod users;
 
@@ -48,6 +50,8 @@ pub fn routes() -> Router<AppState> {
         .merge(channels::routes())
         .merge(channel_settings::routes())
         .merge(reports::routes())
+        .merge(reminders::routes())
+        .merge(statistics::routes())
 }
 
 #[derive(Template)]

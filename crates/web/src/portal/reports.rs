@@ -7,8 +7,18 @@
 //! own level); another organisation's, or a rollup, adds `?org=CODE` and `&scope=all`.
 //! Downloads: `/reports/{year}/report.pdf|docx|json` with the same query.
 //!
-//! FUTURE: the PDF is typeset on every request (about a second); cache it by report id and
-//! lock date if the portal gets busy.
+//! The PDF is typeset once per published version (about a second of CPU each) and kept in this
+//! instance's [`PdfCache`], keyed by the report's id and version stamp (`updated_at`,
+//! `published_at`): any change of the row — a republication included — makes a new stamp, so
+//! the next request typesets the new version and replaces the old one. The cache is only a
+//! cache (every instance can rebuild it from the database), so it does not break the rule that
+//! no instance holds state another one needs.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::Bytes;
 
 use askama::Template;
 use axum::extract::State;
@@ -23,6 +33,39 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{Path, Query};
 use crate::page::{Layout, render};
 use crate::session::PublicCtx;
+
+/// A report's version stamp: (`updated_at`, `published_at`).
+type Stamp = (i64, i64);
+
+/// Typeset PDFs of published reports: per report id, the latest version's stamp and bytes.
+#[derive(Debug, Default)]
+pub struct PdfCache {
+    entries: Mutex<HashMap<i64, (Stamp, Bytes)>>,
+    renders: AtomicU64,
+}
+
+impl PdfCache {
+    /// How many PDFs this cache had typeset (observable by tests and logs).
+    pub fn renders(&self) -> u64 {
+        self.renders.load(Ordering::Relaxed)
+    }
+
+    fn get(&self, id: i64, stamp: Stamp) -> Option<Bytes> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(&id)
+            .filter(|(s, _)| *s == stamp)
+            .map(|(_, b)| b.clone())
+    }
+
+    fn put(&self, id: i64, stamp: Stamp, bytes: Bytes) {
+        self.renders.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut entries) = self.entries.lock() {
+            // One version per report: a new stamp replaces (invalidates) the old PDF.
+            entries.insert(id, (stamp, bytes));
+        }
+    }
+}
 
 /// Which report of a year.
 #[derive(Debug, Default, Deserialize)]
@@ -183,24 +226,33 @@ pub async fn download_report(
         "report.json" => ("application/json", "json"),
         _ => return Err(AppError::not_found("您访问的页面不存在。")),
     };
-    let (_, a, _) = published(&state, year, &which).await?;
+    let (r, a, _) = published(&state, year, &which).await?;
     let doc = a.report.document();
     let bytes = match ext {
         "pdf" => {
-            let fonts = crate::documents::fonts()?;
-            // Typesetting is CPU work: keep it off the async workers.
-            tokio::task::spawn_blocking(move || to_pdf(&doc, fonts))
-                .await
-                .map_err(AppError::internal)?
-                .map_err(AppError::internal)?
+            let stamp = (r.updated_at, r.published_at.unwrap_or_default());
+            match state.report_pdfs.get(r.id, stamp) {
+                Some(b) => b,
+                None => {
+                    let fonts = crate::documents::fonts()?;
+                    // Typesetting is CPU work: keep it off the async workers.
+                    let b = tokio::task::spawn_blocking(move || to_pdf(&doc, fonts))
+                        .await
+                        .map_err(AppError::internal)?
+                        .map_err(AppError::internal)?;
+                    let b = Bytes::from(b);
+                    state.report_pdfs.put(r.id, stamp, b.clone());
+                    b
+                }
+            }
         }
-        "docx" => to_docx(&doc).map_err(AppError::internal)?,
+        "docx" => Bytes::from(to_docx(&doc).map_err(AppError::internal)?),
         _ => {
             let mut v = a.report.to_json(&a.findings);
             if let serde_json::Value::Object(m) = &mut v {
                 m.insert("facts".into(), serde_json::json!(a.facts));
             }
-            serde_json::to_vec_pretty(&v).map_err(AppError::internal)?
+            Bytes::from(serde_json::to_vec_pretty(&v).map_err(AppError::internal)?)
         }
     };
     let filename = format!("{}.{ext}", a.report.title());

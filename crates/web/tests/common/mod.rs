@@ -46,6 +46,8 @@ pub struct TestApp {
     csrf: String,
     /// The vault the demo's personal data were sealed with (the router's).
     pub vault: gongkai_core::vault::SharedVault,
+    /// The router's state (e.g. the annual-report PDF cache).
+    pub state: AppState,
     _t: TestDb,
 }
 
@@ -74,9 +76,11 @@ impl TestApp {
     }
 
     fn assemble(t: TestDb, config: WebConfig, demo: gongkai_store::demo::DemoSummary) -> TestApp {
+        let state = AppState::new(t.db.clone(), config);
         TestApp {
-            vault: config.vault.clone(),
-            router: router(AppState::new(t.db.clone(), config)),
+            vault: state.config.vault.clone(),
+            router: router(state.clone()),
+            state,
             db: t.db.clone(),
             demo,
             cookies: BTreeMap::new(),
@@ -98,7 +102,8 @@ impl TestApp {
             vault: app.vault.clone(),
             ..WebConfig::default()
         };
-        app.router = router(AppState::new(app.db.clone(), config).with_search(search.clone()));
+        app.state = AppState::new(app.db.clone(), config).with_search(search.clone());
+        app.router = router(app.state.clone());
         (app, search)
     }
 
