@@ -1017,14 +1017,23 @@ async fn seed_applications(db: &Db, org_id: i64) {
     )
     .await
     .unwrap();
-    let l = letters::save(
+    let l = letters::save(&mut tx, &a, id, "fee", "收费通知书", "正文", false)
+        .await
+        .unwrap();
+    letters::review(
         &mut tx,
         &a,
-        id,
-        "fee",
-        "收费通知书",
-        "正文",
-        "扫描未发现问题",
+        l.id,
+        &letters::ReviewForm {
+            conclusion: letters::ReviewConclusion::Cleared,
+            state_secret: false,
+            work_secret: false,
+            commercial_secret: false,
+            personal_privacy: false,
+            note: String::new(),
+            reviewed_on: d("2025-03-21"),
+        },
+        today,
     )
     .await
     .unwrap();

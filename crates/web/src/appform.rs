@@ -111,7 +111,8 @@ impl Default for Choices {
     }
 }
 
-fn date_field(errors: &mut Errors, field: &str, value: &str) -> Option<NaiveDate> {
+/// Parses an optional `YYYY-MM-DD` field; a malformed one gets its message by the field.
+pub fn date_field(errors: &mut Errors, field: &str, value: &str) -> Option<NaiveDate> {
     let v = value.trim();
     if v.is_empty() {
         return None;
@@ -228,6 +229,24 @@ impl ApplicationForm {
         }
         (n, errors)
     }
+}
+
+/// The rules of staff registration on top of the form's (Art. 29; the console's registration
+/// and `POST /api/v1/applications` both apply them): the receiving organisation must be one the
+/// staff member manages applications for, and online applications come only from the portal
+/// (Art. 31: their receipt date is the confirmation date).
+pub fn staff_registration_errors(n: &NewApplication, org_in_scope: bool) -> Errors {
+    let mut errors = Errors::new();
+    if !org_in_scope {
+        errors.push(("org_id".into(), "请选择受理机关".into()));
+    }
+    if n.channel == gongkai_core::applications::Channel::Online.code() {
+        errors.push((
+            "channel".into(),
+            "网上申请由申请人在门户网站提交，请选择其他渠道".into(),
+        ));
+    }
+    errors
 }
 
 /// The message for a field, if any (templates call this through their page's `error_for`).

@@ -58,6 +58,11 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
         &[Action::ManageApplications],
     ),
     ("/admin/supervision", "督办", &[Action::ManageApplications]),
+    (
+        "/admin/letters/review",
+        "告知书保密审查",
+        &[Action::ConfidentialityReview],
+    ),
     ("/admin/orgs", "机构管理", &[Action::ViewOrganisations]),
     (
         "/admin/users",

@@ -750,6 +750,27 @@ mod reply_letter_drafted_rendered_and_sent {
             app.get(&format!("{base}/odt")).await.status,
             StatusCode::NOT_FOUND
         );
+        // Not sent before the confidentiality review clears it (条例 Art. 17).
+        app.get(&path).await;
+        let early = app
+            .post(
+                &format!("{base}/send"),
+                &[("via", "online"), ("date", &today)],
+            )
+            .await;
+        assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+        assert!(early.body.contains("尚未通过保密审查"), "{}", early.body);
+        app.login_demo("demo-secrecy").await;
+        let page = app.get(&base).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let cleared = app
+            .post(
+                &format!("{base}/review"),
+                &[("conclusion", "cleared"), ("date", &today)],
+            )
+            .await;
+        assert_eq!(cleared.status, StatusCode::SEE_OTHER, "{}", cleared.body);
+        app.login_demo("demo-office").await;
         // E-mail through the relay, then recorded as sent (masked address in the register).
         app.get(&path).await;
         let sent = app
@@ -836,3 +857,186 @@ mod reply_letter_drafted_rendered_and_sent {
         with_mail(t).await;
     }
 }
+
+both_backends_app!(console_letter_confidentiality_review, |app| {
+    // Issue #6: a letter passes the confidentiality review (保密审查) before it is sent; an
+    // edit voids the review; only a confidentiality reviewer of the organisation may review.
+    let org = app.org_id("ccdpf").await;
+    let today = gongkai_store::deadlines::today();
+    let mut tx = app.db.begin().await.unwrap();
+    let created = gongkai_store::applications::create(
+        &mut tx,
+        &gongkai_store::audit::Actor::system(),
+        &app.vault.get(),
+        &gongkai_store::applications::NewApplication {
+            org_id: org,
+            channel: "in_person".into(),
+            applicant_type: "natural_person".into(),
+            applicant_name: "赵六".into(),
+            id_kind: "resident_id".into(),
+            id_number: ID.into(),
+            phone: "13912345678".into(),
+            info_form: "paper".into(),
+            delivery: "in_person".into(),
+            items: vec![gongkai_store::applications::NewItem {
+                description: "2024年无障碍环境建设资金".into(),
+                ..Default::default()
+            }],
+            arrived_on: Some(today),
+            ..Default::default()
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let id = created.application.id;
+    let t = today.to_string();
+    app.login_demo("demo-office").await;
+    app.get(&format!("/admin/applications/{id}/letters?kind=correction"))
+        .await;
+    let saved = app
+        .post(
+            &format!("/admin/applications/{id}/letters"),
+            &[
+                ("kind", "correction"),
+                ("title", "补正申请告知书"),
+                ("body", "赵六：\n\n请补充所需信息的文号。\n\n某机关"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let letter_path = saved.location().split('?').next().unwrap().to_owned();
+    let lid = letter_path.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(
+        letter_path,
+        format!("/admin/applications/{id}/letters/{lid}")
+    );
+    // The letter page: the check, the state of the review, no send form yet.
+    let page = app.get(&letter_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("当前版本尚未审查"), "{}", page.body);
+    assert!(page.body.contains("未发现密级标志"), "{}", page.body);
+    assert!(
+        !page.body.contains("记录审查意见"),
+        "the office cannot review"
+    );
+    let apage = app.get(&format!("/admin/applications/{id}")).await;
+    assert!(apage.body.contains("待保密审查"), "{}", apage.body);
+    // Sending is refused with a Chinese 409.
+    let refused = app
+        .post(
+            &format!("{letter_path}/send"),
+            &[("via", "in_person"), ("date", &t), ("to", "赵六")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused.body.contains("尚未通过保密审查"),
+        "{}",
+        refused.body
+    );
+    // The office may not review (403); another county's office and the drafter see nothing.
+    app.get(&letter_path).await;
+    let wrong = app
+        .post(
+            &format!("{letter_path}/review"),
+            &[("conclusion", "cleared"), ("date", &t)],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    for user in ["demo-drafter", "demo-county-office"] {
+        app.login_demo(user).await;
+        assert_eq!(app.get(&letter_path).await.status, StatusCode::NOT_FOUND);
+    }
+    // The reviewer: the queue, the page, a refused and then an accepted review.
+    app.login_demo("demo-secrecy").await;
+    let queue = app.get("/admin/letters/review").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.body.contains(&letter_path), "{}", queue.body);
+    let page = app.get(&letter_path).await;
+    assert!(page.body.contains("记录审查意见"), "{}", page.body);
+    let secret = app
+        .post(
+            &format!("{letter_path}/review"),
+            &[
+                ("conclusion", "cleared"),
+                ("state_secret", "1"),
+                ("date", &t),
+            ],
+        )
+        .await;
+    assert_eq!(secret.status, StatusCode::BAD_REQUEST);
+    assert!(secret.body.contains("国家秘密"), "{}", secret.body);
+    assert!(
+        secret
+            .body
+            .contains("name=\"state_secret\" type=\"checkbox\" value=\"1\" checked"),
+        "the input is kept"
+    );
+    app.get(&letter_path).await;
+    let ok = app
+        .post(
+            &format!("{letter_path}/review"),
+            &[("conclusion", "cleared"), ("date", &t)],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = app.get(&letter_path).await;
+    assert!(
+        page.body.contains("同意发出（demo-secrecy"),
+        "{}",
+        page.body
+    );
+    // The office edits it after the review: a new revision that needs a new review.
+    app.login_demo("demo-office").await;
+    let form = app.get(&format!("{letter_path}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("原保密审查意见不再适用"));
+    let edited = app
+        .post(
+            &letter_path,
+            &[
+                ("title", "补正申请告知书"),
+                ("body", "赵六：\n\n请补充所需信息的文号和年份。\n\n某机关"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+    let page = app.get(&letter_path).await;
+    assert!(page.body.contains("第2版"), "{}", page.body);
+    assert!(page.body.contains("已修改，不再适用"), "{}", page.body);
+    let refused = app
+        .post(
+            &format!("{letter_path}/send"),
+            &[("via", "in_person"), ("date", &t), ("to", "赵六")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    // Reviewed again, then sent.
+    app.login_demo("demo-secrecy").await;
+    app.get(&letter_path).await;
+    let ok = app
+        .post(
+            &format!("{letter_path}/review"),
+            &[("conclusion", "cleared"), ("date", &t)],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    app.login_demo("demo-office").await;
+    let page = app.get(&letter_path).await;
+    assert!(page.body.contains("发出告知书"), "{}", page.body);
+    let sent = app
+        .post(
+            &format!("{letter_path}/send"),
+            &[("via", "in_person"), ("date", &t), ("to", "赵六")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let letter = gongkai_store::applications::letters::list(&app.db, id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(letter.sent_on.as_deref(), Some(t.as_str()));
+    assert_eq!(letter.revision, 2);
+});

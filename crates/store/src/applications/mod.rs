@@ -1150,15 +1150,28 @@ pub struct ListFilter {
     pub q: Option<String>,
     /// Only applications asking for Art. 43 help.
     pub help_only: bool,
+    /// Only applications of this organisation's subtree (still within the scopes).
+    pub org_id: Option<OrgId>,
+    /// Only applications with an open deadline due before this day (overdue on that day).
+    pub overdue_on: Option<NaiveDate>,
     pub limit: i64,
+    /// Rows to skip (pagination).
+    pub offset: i64,
 }
 
-/// Applications of organisations inside `scopes` (subtrees; pass `auth::scopes_for(grants,
-/// ManageApplications)`; empty lists nothing), scope and filters in the query, newest first.
-pub async fn list(db: &Db, scopes: &[OrgId], f: &ListFilter) -> Result<Vec<Application>> {
-    let ids = expand_scopes(db, scopes).await?;
+/// The WHERE clause of [`list`]/[`count`] and its arguments; `None` when nothing can match.
+async fn list_conditions(
+    db: &Db,
+    scopes: &[OrgId],
+    f: &ListFilter,
+) -> Result<Option<(String, Vec<Arg>)>> {
+    let mut ids = expand_scopes(db, scopes).await?;
+    if let Some(org) = f.org_id {
+        let within = expand_scopes(db, &[org]).await?;
+        ids.retain(|i| within.contains(i));
+    }
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let mut args = Vec::new();
     let mut conds = vec![in_list("org_id", &ids, &mut args)];
@@ -1197,10 +1210,29 @@ pub async fn list(db: &Db, scopes: &[OrgId], f: &ListFilter) -> Result<Vec<Appli
     if f.help_only {
         conds.push("(help_needs <> '' OR help_note <> '')".to_owned());
     }
+    if let Some(day) = f.overdue_on {
+        args.push(Arg::S(OBJECT_TYPE.to_owned()));
+        let t = args.len();
+        args.push(Arg::S(day.to_string()));
+        let d = args.len();
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM deadlines d WHERE d.object_type = ${t} \
+             AND d.object_id = applications.id AND d.status = 'open' AND d.due_date < ${d})"
+        ));
+    }
+    Ok(Some((conds.join(" AND "), args)))
+}
+
+/// Applications of organisations inside `scopes` (subtrees; pass `auth::scopes_for(grants,
+/// ManageApplications)`; empty lists nothing), scope and filters in the query, newest first.
+pub async fn list(db: &Db, scopes: &[OrgId], f: &ListFilter) -> Result<Vec<Application>> {
+    let Some((cond, args)) = list_conditions(db, scopes, f).await? else {
+        return Ok(Vec::new());
+    };
     let limit = if f.limit <= 0 { 500 } else { f.limit.min(5000) };
+    let offset = f.offset.max(0);
     let sql = format!(
-        "SELECT {COLUMNS} FROM applications WHERE {} ORDER BY id DESC LIMIT {limit}",
-        conds.join(" AND ")
+        "SELECT {COLUMNS} FROM applications WHERE {cond} ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
     );
     Ok(on_db!(db, |p| {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
@@ -1211,6 +1243,24 @@ pub async fn list(db: &Db, scopes: &[OrgId], f: &ListFilter) -> Result<Vec<Appli
             };
         }
         q.fetch_all(p).await?
+    }))
+}
+
+/// How many applications [`list`] would give without its limit and offset.
+pub async fn count(db: &Db, scopes: &[OrgId], f: &ListFilter) -> Result<i64> {
+    let Some((cond, args)) = list_conditions(db, scopes, f).await? else {
+        return Ok(0);
+    };
+    let sql = format!("SELECT COUNT(*) FROM applications WHERE {cond}");
+    Ok(on_db!(db, |p| {
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
+        for a in &args {
+            q = match a {
+                Arg::I(v) => q.bind(*v),
+                Arg::S(v) => q.bind(v.clone()),
+            };
+        }
+        q.fetch_one(p).await?
     }))
 }
 

@@ -1087,6 +1087,52 @@ pub async fn decide_item(
     .await
 }
 
+/// Routes an application out as a petition, complaint or report (Art. 39 ¶1: 信访、投诉、举报
+/// are not handled as disclosure applications; the applicant is told the right channel): every
+/// item not yet decided gets the outcome （五）1 with the Art. 39 ¶1 basis, through
+/// [`decide_item`] (each decision audited), and the application is marked routed out.
+pub async fn route_out(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    decided_on: NaiveDate,
+    note: &str,
+    today: NaiveDate,
+) -> Result<Application> {
+    let app = lock(tx, id).await?;
+    if !matches!(app.stage()?, Stage::Registered | Stage::Processing) {
+        return Err(stage_err(&app, "按信访、投诉、举报处理"));
+    }
+    let open: Vec<AppItem> = items_tx(tx, app.id)
+        .await?
+        .into_iter()
+        .filter(|i| i.outcome.is_none())
+        .collect();
+    if open.is_empty() {
+        return Err(StoreError::Conflict("各事项均已作出决定".into()));
+    }
+    let mut after = app;
+    for item in open {
+        after = decide_item(
+            tx,
+            actor,
+            item.id,
+            &Decision {
+                outcome: Outcome::NotProcessedPetition,
+                basis: Some(Basis::Art39Petition),
+                withheld_what: String::new(),
+                withheld_why: String::new(),
+                published_item_id: None,
+                note: note.to_owned(),
+                decided_on,
+            },
+            today,
+        )
+        .await?;
+    }
+    Ok(after)
+}
+
 /// Closes an application whose applicant let a period lapse: no 补正 in time → （六）1 (Art. 30
 /// 视为放弃申请); fee unpaid in time → （六）2 (REG §3.4). Every undecided item gets that outcome
 /// on the day after the period ended. Returns `None` when nothing lapsed.

@@ -94,6 +94,7 @@ impl ListQuery {
             q: Some(self.q.clone()),
             help_only: !self.help.is_empty(),
             limit: 500,
+            ..Default::default()
         }
     }
     fn query_string(&self) -> String {
@@ -393,15 +394,13 @@ async fn create_application(
     let orgs = scoped_orgs(&state, &staff).await?;
     let org_id = f.org_id.trim().parse::<i64>().unwrap_or(0);
     let (input, mut errors) = f.form.parse(org_id, None, today());
-    if !orgs.iter().any(|(id, _)| *id == org_id) {
-        errors.insert(0, ("org_id".into(), "请选择受理机关".into()));
+    let mut staff_errors =
+        appform::staff_registration_errors(&input, orgs.iter().any(|(id, _)| *id == org_id));
+    // The organisation comes first on the form, the channel after the other fields.
+    if staff_errors.first().is_some_and(|(f, _)| f == "org_id") {
+        errors.insert(0, staff_errors.remove(0));
     }
-    if input.channel == Channel::Online.code() {
-        errors.push((
-            "channel".into(),
-            "网上申请由申请人在门户网站提交，请选择其他渠道".into(),
-        ));
-    }
+    errors.extend(staff_errors);
     if errors.is_empty() {
         let mut tx = state.db.begin().await?;
         match applications::create(
@@ -444,33 +443,34 @@ async fn create_application(
 
 // ---------------------------------------------------------------- the application page
 
-/// Every step form's fields (strings, kept on error).
+/// Every step form's fields (strings, kept on error). The API maps its JSON bodies onto the same
+/// fields, so both run one parser ([`apply_step`]).
 #[derive(Debug, Clone, Default, Deserialize)]
-struct StepForm {
+pub(crate) struct StepForm {
     #[serde(default)]
-    date: String,
+    pub(crate) date: String,
     #[serde(default)]
-    date2: String,
+    pub(crate) date2: String,
     #[serde(default)]
-    text: String,
+    pub(crate) text: String,
     #[serde(default)]
-    number: String,
+    pub(crate) number: String,
     #[serde(default)]
-    choice: String,
+    pub(crate) choice: String,
     #[serde(default)]
-    name: String,
+    pub(crate) name: String,
     #[serde(default)]
-    target: String,
+    pub(crate) target: String,
     #[serde(default)]
-    outcome: String,
+    pub(crate) outcome: String,
     #[serde(default)]
-    basis: String,
+    pub(crate) basis: String,
     #[serde(default)]
-    withheld_what: String,
+    pub(crate) withheld_what: String,
     #[serde(default)]
-    withheld_why: String,
+    pub(crate) withheld_why: String,
     #[serde(default)]
-    published_item_id: String,
+    pub(crate) published_item_id: String,
 }
 
 struct DeadlineView {
@@ -796,19 +796,41 @@ async fn download_proof(
     Ok(res)
 }
 
-/// A refused step: `Ok(message)` re-renders the page with the message; `Err` is an error page.
-type StepErr = Result<String, AppError>;
-
-fn msg(m: impl Into<String>) -> StepErr {
-    Ok(m.into())
+/// Why a step was refused: bad input (400), the application's stage or records do not allow it
+/// (409), or an error that is not the user's (shown as an error page / API error).
+#[derive(Debug)]
+pub(crate) enum StepError {
+    Invalid(String),
+    Conflict(String),
+    Other(AppError),
 }
 
-fn date_arg(s: &str, what: &str) -> Result<NaiveDate, String> {
+impl From<AppError> for StepError {
+    fn from(e: AppError) -> StepError {
+        StepError::Other(e)
+    }
+}
+
+impl From<gongkai_store::StoreError> for StepError {
+    fn from(e: gongkai_store::StoreError) -> StepError {
+        match e {
+            gongkai_store::StoreError::Invalid(m) => StepError::Invalid(m),
+            gongkai_store::StoreError::Conflict(m) => StepError::Conflict(m),
+            other => StepError::Other(AppError::from(other)),
+        }
+    }
+}
+
+fn msg(m: impl Into<String>) -> StepError {
+    StepError::Invalid(m.into())
+}
+
+pub(crate) fn date_arg(s: &str, what: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| format!("请填写{what}，格式为 年-月-日，例如 2025-03-03"))
 }
 
-fn opt_date(s: &str, what: &str) -> Result<Option<NaiveDate>, String> {
+pub(crate) fn opt_date(s: &str, what: &str) -> Result<Option<NaiveDate>, String> {
     if s.trim().is_empty() {
         Ok(None)
     } else {
@@ -816,8 +838,164 @@ fn opt_date(s: &str, what: &str) -> Result<Option<NaiveDate>, String> {
     }
 }
 
+/// Parses `f` for `step` and runs the store's workflow function in `tx` (the caller has checked
+/// `ManageApplications` on the application's organisation, and `ApproveExtension` for
+/// `extend`, and commits). Returns the notice to show. Records named by id (a consultation, an
+/// item) must belong to application `id`.
+pub(crate) async fn apply_step(
+    state: &AppState,
+    tx: &mut gongkai_store::Tx,
+    actor: &gongkai_store::audit::Actor,
+    id: i64,
+    step: &str,
+    f: &StepForm,
+    t: NaiveDate,
+) -> Result<&'static str, StepError> {
+    match step {
+        "confirm" => {
+            let d = date_arg(&f.date, "确认日期").map_err(msg)?;
+            workflow::confirm(tx, actor, id, d, t).await?;
+            Ok("已确认收到申请，答复期限开始计算。")
+        }
+        "correction" => {
+            let d = date_arg(&f.date, "补正告知日期").map_err(msg)?;
+            let n = match f.number.trim() {
+                "" => None,
+                s => Some(s.parse::<u32>().map_err(|_| msg("补正期限应为数字"))?),
+            };
+            workflow::request_correction(tx, actor, id, d, &f.text, n, t).await?;
+            Ok("补正告知已登记。")
+        }
+        "correction_received" => {
+            let d = date_arg(&f.date, "收到补正日期").map_err(msg)?;
+            workflow::receive_correction(tx, actor, id, d, t).await?;
+            Ok("已登记补正，答复期限重新计算。")
+        }
+        "assign" => {
+            let dep = f
+                .target
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| msg("请选择承办部门"))?;
+            workflow::assign(tx, actor, id, dep, &f.text).await?;
+            Ok("已分办。")
+        }
+        "consult" => {
+            let d = date_arg(&f.date, "征求意见书发出日期").map_err(msg)?;
+            let r = opt_date(&f.date2, "对方收到日期").map_err(msg)?;
+            workflow::start_consultation(tx, actor, id, &f.choice, &f.name, d, r, t).await?;
+            Ok("征求意见已登记，答复期限暂停计算。")
+        }
+        "consult_reply" => {
+            let cid = f
+                .target
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| msg("请选择征求意见记录"))?;
+            if !workflow::consultations(&state.db, id)
+                .await
+                .map_err(|e| StepError::Other(e.into()))?
+                .iter()
+                .any(|c| c.id == cid)
+            {
+                return Err(StepError::Other(AppError::not_found(
+                    "征求意见记录不存在。",
+                )));
+            }
+            let d = date_arg(&f.date, "回复日期").map_err(msg)?;
+            workflow::finish_consultation(tx, actor, cid, d, &f.choice, &f.text, t).await?;
+            Ok("征求意见结果已登记。")
+        }
+        "extend" => {
+            let n = f
+                .number
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| msg("请填写延长的工作日数"))?;
+            let approved = date_arg(&f.date, "批准日期").map_err(msg)?;
+            let notice = date_arg(&f.date2, "告知申请人日期").map_err(msg)?;
+            workflow::extend(tx, actor, id, n, &f.text, approved, notice, t).await?;
+            Ok("延期已登记。")
+        }
+        "fee" => {
+            let d = date_arg(&f.date, "收费通知日期").map_err(msg)?;
+            let r = date_arg(&f.date2, "送达日期").map_err(msg)?;
+            let pages = match f.number.trim() {
+                "" => 0,
+                s => s.parse::<u64>().map_err(|_| msg("页数应为数字"))?,
+            };
+            workflow::fee_notice(tx, actor, id, &f.choice, pages, d, r, t).await?;
+            Ok("收费通知已登记。")
+        }
+        "fee_paid" => {
+            let d = date_arg(&f.date, "缴费日期").map_err(msg)?;
+            workflow::record_payment(tx, actor, id, d, t).await?;
+            Ok("缴费已登记。")
+        }
+        "decide" => {
+            let item = f
+                .target
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| msg("请选择事项"))?;
+            let items = applications::items(&state.db, id)
+                .await
+                .map_err(|e| StepError::Other(e.into()))?;
+            if !items.iter().any(|i| i.id == item) {
+                return Err(StepError::Other(AppError::not_found("事项不存在。")));
+            }
+            let outcome = Outcome::from_code(&f.outcome).ok_or_else(|| msg("请选择办理结果"))?;
+            let basis = match f.basis.trim() {
+                "" => None,
+                b => Some(Basis::from_code(b).ok_or_else(|| msg("依据无效"))?),
+            };
+            let published = match f.published_item_id.trim() {
+                "" => None,
+                s => Some(
+                    s.parse::<i64>()
+                        .map_err(|_| msg("已公开信息编号应为数字"))?,
+                ),
+            };
+            let d = date_arg(&f.date, "决定日期").map_err(msg)?;
+            workflow::decide_item(
+                tx,
+                actor,
+                item,
+                &Decision {
+                    outcome,
+                    basis,
+                    withheld_what: f.withheld_what.clone(),
+                    withheld_why: f.withheld_why.clone(),
+                    published_item_id: published,
+                    note: f.text.clone(),
+                    decided_on: d,
+                },
+                t,
+            )
+            .await?;
+            Ok("决定已登记。")
+        }
+        "route_out" => {
+            let d = date_arg(&f.date, "决定日期").map_err(msg)?;
+            workflow::route_out(tx, actor, id, d, &f.text, t).await?;
+            Ok("已按信访、投诉、举报事项处理（条例第三十九条第一款），请向申请人发出告知书。")
+        }
+        "reply" => {
+            let d = date_arg(&f.date, "答复送达日期").map_err(msg)?;
+            workflow::record_reply(tx, actor, id, &f.choice, d, t).await?;
+            Ok("答复已登记。")
+        }
+        "archive" => {
+            let d = date_arg(&f.date, "归档日期").map_err(msg)?;
+            workflow::archive(tx, actor, id, d, t).await?;
+            Ok("已归档。")
+        }
+        _ => Err(StepError::Other(AppError::not_found("没有这个办理步骤。"))),
+    }
+}
+
 /// Runs one workflow step; a refused step re-renders the page with the message by its form and
-/// the input kept (400/409).
+/// the input kept (400).
 async fn do_step(
     State(state): State<AppState>,
     staff: Staff,
@@ -828,174 +1006,8 @@ async fn do_step(
     if step == "extend" {
         staff.require(Action::ApproveExtension, Some(app.org_id))?;
     }
-    let actor = staff.actor();
-    let t = today();
     let mut tx = state.db.begin().await?;
-    let result: Result<&'static str, StepErr> = async {
-        let store = |e: gongkai_store::StoreError| match e {
-            gongkai_store::StoreError::Invalid(m) | gongkai_store::StoreError::Conflict(m) => Ok(m),
-            other => Err(AppError::from(other)),
-        };
-        match step.as_str() {
-            "confirm" => {
-                let d = date_arg(&f.date, "确认日期").map_err(msg)?;
-                workflow::confirm(&mut tx, &actor, id, d, t)
-                    .await
-                    .map_err(store)?;
-                Ok("已确认收到申请，答复期限开始计算。")
-            }
-            "correction" => {
-                let d = date_arg(&f.date, "补正告知日期").map_err(msg)?;
-                let n = match f.number.trim() {
-                    "" => None,
-                    s => Some(s.parse::<u32>().map_err(|_| msg("补正期限应为数字"))?),
-                };
-                workflow::request_correction(&mut tx, &actor, id, d, &f.text, n, t)
-                    .await
-                    .map_err(store)?;
-                Ok("补正告知已登记。")
-            }
-            "correction_received" => {
-                let d = date_arg(&f.date, "收到补正日期").map_err(msg)?;
-                workflow::receive_correction(&mut tx, &actor, id, d, t)
-                    .await
-                    .map_err(store)?;
-                Ok("已登记补正，答复期限重新计算。")
-            }
-            "assign" => {
-                let dep = f
-                    .target
-                    .trim()
-                    .parse::<i64>()
-                    .map_err(|_| msg("请选择承办部门"))?;
-                workflow::assign(&mut tx, &actor, id, dep, &f.text)
-                    .await
-                    .map_err(store)?;
-                Ok("已分办。")
-            }
-            "consult" => {
-                let d = date_arg(&f.date, "征求意见书发出日期").map_err(msg)?;
-                let r = opt_date(&f.date2, "对方收到日期").map_err(msg)?;
-                workflow::start_consultation(&mut tx, &actor, id, &f.choice, &f.name, d, r, t)
-                    .await
-                    .map_err(store)?;
-                Ok("征求意见已登记，答复期限暂停计算。")
-            }
-            "consult_reply" => {
-                let cid = f
-                    .target
-                    .trim()
-                    .parse::<i64>()
-                    .map_err(|_| msg("请选择征求意见记录"))?;
-                if !workflow::consultations(&state.db, id)
-                    .await
-                    .map_err(|e| Err(e.into()))?
-                    .iter()
-                    .any(|c| c.id == cid)
-                {
-                    return Err(msg("征求意见记录不存在"));
-                }
-                let d = date_arg(&f.date, "回复日期").map_err(msg)?;
-                workflow::finish_consultation(&mut tx, &actor, cid, d, &f.choice, &f.text, t)
-                    .await
-                    .map_err(store)?;
-                Ok("征求意见结果已登记。")
-            }
-            "extend" => {
-                let n = f
-                    .number
-                    .trim()
-                    .parse::<u32>()
-                    .map_err(|_| msg("请填写延长的工作日数"))?;
-                let approved = date_arg(&f.date, "批准日期").map_err(msg)?;
-                let notice = date_arg(&f.date2, "告知申请人日期").map_err(msg)?;
-                workflow::extend(&mut tx, &actor, id, n, &f.text, approved, notice, t)
-                    .await
-                    .map_err(store)?;
-                Ok("延期已登记。")
-            }
-            "fee" => {
-                let d = date_arg(&f.date, "收费通知日期").map_err(msg)?;
-                let r = date_arg(&f.date2, "送达日期").map_err(msg)?;
-                let pages = match f.number.trim() {
-                    "" => 0,
-                    s => s.parse::<u64>().map_err(|_| msg("页数应为数字"))?,
-                };
-                workflow::fee_notice(&mut tx, &actor, id, &f.choice, pages, d, r, t)
-                    .await
-                    .map_err(store)?;
-                Ok("收费通知已登记。")
-            }
-            "fee_paid" => {
-                let d = date_arg(&f.date, "缴费日期").map_err(msg)?;
-                workflow::record_payment(&mut tx, &actor, id, d, t)
-                    .await
-                    .map_err(store)?;
-                Ok("缴费已登记。")
-            }
-            "decide" => {
-                let item = f
-                    .target
-                    .trim()
-                    .parse::<i64>()
-                    .map_err(|_| msg("请选择事项"))?;
-                let items = applications::items(&state.db, id)
-                    .await
-                    .map_err(|e| Err(e.into()))?;
-                if !items.iter().any(|i| i.id == item) {
-                    return Err(msg("事项不存在"));
-                }
-                let outcome = Outcome::from_code(&f.outcome)
-                    .ok_or_else(|| Ok("请选择办理结果".to_owned()))?;
-                let basis = match f.basis.trim() {
-                    "" => None,
-                    b => Some(Basis::from_code(b).ok_or_else(|| Ok("依据无效".to_owned()))?),
-                };
-                let published = match f.published_item_id.trim() {
-                    "" => None,
-                    s => Some(
-                        s.parse::<i64>()
-                            .map_err(|_| msg("已公开信息编号应为数字"))?,
-                    ),
-                };
-                let d = date_arg(&f.date, "决定日期").map_err(msg)?;
-                workflow::decide_item(
-                    &mut tx,
-                    &actor,
-                    item,
-                    &Decision {
-                        outcome,
-                        basis,
-                        withheld_what: f.withheld_what.clone(),
-                        withheld_why: f.withheld_why.clone(),
-                        published_item_id: published,
-                        note: f.text.clone(),
-                        decided_on: d,
-                    },
-                    t,
-                )
-                .await
-                .map_err(store)?;
-                Ok("决定已登记。")
-            }
-            "reply" => {
-                let d = date_arg(&f.date, "答复送达日期").map_err(msg)?;
-                workflow::record_reply(&mut tx, &actor, id, &f.choice, d, t)
-                    .await
-                    .map_err(store)?;
-                Ok("答复已登记。")
-            }
-            "archive" => {
-                let d = date_arg(&f.date, "归档日期").map_err(msg)?;
-                workflow::archive(&mut tx, &actor, id, d, t)
-                    .await
-                    .map_err(store)?;
-                Ok("已归档。")
-            }
-            _ => Err(Err(AppError::not_found("没有这个办理步骤。"))),
-        }
-    }
-    .await;
+    let result = apply_step(&state, &mut tx, &staff.actor(), id, &step, &f, today()).await;
     match result {
         Ok(done) => {
             tx.commit().await?;
@@ -1004,8 +1016,8 @@ async fn do_step(
                 url::form_urlencoded::byte_serialize(done.as_bytes()).collect::<String>()
             )))
         }
-        Err(Err(e)) => Err(e),
-        Err(Ok(message)) => {
+        Err(StepError::Other(e)) => Err(e),
+        Err(StepError::Invalid(message) | StepError::Conflict(message)) => {
             drop(tx);
             let app = load(&state, &staff, id).await?;
             let page = detail(&state, &staff, app, Some((step, message)), f, None).await?;
@@ -1112,25 +1124,25 @@ async fn ical_feed(State(state): State<AppState>, staff: Staff) -> AppResult<Res
 // ---------------------------------------------------------------- review and litigation register
 
 #[derive(Debug, Clone, Default, Deserialize)]
-struct CaseForm {
+pub(crate) struct CaseForm {
     #[serde(default)]
-    org_id: String,
+    pub(crate) org_id: String,
     #[serde(default)]
-    tracking_no: String,
+    pub(crate) tracking_no: String,
     #[serde(default)]
-    kind: String,
+    pub(crate) kind: String,
     #[serde(default)]
-    case_no: String,
+    pub(crate) case_no: String,
     #[serde(default)]
-    body_name: String,
+    pub(crate) body_name: String,
     #[serde(default)]
-    filed_on: String,
+    pub(crate) filed_on: String,
     #[serde(default)]
-    result: String,
+    pub(crate) result: String,
     #[serde(default)]
-    concluded_on: String,
+    pub(crate) concluded_on: String,
     #[serde(default)]
-    note: String,
+    pub(crate) note: String,
 }
 
 #[derive(Template)]
@@ -1178,13 +1190,19 @@ async fn list_appeals(State(state): State<AppState>, staff: Staff) -> AppResult<
     render(&appeals_page(&state, &staff, form, None).await?)
 }
 
-async fn case_input(state: &AppState, staff: &Staff, f: &CaseForm) -> Result<CaseInput, String> {
+/// Parses a case of the register (the console's form, and the API's body mapped onto it);
+/// `manages(org)` says whether the user has `ManageApplications` on `org`.
+pub(crate) async fn case_input(
+    state: &AppState,
+    manages: &(dyn Fn(i64) -> bool + Sync),
+    f: &CaseForm,
+) -> Result<CaseInput, String> {
     let org_id = f
         .org_id
         .trim()
         .parse::<i64>()
         .map_err(|_| "请选择被申请机关".to_owned())?;
-    if !staff.can(Action::ManageApplications, Some(org_id)) {
+    if !manages(org_id) {
         return Err("请选择您管理范围内的机关".into());
     }
     let application_id = match f.tracking_no.trim() {
@@ -1229,7 +1247,8 @@ async fn create_appeal(
     Form(f): Form<CaseForm>,
 ) -> AppResult<Response> {
     staff.require(Action::ManageApplications, None)?;
-    let input = match case_input(&state, &staff, &f).await {
+    let manages = |o: i64| staff.can(Action::ManageApplications, Some(o));
+    let input = match case_input(&state, &manages, &f).await {
         Ok(i) => i,
         Err(m) => {
             return render_with_status(
@@ -1262,7 +1281,8 @@ async fn update_appeal(
         .await?
         .filter(|c| staff.can(Action::ManageApplications, Some(c.org_id)))
         .ok_or_else(|| AppError::not_found("案件不存在或不在您的管理范围内。"))?;
-    let mut input = match case_input(&state, &staff, &f).await {
+    let manages = |o: i64| staff.can(Action::ManageApplications, Some(o));
+    let mut input = match case_input(&state, &manages, &f).await {
         Ok(i) => i,
         Err(m) => {
             return render_with_status(

@@ -6,7 +6,16 @@
 //! configured SMTP relay, by post or in person. The reply paragraph templates are edited on
 //! `/admin/applications/templates`.
 //!
-//! Access as for the application page: `ManageApplications` on its organisation (404 otherwise).
+//! Before a letter is sent it passes a confidentiality review (保密审查, 条例 Art. 17; store
+//! `letters::review`): the letter page `/admin/applications/{id}/letters/{lid}` shows the text,
+//! the pre-send check, the review records and the review form to a user with
+//! `ConfidentialityReview` on the application's organisation; sending is refused (409) until the
+//! current revision is cleared, and editing an unsent letter makes a new revision that needs a
+//! new review. Reviewers find the letters waiting for them on `/admin/letters/review`.
+//!
+//! Access: `ManageApplications` on the application's organisation for drafting, editing and
+//! sending; the letter page and the review also for `ConfidentialityReview` there (404 for
+//! anyone else).
 
 use askama::Template;
 use axum::Router;
@@ -18,6 +27,7 @@ use chrono::NaiveDate;
 use gongkai_core::applications::Basis;
 use gongkai_core::auth::Action;
 use gongkai_core::scan::{FindingKind, ScanConfig, Scanner};
+use gongkai_documents::{Block, Document};
 use gongkai_store::applications::{self, Application, letters};
 use gongkai_store::{deadlines, orgs};
 use serde::Deserialize;
@@ -39,8 +49,18 @@ pub fn routes() -> Router<AppState> {
             "/applications/{id}/letters",
             get(show_draft).post(save_letter),
         )
+        .route(
+            "/applications/{id}/letters/{lid}",
+            get(show_letter).post(edit_letter),
+        )
+        .route("/applications/{id}/letters/{lid}/edit", get(show_edit))
+        .route(
+            "/applications/{id}/letters/{lid}/review",
+            post(review_letter),
+        )
         .route("/applications/{id}/letters/{lid}/send", post(send_letter))
         .route("/applications/{id}/letters/{lid}/{format}", get(download))
+        .route("/letters/review", get(review_queue))
 }
 
 /// The kinds of letter, with their Chinese names and what they are for.
@@ -52,7 +72,7 @@ pub const KINDS: [(&str, &str); 5] = [
     ("consultation", "征求意见函"),
 ];
 
-fn kind_label(kind: &str) -> &'static str {
+pub(crate) fn kind_label(kind: &str) -> &'static str {
     KINDS
         .iter()
         .find(|(k, _)| *k == kind)
@@ -75,12 +95,42 @@ async fn load(state: &AppState, staff: &Staff, id: i64) -> AppResult<Application
     }
 }
 
-async fn load_letter(state: &AppState, app: &Application, lid: i64) -> AppResult<letters::Letter> {
-    letters::list(&state.db, app.id)
+/// The letter `lid` of application `app` (404 when it belongs to another application: no IDOR).
+pub(crate) async fn load_letter(
+    state: &AppState,
+    app: &Application,
+    lid: i64,
+) -> AppResult<letters::Letter> {
+    letters::get(&state.db, lid)
         .await?
-        .into_iter()
-        .find(|l| l.id == lid)
+        .filter(|l| l.application_id == app.id)
         .ok_or_else(|| AppError::not_found("告知书不存在。"))
+}
+
+/// What a staff member may do with an application's letters.
+#[derive(Debug, Clone, Copy)]
+struct LetterAccess {
+    manage: bool,
+    review: bool,
+}
+
+/// The application, if the staff member handles it (`ManageApplications`) or reviews its
+/// letters (`ConfidentialityReview`) on its organisation; 404 otherwise.
+async fn load_for_letters(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+) -> AppResult<(Application, LetterAccess)> {
+    if let Some(a) = applications::get(&state.db, id).await? {
+        let access = LetterAccess {
+            manage: staff.can(Action::ManageApplications, Some(a.org_id)),
+            review: staff.can(Action::ConfidentialityReview, Some(a.org_id)),
+        };
+        if access.manage || access.review {
+            return Ok((a, access));
+        }
+    }
+    Err(AppError::not_found("申请不存在或不在您的管理范围内。"))
 }
 
 /// The agency that signs, and the body the remedy names (the parent organisation; empty = the
@@ -95,33 +145,6 @@ async fn agency_and_superior(state: &AppState, app: &Application) -> AppResult<(
         .map(|o| o.full_name.clone())
         .unwrap_or_default();
     Ok((agency, superior))
-}
-
-// ---------------------------------------------------------------- the pre-send check
-
-/// What the check of a letter's text found.
-struct Check {
-    /// Findings that block saving (classification markings, sensitive words).
-    blocking: Vec<String>,
-    /// Personal data the drafter must confirm (the applicant's own, or lawfully disclosed).
-    personal: Vec<String>,
-}
-
-fn check(title: &str, body: &str) -> AppResult<Check> {
-    let scanner = Scanner::new(ScanConfig::default()).map_err(AppError::internal)?;
-    let mut c = Check {
-        blocking: Vec::new(),
-        personal: Vec::new(),
-    };
-    for f in scanner.scan(&format!("{title}\n{body}")) {
-        let line = format!("{}：“{}”（{}）", f.kind.label(), f.suggested_mask, f.reason);
-        match f.kind {
-            FindingKind::Classification | FindingKind::SensitiveWord => c.blocking.push(line),
-            _ if f.blocking => c.personal.push(line),
-            _ => {}
-        }
-    }
-    Ok(c)
 }
 
 // ---------------------------------------------------------------- drafting
@@ -150,6 +173,8 @@ struct LetterForm {
 struct DraftPage {
     layout: Layout,
     app: Application,
+    /// The letter being edited (its id), or `None` for a new letter.
+    editing: Option<i64>,
     kinds: Vec<(&'static str, &'static str)>,
     form: LetterForm,
     errors: Vec<String>,
@@ -158,7 +183,7 @@ struct DraftPage {
 }
 
 /// The starting text of a letter of `kind`: the composed reply, or a short frame to complete.
-async fn starting_text(
+pub(crate) async fn starting_text(
     state: &AppState,
     app: &Application,
     kind: &str,
@@ -201,6 +226,7 @@ async fn show_draft(
     render(&DraftPage {
         layout: staff.layout(&format!("起草{}", kind_label(&kind))),
         app,
+        editing: None,
         kinds: KINDS.to_vec(),
         form: LetterForm {
             kind,
@@ -214,15 +240,9 @@ async fn show_draft(
     })
 }
 
-/// Saves a letter after the check: a marking or sensitive word sends the draft back; personal
-/// data must be confirmed with the checkbox. The check's result is kept in the audit record.
-async fn save_letter(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<i64>,
-    Form(f): Form<LetterForm>,
-) -> AppResult<Response> {
-    let app = load(&state, &staff, id).await?;
+/// Checks a submitted text for the form: the field messages, and what the scanner found (shown
+/// above the form). The store checks the same again when it saves.
+fn form_problems(f: &LetterForm) -> AppResult<(Vec<String>, letters::Precheck)> {
     let mut errors = Vec::new();
     if !KINDS.iter().any(|(k, _)| *k == f.kind) {
         errors.push("请选择告知书种类".to_string());
@@ -233,9 +253,9 @@ async fn save_letter(
     if f.body.trim().is_empty() {
         errors.push("请填写正文".to_string());
     }
-    let c = check(&f.title, &f.body)?;
+    let c = letters::precheck(&f.title, &f.body)?;
     if !c.blocking.is_empty() {
-        errors.push("正文含有密级标志或敏感词，不能作为告知书发出，请修改后再保存".to_string());
+        errors.push(letters::BLOCKED_MESSAGE.to_string());
     }
     if !c.personal.is_empty() && f.personal_ok.is_empty() {
         errors.push(
@@ -243,15 +263,21 @@ async fn save_letter(
                 .to_string(),
         );
     }
+    Ok((errors, c))
+}
+
+/// Saves a new letter after the check (the store's `letters::save`): a marking or sensitive
+/// word sends the draft back; personal data must be confirmed with the checkbox. The check's
+/// result is kept on the letter. The letter then waits for its confidentiality review.
+async fn save_letter(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<LetterForm>,
+) -> AppResult<Response> {
+    let app = load(&state, &staff, id).await?;
+    let (mut errors, c) = form_problems(&f)?;
     if errors.is_empty() {
-        let review = if c.personal.is_empty() {
-            "发出前检查：未发现密级标志、敏感词或个人信息".to_string()
-        } else {
-            format!(
-                "发出前检查：发现个人信息 {} 处，经办人已核对确认",
-                c.personal.len()
-            )
-        };
         let mut tx = state.db.begin().await?;
         match letters::save(
             &mut tx,
@@ -260,16 +286,17 @@ async fn save_letter(
             &f.kind,
             &f.title,
             &f.body,
-            &review,
+            !f.personal_ok.is_empty(),
         )
         .await
         {
-            Ok(_) => {
+            Ok(letter) => {
                 tx.commit().await?;
                 return Ok(see_other(&format!(
-                    "/admin/applications/{}?done={}#letters",
+                    "/admin/applications/{}/letters/{}?done={}",
                     app.id,
-                    url_escape("告知书已保存，请选择送达方式发出")
+                    letter.id,
+                    url_escape("告知书已保存。发出前须经保密审查员审查同意")
                 )));
             }
             Err(gongkai_store::StoreError::Invalid(m)) => errors.push(m),
@@ -281,6 +308,7 @@ async fn save_letter(
         &DraftPage {
             layout: staff.layout(&format!("起草{label}")),
             app,
+            editing: None,
             kinds: KINDS.to_vec(),
             form: f,
             errors,
@@ -289,6 +317,330 @@ async fn save_letter(
         },
         StatusCode::BAD_REQUEST,
     )
+}
+
+/// The form to edit an unsent letter (the office only).
+async fn show_edit(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, lid)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let app = load(&state, &staff, id).await?;
+    let letter = load_letter(&state, &app, lid).await?;
+    if letter.sent_on.is_some() {
+        return Err(AppError::conflict(
+            "该告知书已经发出，不能修改；如需更正，请另行起草告知书。",
+        ));
+    }
+    render(&DraftPage {
+        layout: staff.layout(&format!("修改{}", kind_label(&letter.kind))),
+        app,
+        editing: Some(letter.id),
+        kinds: KINDS.to_vec(),
+        form: LetterForm {
+            kind: letter.kind,
+            title: letter.title,
+            body: letter.body,
+            personal_ok: String::new(),
+        },
+        errors: Vec::new(),
+        blocking: Vec::new(),
+        personal: Vec::new(),
+    })
+}
+
+/// Saves an edit of an unsent letter: a new revision, so an earlier confidentiality review no
+/// longer covers it (the page says so).
+async fn edit_letter(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, lid)): Path<(i64, i64)>,
+    Form(mut f): Form<LetterForm>,
+) -> AppResult<Response> {
+    let app = load(&state, &staff, id).await?;
+    let letter = load_letter(&state, &app, lid).await?;
+    // The kind of a letter does not change with an edit.
+    f.kind = letter.kind.clone();
+    let (mut errors, c) = form_problems(&f)?;
+    if errors.is_empty() {
+        let mut tx = state.db.begin().await?;
+        match letters::edit(
+            &mut tx,
+            &staff.actor(),
+            letter.id,
+            &f.title,
+            &f.body,
+            !f.personal_ok.is_empty(),
+        )
+        .await
+        {
+            Ok(out) => {
+                tx.commit().await?;
+                let done = if out.review_invalidated {
+                    "告知书已修改。原保密审查意见不再适用，请重新提请保密审查"
+                } else {
+                    "告知书已修改。发出前须经保密审查员审查同意"
+                };
+                return Ok(see_other(&format!(
+                    "/admin/applications/{}/letters/{}?done={}",
+                    app.id,
+                    letter.id,
+                    url_escape(done)
+                )));
+            }
+            Err(gongkai_store::StoreError::Invalid(m)) => errors.push(m),
+            Err(gongkai_store::StoreError::Conflict(m)) => return Err(AppError::conflict(m)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    render_with_status(
+        &DraftPage {
+            layout: staff.layout(&format!("修改{}", kind_label(&letter.kind))),
+            app,
+            editing: Some(letter.id),
+            kinds: KINDS.to_vec(),
+            form: f,
+            errors,
+            blocking: c.blocking,
+            personal: c.personal,
+        },
+        StatusCode::BAD_REQUEST,
+    )
+}
+
+// ---------------------------------------------------------------- the letter page and its review
+
+#[derive(Deserialize, Default, Clone)]
+struct ReviewFormInput {
+    #[serde(default)]
+    conclusion: String,
+    #[serde(default)]
+    state_secret: String,
+    #[serde(default)]
+    work_secret: String,
+    #[serde(default)]
+    commercial_secret: String,
+    #[serde(default)]
+    personal_privacy: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/letter.html")]
+struct LetterPage {
+    layout: Layout,
+    app: Application,
+    letter: letters::Letter,
+    kind: &'static str,
+    via: &'static str,
+    lines: Vec<String>,
+    reviews: Vec<letters::LetterReview>,
+    /// The review of the current revision.
+    current: Option<letters::LetterReview>,
+    /// Why it cannot be sent now (`None`: it may be sent).
+    blocker: Option<&'static str>,
+    manage: bool,
+    /// The staff member may record the review of the current revision now.
+    can_review: bool,
+    send_channels: Vec<(&'static str, &'static str)>,
+    today: String,
+    review_form: ReviewFormInput,
+    review_error: Option<String>,
+}
+
+impl LetterPage {
+    fn yes_no(&self, b: &bool) -> &'static str {
+        if *b { "是" } else { "否" }
+    }
+    fn at(&self, ms: &i64) -> String {
+        crate::page::cst(*ms)
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct LetterQuery {
+    done: Option<String>,
+}
+
+async fn letter_page(
+    state: &AppState,
+    staff: &Staff,
+    app: Application,
+    access: LetterAccess,
+    letter: letters::Letter,
+    review_form: ReviewFormInput,
+    review_error: Option<String>,
+) -> AppResult<LetterPage> {
+    let reviews: Vec<letters::LetterReview> = letters::reviews(&state.db, app.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.letter_id == letter.id)
+        .collect();
+    let current = letters::current_review(&letter, &reviews).cloned();
+    let blocker = letters::send_blocker(&letter, current.as_ref());
+    let review_form = if review_error.is_some() {
+        review_form
+    } else {
+        ReviewFormInput {
+            conclusion: "cleared".into(),
+            date: deadlines::today().to_string(),
+            ..Default::default()
+        }
+    };
+    Ok(LetterPage {
+        layout: staff.layout(&letter.title),
+        kind: kind_label(&letter.kind),
+        via: VIA
+            .iter()
+            .find(|(v, _)| *v == letter.sent_via)
+            .map(|(_, n)| *n)
+            .unwrap_or(""),
+        lines: letter
+            .body
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        can_review: access.review && letter.sent_on.is_none() && current.is_none(),
+        manage: access.manage,
+        reviews,
+        current,
+        blocker,
+        send_channels: channels(state),
+        today: deadlines::today().to_string(),
+        review_form,
+        review_error,
+        app,
+        letter,
+    })
+}
+
+/// The letter page: text, pre-send check, review records, and the forms the staff member may
+/// use (review; edit and send for the office).
+async fn show_letter(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, lid)): Path<(i64, i64)>,
+    Query(q): Query<LetterQuery>,
+) -> AppResult<Response> {
+    let (app, access) = load_for_letters(&state, &staff, id).await?;
+    let letter = load_letter(&state, &app, lid).await?;
+    let mut page = letter_page(
+        &state,
+        &staff,
+        app,
+        access,
+        letter,
+        ReviewFormInput::default(),
+        None,
+    )
+    .await?;
+    page.layout.flash = q.done;
+    render(&page)
+}
+
+/// Records the confidentiality review of the letter's current revision (needs
+/// `ConfidentialityReview` on the application's organisation: 403 otherwise).
+async fn review_letter(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, lid)): Path<(i64, i64)>,
+    Form(f): Form<ReviewFormInput>,
+) -> AppResult<Response> {
+    let (app, access) = load_for_letters(&state, &staff, id).await?;
+    if !access.review {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "告知书的保密审查须由该机关的保密审查员进行。",
+        ));
+    }
+    let letter = load_letter(&state, &app, lid).await?;
+    let parsed = (|| {
+        let conclusion = letters::ReviewConclusion::from_code(&f.conclusion)
+            .ok_or("请选择审查结论：同意发出或退回修改")?;
+        let reviewed_on = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d")
+            .map_err(|_| "审查日期格式不正确，请按“年-月-日”填写，例如 2025-03-03")?;
+        Ok::<_, &str>(letters::ReviewForm {
+            conclusion,
+            state_secret: !f.state_secret.is_empty(),
+            work_secret: !f.work_secret.is_empty(),
+            commercial_secret: !f.commercial_secret.is_empty(),
+            personal_privacy: !f.personal_privacy.is_empty(),
+            note: f.note.clone(),
+            reviewed_on,
+        })
+    })();
+    let refused = match parsed {
+        Err(m) => m.to_owned(),
+        Ok(form) => {
+            let mut tx = state.db.begin().await?;
+            match letters::review(
+                &mut tx,
+                &staff.actor(),
+                letter.id,
+                &form,
+                deadlines::today(),
+            )
+            .await
+            {
+                Ok(r) => {
+                    tx.commit().await?;
+                    let done = format!("保密审查意见已记录：{}", r.conclusion_label());
+                    return Ok(see_other(&format!(
+                        "/admin/applications/{}/letters/{}?done={}",
+                        app.id,
+                        letter.id,
+                        url_escape(&done)
+                    )));
+                }
+                Err(gongkai_store::StoreError::Invalid(m)) => m,
+                Err(gongkai_store::StoreError::Conflict(m)) => {
+                    return Err(AppError::conflict(m));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let page = letter_page(&state, &staff, app, access, letter, f, Some(refused)).await?;
+    render_with_status(&page, StatusCode::BAD_REQUEST)
+}
+
+struct QueueRow {
+    letter: letters::Letter,
+    tracking_no: String,
+    kind: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/letter_reviews.html")]
+struct QueuePage {
+    layout: Layout,
+    rows: Vec<QueueRow>,
+}
+
+/// 告知书保密审查: the unsent letters in the reviewer's scope whose current revision has no
+/// review yet.
+async fn review_queue(State(state): State<AppState>, staff: Staff) -> AppResult<Response> {
+    staff.require(Action::ConfidentialityReview, None)?;
+    let scopes = staff.scopes(Action::ConfidentialityReview);
+    let rows = letters::awaiting_review(&state.db, &scopes)
+        .await?
+        .into_iter()
+        .map(|(letter, tracking_no, _)| QueueRow {
+            kind: kind_label(&letter.kind),
+            letter,
+            tracking_no,
+        })
+        .collect();
+    render(&QueuePage {
+        layout: staff.layout("告知书保密审查"),
+        rows,
+    })
 }
 
 fn url_escape(s: &str) -> String {
@@ -324,28 +676,25 @@ struct SendForm {
     to: String,
 }
 
-/// Sends a letter: online (shown on the status page), by e-mail to the address the applicant
-/// gave (sent through the relay first; nothing is recorded if it fails), by post or in person
-/// (recorded with the address or recipient). Audited (`application.letter_sent`).
-async fn send_letter(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path((id, lid)): Path<(i64, i64)>,
-    Form(f): Form<SendForm>,
-) -> AppResult<Response> {
-    let app = load(&state, &staff, id).await?;
-    let letter = load_letter(&state, &app, lid).await?;
-    let back = |msg: &str| {
-        see_other(&format!(
-            "/admin/applications/{}?done={}#letters",
-            app.id,
-            url_escape(msg)
-        ))
-    };
-    if letter.sent_on.is_some() {
-        return Err(AppError::conflict("该告知书已经发出，不能重复发出。"));
+/// Sends a letter: refused (409) unless its current revision passed the confidentiality review
+/// and it was not sent before; then online (shown on the status page), by e-mail to the address
+/// the applicant gave (sent through the relay first; nothing is recorded if it fails), by post
+/// or in person (recorded with the address or recipient). Audited (`application.letter_sent`).
+/// The console and the API both send through here.
+pub(crate) async fn deliver(
+    state: &AppState,
+    actor: &gongkai_store::audit::Actor,
+    app: &Application,
+    letter: &letters::Letter,
+    via: &str,
+    date: &str,
+    to: &str,
+) -> AppResult<letters::Letter> {
+    let reviews = letters::reviews(&state.db, app.id).await?;
+    if let Some(why) = letters::send_blocker(letter, letters::current_review(letter, &reviews)) {
+        return Err(AppError::conflict(why));
     }
-    let on = match NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d") {
+    let on = match NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d") {
         Ok(d) => d,
         Err(_) => {
             return Err(AppError::bad_request(
@@ -353,7 +702,7 @@ async fn send_letter(
             ));
         }
     };
-    let to = match f.via.as_str() {
+    let to = match via {
         "online" => String::new(),
         "email" => {
             let Some(mailer) = &state.config.mail else {
@@ -376,9 +725,9 @@ async fn send_letter(
             contact.masked(&app.pii_id_kind).email
         }
         "post" | "in_person" => {
-            let to = f.to.trim();
+            let to = to.trim();
             if to.is_empty() {
-                return Err(AppError::bad_request(if f.via == "post" {
+                return Err(AppError::bad_request(if via == "post" {
                     "请填写邮寄地址（或挂号信编号）。"
                 } else {
                     "请填写签收人。"
@@ -386,12 +735,47 @@ async fn send_letter(
             }
             to.to_string()
         }
-        _ => return Err(AppError::bad_request("请选择送达方式。")),
+        _ => {
+            return Err(AppError::bad_request(
+                "请选择送达方式：online（网上）、email（电子邮件）、post（邮寄）或 in_person（当面送达）。",
+            ));
+        }
     };
     let mut tx = state.db.begin().await?;
-    letters::mark_sent(&mut tx, &staff.actor(), letter.id, &f.via, on, &to).await?;
+    let sent = match letters::mark_sent(&mut tx, actor, letter.id, via, on, &to).await {
+        Ok(l) => l,
+        Err(gongkai_store::StoreError::Conflict(m)) => return Err(AppError::conflict(m)),
+        Err(gongkai_store::StoreError::Invalid(m)) => return Err(AppError::bad_request(m)),
+        Err(e) => return Err(e.into()),
+    };
     tx.commit().await?;
-    Ok(back("告知书已发出"))
+    Ok(sent)
+}
+
+/// The console's send form (see [`deliver`]).
+async fn send_letter(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, lid)): Path<(i64, i64)>,
+    Form(f): Form<SendForm>,
+) -> AppResult<Response> {
+    let app = load(&state, &staff, id).await?;
+    let letter = load_letter(&state, &app, lid).await?;
+    deliver(
+        &state,
+        &staff.actor(),
+        &app,
+        &letter,
+        &f.via,
+        &f.date,
+        &f.to,
+    )
+    .await?;
+    Ok(see_other(&format!(
+        "/admin/applications/{}?done={}#letters",
+        app.id,
+        url_escape("告知书已发出")
+    )))
 }
 
 /// Letters of an application as the application page lists them.
@@ -399,21 +783,45 @@ pub struct LetterRow {
     pub letter: letters::Letter,
     pub kind: &'static str,
     pub via: &'static str,
+    /// The confidentiality review of the current revision, in words.
+    pub review: String,
+    /// Cleared by the review and not yet sent: the send form is shown.
+    pub sendable: bool,
+}
+
+/// The state of a letter's confidentiality review, in words.
+pub fn review_state(letter: &letters::Letter, current: Option<&letters::LetterReview>) -> String {
+    match current {
+        Some(r) => format!(
+            "{}（{}，{}）",
+            r.conclusion_label(),
+            r.reviewer_name,
+            r.reviewed_on
+        ),
+        None if letter.sent_on.is_some() => "发出时未经审查".to_owned(),
+        None => "待保密审查".to_owned(),
+    }
 }
 
 /// The application page's list of letters, and the delivery channels for its send forms.
 pub async fn rows(state: &AppState, app_id: i64) -> AppResult<Vec<LetterRow>> {
+    let reviews = letters::reviews(&state.db, app_id).await?;
     Ok(letters::list(&state.db, app_id)
         .await?
         .into_iter()
-        .map(|l| LetterRow {
-            kind: kind_label(&l.kind),
-            via: VIA
-                .iter()
-                .find(|(v, _)| *v == l.sent_via)
-                .map(|(_, n)| *n)
-                .unwrap_or(""),
-            letter: l,
+        .map(|l| {
+            let current = letters::current_review(&l, &reviews);
+            LetterRow {
+                kind: kind_label(&l.kind),
+                via: VIA
+                    .iter()
+                    .find(|(v, _)| *v == l.sent_via)
+                    .map(|(_, n)| *n)
+                    .unwrap_or(""),
+                review: review_state(&l, current),
+                sendable: letters::send_blocker(&l, current).is_none(),
+                letter: l,
+            }
         })
         .collect())
 }

@@ -2,7 +2,7 @@
 //! handler takes [`Staff`] (so it only runs for a live session) and asks `staff.require(..)`
 //! before reading or changing anything.
 
-mod applications;
+pub(crate) mod applications;
 mod audit;
 mod auth;
 mod calendar;
@@ -10,7 +10,7 @@ mod channel_settings;
 mod channels;
 mod guide;
 mod items;
-mod letters;
+pub(crate) mod letters;
 mod mailbox;
 mod orgs;
 mod registers;

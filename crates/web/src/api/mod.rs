@@ -1,8 +1,11 @@
 //! The JSON API at `/api/v1` for staff tools and higher-level sites, authenticated with bearer
 //! tokens (`Authorization: Bearer gk_…`), never with cookies, so it needs no CSRF token.
 //! Errors are `{"error": "<stable_code>", "message": "<中文>"}` (see [`json_errors`]).
-//! Information items (staff operations and the public catalog) are in [`items`].
+//! Information items (staff operations and the public catalog) are in [`items`], disclosure
+//! applications (staff operations, letters and their confidentiality review, the
+//! review/litigation register) in [`applications`].
 
+pub mod applications;
 pub mod items;
 pub mod mailbox;
 pub mod search;
@@ -119,6 +122,92 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/mailbox/stats/{year}", get(mailbox::show_stats))
         .route("/v1/mailbox/qa", get(mailbox::list_qa))
         .route("/v1/mailbox/qa/{id}", get(mailbox::show_qa))
+        .route(
+            "/v1/applications",
+            get(applications::list_applications).post(applications::create_application),
+        )
+        .route("/v1/applications/{id}", get(applications::show_application))
+        .route(
+            "/v1/applications/{id}/confirm",
+            post(applications::confirm_application),
+        )
+        .route(
+            "/v1/applications/{id}/correction",
+            post(applications::request_correction),
+        )
+        .route(
+            "/v1/applications/{id}/correction-received",
+            post(applications::receive_correction),
+        )
+        .route(
+            "/v1/applications/{id}/assign",
+            post(applications::assign_application),
+        )
+        .route(
+            "/v1/applications/{id}/consultations",
+            post(applications::start_consultation),
+        )
+        .route(
+            "/v1/applications/{id}/consultations/{cid}/reply",
+            post(applications::finish_consultation),
+        )
+        .route(
+            "/v1/applications/{id}/extend",
+            post(applications::extend_application),
+        )
+        .route("/v1/applications/{id}/fee", post(applications::fee_notice))
+        .route(
+            "/v1/applications/{id}/fee-paid",
+            post(applications::record_payment),
+        )
+        .route(
+            "/v1/applications/{id}/items/{item}/decision",
+            post(applications::decide_item),
+        )
+        .route(
+            "/v1/applications/{id}/route-out",
+            post(applications::route_out_application),
+        )
+        .route(
+            "/v1/applications/{id}/reply",
+            post(applications::record_reply),
+        )
+        .route(
+            "/v1/applications/{id}/archive",
+            post(applications::archive_application),
+        )
+        .route(
+            "/v1/applications/{id}/letters",
+            post(applications::create_letter),
+        )
+        .route(
+            "/v1/applications/{id}/letters/draft",
+            get(applications::draft_letter),
+        )
+        .route(
+            "/v1/applications/{id}/letters/{lid}",
+            get(applications::show_letter).put(applications::update_letter),
+        )
+        .route(
+            "/v1/applications/{id}/letters/{lid}/review",
+            post(applications::review_letter),
+        )
+        .route(
+            "/v1/applications/{id}/letters/{lid}/send",
+            post(applications::send_letter),
+        )
+        .route(
+            "/v1/letters/awaiting-review",
+            get(applications::letters_awaiting_review),
+        )
+        .route(
+            "/v1/appeals",
+            get(applications::list_cases).post(applications::create_case),
+        )
+        .route(
+            "/v1/appeals/{id}/outcome",
+            post(applications::record_case_outcome),
+        )
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn(json_errors))
 }
@@ -281,6 +370,7 @@ pub fn openapi_document() -> serde_json::Value {
         paths.extend(items::openapi_paths());
         paths.extend(mailbox::openapi_paths());
         paths.extend(search::openapi_paths());
+        paths.extend(applications::openapi_paths());
     }
     doc
 }
