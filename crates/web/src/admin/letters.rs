@@ -26,8 +26,6 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use gongkai_core::applications::Basis;
 use gongkai_core::auth::Action;
-use gongkai_core::scan::{FindingKind, ScanConfig, Scanner};
-use gongkai_documents::{Block, Document};
 use gongkai_store::applications::{self, Application, letters};
 use gongkai_store::{deadlines, orgs};
 use serde::Deserialize;
