@@ -292,6 +292,7 @@ struct Layer {
     personal: PersonalLayer,
     #[serde(default)]
     http: HttpLayer,
+    #[serde(default)]
     report: ReportLayer,
     #[serde(default)]
     mail: MailLayer,

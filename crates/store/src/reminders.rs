@@ -527,19 +527,6 @@ async fn visible(db: &Db, grants: &[Grant], args: &mut Vec<Arg>) -> Result<Optio
     Ok((!parts.is_empty()).then(|| format!("({})", parts.join(" OR "))))
 }
 
-macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::I(v) => q.bind(*v),
-                Arg::S(v) => q.bind(v.clone()),
-            };
-        }
-        q
-    }};
-}
-
 /// One reminder in a user's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
@@ -573,7 +560,7 @@ pub async fn list_for(
         limit.clamp(1, 1000)
     );
     let rows: Vec<EntryRow> = on_db!(db, |p| {
-        bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
+        crate::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_all(p)
             .await?
     });
@@ -604,7 +591,7 @@ pub async fn unread_count(db: &Db, user_id: i64, grants: &[Grant]) -> Result<i64
          (SELECT 1 FROM reminder_reads rr WHERE rr.reminder_id = r.id AND rr.user_id = $1)"
     );
     let n: i64 = on_db!(db, |p| {
-        bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), &args)
+        crate::bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_one(p)
             .await?
     });
@@ -629,7 +616,7 @@ pub async fn mark_read(
             };
             let sql = format!("SELECT r.id FROM reminders r WHERE r.id = $1 AND {cond}");
             let found: Option<i64> = on_tx!(tx, |c| {
-                bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), &args)
+                crate::bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), &args)
                     .fetch_optional(c)
                     .await?
             });

@@ -244,20 +244,6 @@ pub async fn scope(db: &Db, org: OrgId, rollup: bool) -> Result<Vec<OrgId>> {
     Ok(out)
 }
 
-/// Binds `args` in order to a query built inside `on_db!` (one expansion per backend).
-macro_rules! bind_args {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::I(v) => q.bind(*v),
-                Arg::S(v) => q.bind(v.clone()),
-            };
-        }
-        q
-    }};
-}
-
 /// Table-三 records of `ids` for `year` in the report crate's terms. With
 /// [`CountingUnit::Application`] one record stands for an application: decided when all its
 /// counted items are, on the last decision date, with the outcome of its first item.
@@ -383,7 +369,7 @@ pub async fn item_records(db: &Db, ids: &[OrgId]) -> Result<Vec<ItemRecord>> {
         Option<String>,
     );
     let rows: Vec<Row> = on_db!(db, |p| {
-        bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
+        crate::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_all(p)
             .await?
     });
@@ -431,7 +417,7 @@ pub async fn figures(
 
 async fn scalar(db: &Db, sql: String, args: Vec<Arg>) -> Result<i64> {
     let v: (i64,) = on_db!(db, |p| {
-        bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
+        crate::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_one(p)
             .await?
     });
@@ -629,7 +615,7 @@ pub async fn list(db: &Db, scopes: &[OrgId]) -> Result<Vec<Report>> {
         "SELECT {COLUMNS} FROM reports WHERE {scope} ORDER BY year DESC, org_id, rollup, id"
     );
     Ok(on_db!(db, |p| {
-        bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
+        crate::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
             .fetch_all(p)
             .await?
     }))

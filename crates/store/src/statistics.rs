@@ -83,19 +83,6 @@ impl Dashboard {
     }
 }
 
-macro_rules! bind {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::I(v) => q.bind(*v),
-                Arg::S(v) => q.bind(v.clone()),
-            };
-        }
-        q
-    }};
-}
-
 /// The figures of `year` over the subtrees `scopes` (pass `auth::scopes_for(grants,
 /// Action::ViewStatistics)`, or one organisation the user may see; empty = nothing), with
 /// `today` (CST) deciding which open deadlines have passed.
@@ -123,7 +110,7 @@ pub async fn dashboard(
         "SELECT SUBSTR(published_on, 6, 2), COUNT(*) FROM items \
          WHERE published_on BETWEEN $1 AND $2 AND {s} GROUP BY SUBSTR(published_on, 6, 2)"
     );
-    let months: Vec<(String, i64)> = on_db!(db, |p| bind!(
+    let months: Vec<(String, i64)> = on_db!(db, |p| crate::bind_args!(
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())),
         &args
     )
@@ -139,7 +126,7 @@ pub async fn dashboard(
         "SELECT org_id, COUNT(*) FROM items WHERE published_on BETWEEN $1 AND $2 AND {s} \
          GROUP BY org_id"
     );
-    let per_org: Vec<(i64, i64)> = on_db!(db, |p| bind!(
+    let per_org: Vec<(i64, i64)> = on_db!(db, |p| crate::bind_args!(
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())),
         &args
     )
@@ -171,7 +158,7 @@ pub async fn dashboard(
          WHERE ai.decided_on BETWEEN $1 AND $2 AND ai.outcome IS NOT NULL AND {s} \
          GROUP BY ai.outcome"
     );
-    let per_outcome: Vec<(String, i64)> = on_db!(db, |p| bind!(
+    let per_outcome: Vec<(String, i64)> = on_db!(db, |p| crate::bind_args!(
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())),
         &args
     )
@@ -217,12 +204,13 @@ pub async fn dashboard(
            AND d.object_id = a.id AND d.kind = 'reply' \
          WHERE a.received_on BETWEEN $1 AND $2 AND {s}"
     );
-    let (received, on_time, late, open_overdue): (i64, i64, i64, i64) = on_db!(db, |p| bind!(
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())),
-        &args
-    )
-    .fetch_one(p)
-    .await?);
+    let (received, on_time, late, open_overdue): (i64, i64, i64, i64) =
+        on_db!(db, |p| crate::bind_args!(
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())),
+            &args
+        )
+        .fetch_one(p)
+        .await?);
     let timeliness = Timeliness {
         received,
         on_time,
@@ -244,7 +232,7 @@ pub async fn dashboard(
          COUNT(*) FROM mailbox_messages WHERE received_on >= $1 AND received_on < $2 \
          AND replied_at IS NOT NULL AND reply_days IS NOT NULL AND {s} GROUP BY 1"
     );
-    let bands: Vec<(String, i64)> = on_db!(db, |p| bind!(
+    let bands: Vec<(String, i64)> = on_db!(db, |p| crate::bind_args!(
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())),
         &args
     )

@@ -30,6 +30,23 @@ pub(crate) enum Arg {
     S(String),
 }
 
+/// Binds `args` ([`Arg`]s) in order to a query built inside `on_db!`/`on_tx!` (one expansion
+/// per backend): `bind_args!(sqlx::query_as(sql), &args).fetch_all(p)`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                $crate::items::catalog::Arg::I(v) => q.bind(*v),
+                $crate::items::catalog::Arg::S(v) => q.bind(v.clone()),
+            };
+        }
+        q
+    }};
+}
+
 /// Every organisation inside any of `scopes` (subtree roots, e.g. `auth::scopes_for`).
 pub async fn expand_scopes(db: &Db, scopes: &[OrgId]) -> Result<Vec<OrgId>> {
     if scopes.is_empty() {
@@ -162,24 +179,17 @@ pub async fn catalog(db: &Db, f: &CatalogFilter) -> Result<CatalogPage> {
         (page - 1).saturating_mul(per_page)
     );
     let total: i64 = on_db!(db, |p| {
-        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone()));
-        for a in &args {
-            q = match a {
-                Arg::I(v) => q.bind(*v),
-                Arg::S(v) => q.bind(v.clone()),
-            };
-        }
-        q.fetch_one(p).await?
+        crate::bind_args!(
+            sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())),
+            &args
+        )
+        .fetch_one(p)
+        .await?
     });
     let entries: Vec<CatalogEntry> = on_db!(db, |p| {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(list_sql.clone()));
-        for a in &args {
-            q = match a {
-                Arg::I(v) => q.bind(*v),
-                Arg::S(v) => q.bind(v.clone()),
-            };
-        }
-        q.fetch_all(p).await?
+        crate::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(list_sql.clone())), &args)
+            .fetch_all(p)
+            .await?
     });
     Ok(CatalogPage {
         entries,
@@ -349,14 +359,9 @@ async fn staff_list(
         limit.clamp(1, 1000)
     );
     Ok(on_db!(db, |p| {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-        for a in &args {
-            q = match a {
-                Arg::I(v) => q.bind(*v),
-                Arg::S(v) => q.bind(v.clone()),
-            };
-        }
-        q.fetch_all(p).await?
+        crate::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
+            .fetch_all(p)
+            .await?
     }))
 }
 
