@@ -35,6 +35,7 @@ pub mod logins;
 pub mod mailbox;
 pub mod orgs;
 pub mod pages;
+pub mod records;
 pub mod password;
 pub mod personal;
 pub mod ratelimit;
@@ -43,6 +44,7 @@ pub mod search;
 pub mod sessions;
 pub mod syndication;
 pub mod users;
+pub mod workplan;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -15,6 +15,7 @@ pub mod appform;
 pub mod assets;
 pub mod documents;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod health;
 pub mod mail;

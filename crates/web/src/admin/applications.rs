@@ -31,6 +31,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::appform::{self, ApplicationForm, Choices, Errors};
 use crate::error::{AppError, AppResult};
+use crate::export::{csv_cell, download};
 use crate::extract::{Form, Path, Query};
 use crate::page::{Layout, cst, render, render_with_status, see_other};
 use crate::session::Staff;
@@ -173,15 +174,6 @@ async fn list_applications(
     })
 }
 
-fn csv_cell(s: &str) -> String {
-    // Quote every cell; neutralise spreadsheet formulas (CSV injection).
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
 
 /// CSV export of the filtered list (UTF-8 with BOM so spreadsheet programs read the Chinese);
 /// one row per requested item, with the table-3 outcome code. No ID numbers or contact data.
@@ -246,18 +238,6 @@ async fn export_rows(
     Ok((rows, mark))
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, filename: &'static str) -> Response {
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
-            .unwrap_or(HeaderValue::from_static("attachment")),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
-}
 
 /// The list as CSV (UTF-8 with BOM, for Excel and WPS); the watermark is the last line.
 async fn export_csv(

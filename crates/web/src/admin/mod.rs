@@ -13,11 +13,13 @@ mod items;
 mod letters;
 mod mailbox;
 mod orgs;
+mod records;
 mod registers;
 mod reports;
 mod search_terms;
 mod tokens;
 mod users;
+mod workplan;
 
 use crate::AppState;
 use crate::error::AppResult;
@@ -48,6 +50,8 @@ pub fn routes() -> Router<AppState> {
         .merge(channels::routes())
         .merge(channel_settings::routes())
         .merge(reports::routes())
+        .merge(workplan::routes())
+        .merge(records::routes())
 }
 
 #[derive(Template)]
