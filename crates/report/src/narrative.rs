@@ -201,7 +201,11 @@ pub fn suggestions(year: i32, facts: &Facts) -> Vec<Suggestion> {
 /// publicity (（五）监督保障).
 fn work_sentences(year: i32, facts: &Facts, s: &mut impl FnMut(usize, String)) {
     if !facts.work_plans.is_empty() {
-        let names: Vec<String> = facts.work_plans.iter().map(|t| format!("《{t}》")).collect();
+        let names: Vec<String> = facts
+            .work_plans
+            .iter()
+            .map(|t| format!("《{t}》"))
+            .collect();
         match (facts.plan_tasks, facts.plan_tasks_done) {
             (Some(n), Some(d)) if n > 0 => s(
                 10,
@@ -235,7 +239,9 @@ fn work_sentences(year: i32, facts: &Facts, s: &mut impl FnMut(usize, String)) {
         let p = facts.training_participants.unwrap_or(0);
         s(
             5,
-            format!("加强业务知识培训和干部队伍建设，{year}年共举办政务公开培训{n}期，参训{p}人次。"),
+            format!(
+                "加强业务知识培训和干部队伍建设，{year}年共举办政务公开培训{n}期，参训{p}人次。"
+            ),
         );
     }
     if !facts.assessments.is_empty() {
@@ -246,7 +252,10 @@ fn work_sentences(year: i32, facts: &Facts, s: &mut impl FnMut(usize, String)) {
             .collect();
         s(
             5,
-            format!("将政务公开工作纳入考核和社会评议，{year}年开展{}。", parts.join("、")),
+            format!(
+                "将政务公开工作纳入考核和社会评议，{year}年开展{}。",
+                parts.join("、")
+            ),
         );
     }
     if !facts.publicity.is_empty() {
@@ -308,7 +317,7 @@ mod tests {
         let out = suggestions(2019, &f);
         let plan = out
             .iter()
-            .find(|s| s.text.contains("工作方案"))
+            .find(|s| s.text.contains("制定印发"))
             .expect("a plan sentence");
         assert_eq!(plan.section, 10);
         assert_eq!(

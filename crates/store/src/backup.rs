@@ -1399,10 +1399,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "training_participants",
-        columns: &[
-            int("session_id"),
-            int("user_id"),
-        ],
+        columns: &[int("session_id"), int("user_id")],
         key: &["session_id", "user_id"],
         identity: None,
         self_ref: None,

@@ -171,7 +171,10 @@ fn too_long(s: &str, max: usize) -> bool {
 pub fn validate_plan(input: &PlanInput) -> Vec<(&'static str, String)> {
     let mut e = Vec::new();
     if !(2000..=2100).contains(&input.year) {
-        e.push(("year", "年度须为 2000 至 2100 之间的四位数字，例如 2019".into()));
+        e.push((
+            "year",
+            "年度须为 2000 至 2100 之间的四位数字，例如 2019".into(),
+        ));
     }
     if input.title.trim().is_empty() {
         e.push((
@@ -520,7 +523,12 @@ pub async fn update_task(tx: &mut Tx, actor: &Actor, id: i64, input: &TaskInput)
 /// Cascades a task to subordinate bodies: each chosen organisation (strictly below the task's
 /// unit) gets a task with the same content and deadline, linked to this one. A body that has
 /// the task already is refused. Audited per new task.
-pub async fn cascade(tx: &mut Tx, actor: &Actor, task_id: i64, orgs: &[OrgId]) -> Result<Vec<Task>> {
+pub async fn cascade(
+    tx: &mut Tx,
+    actor: &Actor,
+    task_id: i64,
+    orgs: &[OrgId],
+) -> Result<Vec<Task>> {
     let parent = get_task_tx(tx, task_id).await?;
     if orgs.is_empty() {
         return Err(StoreError::Invalid("请至少选择一个下级单位".into()));
@@ -626,8 +634,9 @@ pub async fn tasks(db: &Db, ids: &[OrgId], f: &TaskFilter) -> Result<Vec<Task>> 
         .map(|c| format!("t.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut sql =
-        format!("SELECT {cols} FROM work_tasks t JOIN work_plans p ON p.id = t.plan_id WHERE {scope}");
+    let mut sql = format!(
+        "SELECT {cols} FROM work_tasks t JOIN work_plans p ON p.id = t.plan_id WHERE {scope}"
+    );
     if let Some(v) = f.plan_id {
         args.push(Arg::I(v));
         sql.push_str(&format!(" AND t.plan_id = ${}", args.len()));

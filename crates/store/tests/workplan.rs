@@ -94,7 +94,13 @@ both_backends!(due_dates_status_and_cascading, |db| {
         &mut tx,
         &a,
         plan.id,
-        &task(bgs, "更新指南", Due::Date { date: d("2019-03-31") }),
+        &task(
+            bgs,
+            "更新指南",
+            Due::Date {
+                date: d("2019-03-31"),
+            },
+        ),
     )
     .await
     .unwrap();
@@ -115,7 +121,13 @@ both_backends!(due_dates_status_and_cascading, |db| {
         &mut tx,
         &a,
         plan_county.id,
-        &task(kuancheng, "越权", Due::Date { date: d("2019-05-01") }),
+        &task(
+            kuancheng,
+            "越权",
+            Due::Date {
+                date: d("2019-05-01"),
+            },
+        ),
     )
     .await;
     assert!(matches!(outside, Err(StoreError::Invalid(_))));
@@ -124,7 +136,10 @@ both_backends!(due_dates_status_and_cascading, |db| {
         .await
         .unwrap();
     assert_eq!(kids.len(), 2);
-    assert!(kids.iter().all(|k| k.parent_id == Some(wd.id) && k.due_on == "2019-03-18"));
+    assert!(
+        kids.iter()
+            .all(|k| k.parent_id == Some(wd.id) && k.due_on == "2019-03-18")
+    );
     assert!(matches!(
         workplan::cascade(&mut tx, &a, wd.id, &[nanguan]).await,
         Err(StoreError::Conflict(_))
@@ -172,7 +187,9 @@ both_backends!(due_dates_status_and_cascading, |db| {
         .unwrap();
     assert_eq!(county.len(), 1);
     assert_eq!(county[0].org_id, nanguan);
-    let county_plans = workplan::list_plans(db, &[nanguan], Some(2019)).await.unwrap();
+    let county_plans = workplan::list_plans(db, &[nanguan], Some(2019))
+        .await
+        .unwrap();
     let titles: Vec<&str> = county_plans.iter().map(|p| p.title.as_str()).collect();
     assert_eq!(titles, ["2019年工作要点", "南关区要点"]);
     let city_ids: Vec<i64> = orgs::list(db).await.unwrap().iter().map(|o| o.id).collect();
@@ -296,16 +313,24 @@ both_backends!(registers_validate_and_count, |db| {
     assert_eq!((t2.year, t2.participants.len()), (2020, 1));
     tx.commit().await.unwrap();
     let y2020 = records::year_totals(db, &[body], 2020).await.unwrap();
-    assert_eq!((y2020.training_sessions, y2020.training_participants), (1, 1));
+    assert_eq!(
+        (y2020.training_sessions, y2020.training_participants),
+        (1, 1)
+    );
     let y2019 = records::year_totals(db, &[body], 2019).await.unwrap();
     assert_eq!(y2019.training_sessions, 0);
     // Out of scope: nothing.
     let other = org(db, "nanguan").await;
     assert!(
-        records::list(db, &records::TRAINING, &[other], &records::Filter::default())
-            .await
-            .unwrap()
-            .is_empty()
+        records::list(
+            db,
+            &records::TRAINING,
+            &[other],
+            &records::Filter::default()
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
     // Both changes are in the audit log.
     for action in ["training_session.create", "training_session.update"] {
@@ -336,7 +361,12 @@ both_backends!(demo_2019_narrative_quotes_the_plan, |db| {
     assert_eq!(plans.len(), 1);
     let tasks = workplan::tasks(
         db,
-        &orgs::list(db).await.unwrap().iter().map(|o| o.id).collect::<Vec<_>>(),
+        &orgs::list(db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|o| o.id)
+            .collect::<Vec<_>>(),
         &TaskFilter {
             plan_id: Some(plans[0].id),
             ..TaskFilter::default()
@@ -350,7 +380,11 @@ both_backends!(demo_2019_narrative_quotes_the_plan, |db| {
         .filter(|t| t.done_on.as_deref().is_some_and(|d| d <= "2019-12-31"))
         .count();
     assert_eq!((own.len(), done), (8, 7));
-    assert!(tasks.iter().any(|t| t.title.contains("3月31日前完成政府信息公开目录和指南")));
+    assert!(
+        tasks
+            .iter()
+            .any(|t| t.title.contains("3月31日前完成政府信息公开目录和指南"))
+    );
     let rate = gongkai_report::narrative::percent(done as i64, own.len() as i64);
     assert_eq!(rate, "87.5");
 
@@ -362,7 +396,10 @@ both_backends!(demo_2019_narrative_quotes_the_plan, |db| {
         .find(|s| s.contains("《长春市残联关于做好2019年政务公开工作的方案》"))
         .unwrap_or_else(|| panic!("a sentence on the plan: {all:?}"));
     assert!(
-        plan.contains(&format!("明确工作任务{}项，年内完成{done}项，完成率{rate}%", own.len())),
+        plan.contains(&format!(
+            "明确工作任务{}项，年内完成{done}项，完成率{rate}%",
+            own.len()
+        )),
         "{plan}"
     );
     let text = all.join("");

@@ -101,7 +101,11 @@ both_backends_app!(plan_lifecycle_across_scopes, |app| {
     app.login_demo("demo-county-office").await;
     let board = app.get("/admin/tasks?year=2019").await;
     assert_eq!(board.status, StatusCode::OK);
-    assert!(board.body.contains(&format!("/admin/tasks/{nanguan_task}\"")));
+    assert!(
+        board
+            .body
+            .contains(&format!("/admin/tasks/{nanguan_task}\""))
+    );
     for hidden in [dated, wd, kuancheng_task] {
         assert!(
             !board.body.contains(&format!("/admin/tasks/{hidden}\"")),
@@ -118,7 +122,10 @@ both_backends_app!(plan_lifecycle_across_scopes, |app| {
     let plan_page = app.get(&format!("/admin/plans/{plan}")).await;
     assert_eq!(plan_page.status, StatusCode::OK);
     assert!(!plan_page.body.contains("目录和指南"));
-    assert!(!plan_page.body.contains("增加工作任务"), "the county cannot add tasks to the city's plan");
+    assert!(
+        !plan_page.body.contains("增加工作任务"),
+        "the county cannot add tasks to the city's plan"
+    );
     // It cannot cascade or edit the city's task, nor create tasks in the city's plan.
     assert_eq!(
         app.post(&format!("/admin/plans/{plan}/tasks"), &[("title", "x")])
@@ -138,7 +145,12 @@ both_backends_app!(plan_lifecycle_across_scopes, |app| {
                 ("note", "已完成基层政务公开目录梳理"),
                 ("done", "1"),
             ],
-            &[("file", "说明.txt", "text/plain", "目录梳理情况说明".as_bytes())],
+            &[(
+                "file",
+                "说明.txt",
+                "text/plain",
+                "目录梳理情况说明".as_bytes(),
+            )],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -190,7 +202,12 @@ both_backends_app!(plan_lifecycle_across_scopes, |app| {
         .get_bytes("/admin/tasks/export.csv?year=2019&on=2019-04-01&status=overdue")
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let csv = String::from_utf8(bytes).unwrap();
     assert!(csv.starts_with('\u{feff}'));
     assert!(csv.contains("\"任务编号\",\"工作方案\""));
@@ -282,7 +299,11 @@ both_backends_app!(forms_show_errors_by_the_field, |app| {
     let r = app
         .post_multipart(
             &format!("/admin/tasks/{dated}/progress"),
-            &[("reported_on", "2019-03-20"), ("note", "已更新"), ("item_id", "987654")],
+            &[
+                ("reported_on", "2019-03-20"),
+                ("note", "已更新"),
+                ("item_id", "987654"),
+            ],
             &[],
         )
         .await;
@@ -291,11 +312,16 @@ both_backends_app!(forms_show_errors_by_the_field, |app| {
     // Cascading a department's task to a county: not below it.
     let nanguan = app.org_id("nanguan").await.to_string();
     let r = app
-        .post(&format!("/admin/tasks/{dated}/cascade"), &[("org_id", &nanguan)])
+        .post(
+            &format!("/admin/tasks/{dated}/cascade"),
+            &[("org_id", &nanguan)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("只能分解到本任务责任单位的下级单位"));
-    let r = app.post(&format!("/admin/tasks/{dated}/cascade"), &[]).await;
+    let r = app
+        .post(&format!("/admin/tasks/{dated}/cascade"), &[])
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("请至少选择一个下级单位"));
     // Registers: required fields, formats and cross-field rules.
@@ -341,7 +367,10 @@ both_backends_app!(forms_show_errors_by_the_field, |app| {
     assert!(r.body.contains("统计日期须为“年-月-日”格式"));
     let r = app.get("/admin/records/training?year=两千").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.get("/admin/records/nope").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/admin/records/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
 });
 
 both_backends_app!(registers_export_and_proposal_draft, |app| {
@@ -369,7 +398,9 @@ both_backends_app!(registers_export_and_proposal_draft, |app| {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let training = id_of(r.location());
-    let page = app.get(&format!("/admin/records/training/{training}")).await;
+    let page = app
+        .get(&format!("/admin/records/training/{training}"))
+        .await;
     assert!(page.body.contains("本系统参训人员（2 人）"));
     for (kind, held, title, pieces) in [
         ("press", "2019-05-16", "全国助残日新闻发布会", "1"),
@@ -389,7 +420,9 @@ both_backends_app!(registers_export_and_proposal_draft, |app| {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
-    let list = app.get("/admin/records/publicity?year=2019&choice=press").await;
+    let list = app
+        .get("/admin/records/publicity?year=2019&choice=press")
+        .await;
     assert!(list.body.contains("全国助残日新闻发布会"));
     assert!(!list.body.contains("媒体宣传稿件</a>"));
     let (status, _, bytes) = app
@@ -401,9 +434,7 @@ both_backends_app!(registers_export_and_proposal_draft, |app| {
     assert!(csv.contains("\"新修订条例解读培训\""));
     assert!(csv.contains("\"业务知识培训\""));
     assert!(csv.contains("\"32\""), "2 staff + 30 outsiders: {csv}");
-    let (status, _, bytes) = app
-        .get_bytes("/admin/records/publicity/export.xlsx")
-        .await;
+    let (status, _, bytes) = app.get_bytes("/admin/records/publicity/export.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(&bytes[..2], b"PK");
 
@@ -429,17 +460,24 @@ both_backends_app!(registers_export_and_proposal_draft, |app| {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let proposal = id_of(r.location());
     // The office keeps the register but does not draft items.
-    let page = app.get(&format!("/admin/records/proposals/{proposal}")).await;
+    let page = app
+        .get(&format!("/admin/records/proposals/{proposal}"))
+        .await;
     assert!(!page.body.contains("将答复转为信息草稿"));
     assert_eq!(
-        app.post(&format!("/admin/records/proposals/{proposal}/draft-item"), &[])
-            .await
-            .status,
+        app.post(
+            &format!("/admin/records/proposals/{proposal}/draft-item"),
+            &[]
+        )
+        .await
+        .status,
         StatusCode::FORBIDDEN
     );
     // 康复部's drafter turns the reply into a draft item; it waits for the normal review.
     app.login_demo("demo-drafter").await;
-    let page = app.get(&format!("/admin/records/proposals/{proposal}")).await;
+    let page = app
+        .get(&format!("/admin/records/proposals/{proposal}"))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("将答复转为信息草稿"));
     assert_eq!(
@@ -447,23 +485,37 @@ both_backends_app!(registers_export_and_proposal_draft, |app| {
         StatusCode::FORBIDDEN
     );
     let r = app
-        .post(&format!("/admin/records/proposals/{proposal}/draft-item"), &[])
+        .post(
+            &format!("/admin/records/proposals/{proposal}/draft-item"),
+            &[],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let item = id_of(r.location());
-    let it = gongkai_store::items::get(&app.db, item).await.unwrap().unwrap();
+    let it = gongkai_store::items::get(&app.db, item)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(it.state, "draft");
     assert!(it.published_revision_id.is_none());
     let rev = gongkai_store::items::current_revision(&app.db, &it)
         .await
         .unwrap();
-    assert_eq!(rev.title, "对人大代表建议第0156号《关于加快康复机构建设的建议》的答复");
-    let page = app.get(&format!("/admin/records/proposals/{proposal}")).await;
+    assert_eq!(
+        rev.title,
+        "对人大代表建议第0156号《关于加快康复机构建设的建议》的答复"
+    );
+    let page = app
+        .get(&format!("/admin/records/proposals/{proposal}"))
+        .await;
     assert!(page.body.contains(&format!("/admin/items/{item}\"")));
     assert_eq!(
-        app.post(&format!("/admin/records/proposals/{proposal}/draft-item"), &[])
-            .await
-            .status,
+        app.post(
+            &format!("/admin/records/proposals/{proposal}/draft-item"),
+            &[]
+        )
+        .await
+        .status,
         StatusCode::CONFLICT
     );
 });
@@ -515,10 +567,22 @@ both_backends_app!(api_plan_tasks_and_registers, |app| {
     let nanguan = app.org_id("nanguan").await;
     let kuancheng = app.org_id("kuancheng").await;
 
-    let (s, v) = api(&mut app, &office, "POST", "/api/v1/plans", Some(json!({"year": 2019, "title": ""}))).await;
+    let (s, v) = api(
+        &mut app,
+        &office,
+        "POST",
+        "/api/v1/plans",
+        Some(json!({"year": 2019, "title": ""})),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(v["error"], "invalid");
-    assert!(v["fields"]["title"].as_str().unwrap().contains("请填写方案名称"));
+    assert!(
+        v["fields"]["title"]
+            .as_str()
+            .unwrap()
+            .contains("请填写方案名称")
+    );
     let (s, plan) = api(
         &mut app,
         &office,
@@ -564,9 +628,21 @@ both_backends_app!(api_plan_tasks_and_registers, |app| {
     // The county sees its own task only, and may report on it.
     let (s, v) = api(&mut app, &county, "GET", "/api/v1/tasks?year=2019", None).await;
     assert_eq!(s, StatusCode::OK);
-    let ids: Vec<i64> = v["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = v["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids, [child]);
-    let (s, _) = api(&mut app, &county, "GET", &format!("/api/v1/tasks/{task_id}"), None).await;
+    let (s, _) = api(
+        &mut app,
+        &county,
+        "GET",
+        &format!("/api/v1/tasks/{task_id}"),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = api(
         &mut app,
@@ -597,12 +673,31 @@ both_backends_app!(api_plan_tasks_and_registers, |app| {
     .await;
     assert_eq!(s, StatusCode::CREATED);
     // The city's view of the parent shows the children's states; the board by date.
-    let (s, v) = api(&mut app, &office, "GET", &format!("/api/v1/tasks/{task_id}"), None).await;
+    let (s, v) = api(
+        &mut app,
+        &office,
+        "GET",
+        &format!("/api/v1/tasks/{task_id}"),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
-    let states: Vec<&str> = v["children"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
+    let states: Vec<&str> = v["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
     assert_eq!(states.len(), 2);
     assert!(states.contains(&"done"));
-    let (_, v) = api(&mut app, &office, "GET", "/api/v1/tasks?year=2019&on=2019-04-01&status=overdue", None).await;
+    let (_, v) = api(
+        &mut app,
+        &office,
+        "GET",
+        "/api/v1/tasks?year=2019&on=2019-04-01&status=overdue",
+        None,
+    )
+    .await;
     assert_eq!(v["tasks"].as_array().unwrap().len(), 2);
     let (s, v) = api(&mut app, &office, "GET", "/api/v1/tasks?status=late", None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
@@ -614,9 +709,19 @@ both_backends_app!(api_plan_tasks_and_registers, |app| {
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // Registers.
-    let (s, v) = api(&mut app, &office, "POST", "/api/v1/training", Some(json!({"held_on": "2019/05/01"}))).await;
+    let (s, v) = api(
+        &mut app,
+        &office,
+        "POST",
+        "/api/v1/training",
+        Some(json!({"held_on": "2019/05/01"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(v["fields"]["held_on"].is_string() && v["fields"]["title"].is_string(), "{v}");
+    assert!(
+        v["fields"]["held_on"].is_string() && v["fields"]["title"].is_string(),
+        "{v}"
+    );
     let drafter = app.user_id("demo-drafter").await;
     let (s, rec) = api(
         &mut app,
@@ -643,15 +748,24 @@ both_backends_app!(api_plan_tasks_and_registers, |app| {
     assert_eq!(rec["values"]["category"], "team");
     let (_, v) = api(&mut app, &office, "GET", "/api/v1/training?year=2019", None).await;
     assert_eq!(v["records"].as_array().unwrap().len(), 1);
-    let (s, _) = api(&mut app, &county, "GET", &format!("/api/v1/training/{id}"), None).await;
+    let (s, _) = api(
+        &mut app,
+        &county,
+        "GET",
+        &format!("/api/v1/training/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, p) = api(
         &mut app,
         &office,
         "POST",
         "/api/v1/proposals",
-        Some(json!({"org_id": body, "kind": "cppcc", "number": "第0089号", "title": "无障碍环境建设",
-                    "role": "lead", "received_on": "2019-03-25"})),
+        Some(
+            json!({"org_id": body, "kind": "cppcc", "number": "第0089号", "title": "无障碍环境建设",
+                    "role": "lead", "received_on": "2019-03-25"}),
+        ),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{p}");

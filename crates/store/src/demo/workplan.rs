@@ -204,10 +204,15 @@ pub(super) async fn load(tx: &mut Tx, orgs: &[(&str, i64)], accounts: &[Account]
         }
     }
 
-    let user = |name: &str| accounts.iter().find(|a| a.username == name).map(|a| a.user_id);
+    let user = |name: &str| {
+        accounts
+            .iter()
+            .find(|a| a.username == name)
+            .map(|a| a.user_id)
+    };
     let staff: Vec<i64> = ["demo-drafter", "demo-head", "demo-secrecy", "demo-office"]
-        .iter()
-        .filter_map(|u| user(u))
+        .into_iter()
+        .filter_map(user)
         .collect();
     for (on, title, category, outsiders, materials) in [
         (
@@ -302,8 +307,20 @@ pub(super) async fn load(tx: &mut Tx, orgs: &[(&str, i64)], accounts: &[Account]
         .await?;
     }
     for (kind, on, title, pieces, audience) in [
-        ("press", "2019-05-16", "第二十九次全国助残日新闻发布会", "1", "60"),
-        ("event", "2019-05-19", "全国助残日政务公开宣传活动", "1", "500"),
+        (
+            "press",
+            "2019-05-16",
+            "第二十九次全国助残日新闻发布会",
+            "1",
+            "60",
+        ),
+        (
+            "event",
+            "2019-05-19",
+            "全国助残日政务公开宣传活动",
+            "1",
+            "500",
+        ),
         (
             "media",
             "2019-12-31",

@@ -47,7 +47,14 @@ pub static TRAINING: Kind = Kind {
     label: "业务培训",
     noun: "培训",
     fields: &[
-        field("held_on", "培训日期", FieldType::Date, true, "例如 2019-05-16", true),
+        field(
+            "held_on",
+            "培训日期",
+            FieldType::Date,
+            true,
+            "例如 2019-05-16",
+            true,
+        ),
         field(
             "title",
             "培训主题",
@@ -112,7 +119,14 @@ pub static ASSESSMENTS: Kind = Kind {
             "",
             true,
         ),
-        field("held_on", "日期", FieldType::Date, true, "例如 2019-12-20", true),
+        field(
+            "held_on",
+            "日期",
+            FieldType::Date,
+            true,
+            "例如 2019-12-20",
+            true,
+        ),
         field(
             "title",
             "事项",
@@ -154,10 +168,7 @@ pub const SATISFACTION: &[(&str, &str)] = &[
     ("basically", "基本满意"),
     ("unsatisfied", "不满意"),
 ];
-pub const DISCLOSABLE: &[(&str, &str)] = &[
-    ("yes", "可以公开"),
-    ("no", "不予公开"),
-];
+pub const DISCLOSABLE: &[(&str, &str)] = &[("yes", "可以公开"), ("no", "不予公开")];
 
 fn proposal_check(cells: &BTreeMap<&'static str, Cell>) -> Vec<(&'static str, String)> {
     let mut e = Vec::new();
@@ -220,7 +231,14 @@ pub static PROPOSALS: Kind = Kind {
             "本单位主办时填写协办单位，协办时填写主办单位",
             false,
         ),
-        field("received_on", "交办日期", FieldType::Date, true, "例如 2019-03-15", false),
+        field(
+            "received_on",
+            "交办日期",
+            FieldType::Date,
+            true,
+            "例如 2019-03-15",
+            false,
+        ),
         field("due_on", "办理期限", FieldType::Date, false, "", true),
         field("replied_on", "答复日期", FieldType::Date, false, "", true),
         field("reply", "答复内容", FieldType::Text, false, "", false),
@@ -271,7 +289,14 @@ pub static PUBLICITY: Kind = Kind {
             "",
             true,
         ),
-        field("held_on", "日期", FieldType::Date, true, "例如 2019-05-19", true),
+        field(
+            "held_on",
+            "日期",
+            FieldType::Date,
+            true,
+            "例如 2019-05-19",
+            true,
+        ),
         field(
             "title",
             "名称",

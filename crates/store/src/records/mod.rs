@@ -174,7 +174,10 @@ pub struct Input {
 pub type Errors = Vec<(&'static str, String)>;
 
 /// Parses and validates `input` against `kind`: the values by field, or the errors by field.
-pub fn parse(kind: &Kind, input: &Input) -> std::result::Result<BTreeMap<&'static str, Cell>, Errors> {
+pub fn parse(
+    kind: &Kind,
+    input: &Input,
+) -> std::result::Result<BTreeMap<&'static str, Cell>, Errors> {
     let mut errors: Errors = Vec::new();
     let mut out = BTreeMap::new();
     for f in kind.fields {
@@ -241,10 +244,7 @@ pub fn parse(kind: &Kind, input: &Input) -> std::result::Result<BTreeMap<&'stati
                     Cell::S(Some(raw.to_string()))
                 } else {
                     let labels: Vec<&str> = c.iter().map(|(_, l)| *l).collect();
-                    errors.push((
-                        f.name,
-                        format!("{}只能是：{}", f.label, labels.join("、")),
-                    ));
+                    errors.push((f.name, format!("{}只能是：{}", f.label, labels.join("、"))));
                     Cell::S(Some(String::new()))
                 }
             }
@@ -282,10 +282,12 @@ fn first(errors: Errors) -> StoreError {
 }
 
 async fn check_refs(tx: &mut Tx, kind: &Kind, input: &Input) -> Result<()> {
-    let org: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1")
-        .bind(input.org_id)
-        .fetch_optional(c)
-        .await?);
+    let org: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT id FROM orgs WHERE id = $1"
+    )
+    .bind(input.org_id)
+    .fetch_optional(c)
+    .await?);
     if org.is_none() {
         return Err(StoreError::Invalid("所属单位不存在".into()));
     }
@@ -298,7 +300,9 @@ async fn check_refs(tx: &mut Tx, kind: &Kind, input: &Input) -> Result<()> {
             .fetch_optional(c)
             .await?);
             if found.is_none() {
-                return Err(StoreError::Invalid(format!("参训人员（用户编号 {u}）不存在")));
+                return Err(StoreError::Invalid(format!(
+                    "参训人员（用户编号 {u}）不存在"
+                )));
             }
         }
     }
@@ -309,11 +313,13 @@ async fn set_participants(tx: &mut Tx, kind: &Kind, id: i64, users: &[i64]) -> R
     if !kind.participants {
         return Ok(());
     }
-    on_tx!(tx, |c| sqlx::query("DELETE FROM training_participants WHERE session_id = $1")
-        .bind(id)
-        .execute(c)
-        .await?
-        .rows_affected());
+    on_tx!(tx, |c| sqlx::query(
+        "DELETE FROM training_participants WHERE session_id = $1"
+    )
+    .bind(id)
+    .execute(c)
+    .await?
+    .rows_affected());
     let mut users = users.to_vec();
     users.sort_unstable();
     users.dedup();
@@ -518,11 +524,7 @@ fn decode(kind: &Kind, cells: Vec<Option<String>>) -> Record {
         year: num(2),
         values,
         participants: Vec::new(),
-        item_id: cells
-            .get(6)
-            .cloned()
-            .flatten()
-            .and_then(|s| s.parse().ok()),
+        item_id: cells.get(6).cloned().flatten().and_then(|s| s.parse().ok()),
         created_by: cells.get(3).cloned().flatten().unwrap_or_default(),
         created_at: num(4),
         updated_at: num(5),
@@ -534,7 +536,11 @@ fn width(kind: &Kind) -> usize {
 }
 
 async fn get_tx(tx: &mut Tx, kind: &Kind, id: i64) -> Result<Record> {
-    let sql = format!("SELECT {} FROM {} WHERE id = $1", select_list(kind), kind.table);
+    let sql = format!(
+        "SELECT {} FROM {} WHERE id = $1",
+        select_list(kind),
+        kind.table
+    );
     let w = width(kind);
     let row: Option<Vec<Option<String>>> = on_tx!(tx, |c| {
         let r = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
@@ -651,12 +657,15 @@ async fn query(db: &Db, kind: &Kind, ids: Option<&[OrgId]>, f: &Filter) -> Resul
     let mut recs: Vec<Record> = rows.into_iter().map(|c| decode(kind, c)).collect();
     if kind.participants {
         for r in &mut recs {
-            r.participants = on_db!(db, |p| sqlx::query_scalar(
+            r.participants =
+                on_db!(db, |p| {
+                    sqlx::query_scalar(
                 "SELECT user_id FROM training_participants WHERE session_id = $1 ORDER BY user_id"
             )
             .bind(r.id)
             .fetch_all(p)
-            .await?);
+            .await?
+                });
         }
     }
     Ok(recs)
@@ -695,7 +704,10 @@ pub async fn year_totals(db: &Db, ids: &[OrgId], year: i32) -> Result<YearTotals
     let assessments = list(db, &ASSESSMENTS, ids, &f).await?;
     if let Some(field) = ASSESSMENTS.field("kind") {
         for (code, label) in field.choices() {
-            let n = assessments.iter().filter(|r| r.text("kind") == *code).count() as i64;
+            let n = assessments
+                .iter()
+                .filter(|r| r.text("kind") == *code)
+                .count() as i64;
             if n > 0 {
                 t.assessments.push(((*label).to_string(), n));
             }
@@ -716,7 +728,10 @@ pub async fn year_totals(db: &Db, ids: &[OrgId], year: i32) -> Result<YearTotals
     let publicity = list(db, &PUBLICITY, ids, &f).await?;
     if let Some(field) = PUBLICITY.field("kind") {
         for (code, label) in field.choices() {
-            let of: Vec<&Record> = publicity.iter().filter(|r| r.text("kind") == *code).collect();
+            let of: Vec<&Record> = publicity
+                .iter()
+                .filter(|r| r.text("kind") == *code)
+                .collect();
             if !of.is_empty() {
                 let pieces = of.iter().map(|r| r.count("pieces")).sum();
                 t.publicity

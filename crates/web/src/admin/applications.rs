@@ -174,7 +174,6 @@ async fn list_applications(
     })
 }
 
-
 /// CSV export of the filtered list (UTF-8 with BOM so spreadsheet programs read the Chinese);
 /// one row per requested item, with the table-3 outcome code. No ID numbers or contact data.
 /// The columns of the applications export (one row per requested item, 一事一申请).
@@ -237,7 +236,6 @@ async fn export_rows(
     tx.commit().await?;
     Ok((rows, mark))
 }
-
 
 /// The list as CSV (UTF-8 with BOM, for Excel and WPS); the watermark is the last line.
 async fn export_csv(

@@ -22,7 +22,7 @@ use gongkai_core::org::OrgId;
 use gongkai_store::StoreError;
 use gongkai_store::items::catalog::expand_scopes;
 use gongkai_store::orgs::{self, Org};
-use gongkai_store::records::{self, Field, Filter, Input, Kind, KINDS, Record};
+use gongkai_store::records::{self, Field, Filter, Input, KINDS, Kind, Record};
 use gongkai_store::users;
 use serde::Deserialize;
 
@@ -48,7 +48,8 @@ type Errors = Vec<(&'static str, String)>;
 type Pairs = Vec<(String, String)>;
 
 fn kind_of(code: &str) -> AppResult<&'static Kind> {
-    Kind::from_code(code).ok_or_else(|| AppError::not_found("您访问的页面不存在，请检查网址是否正确。"))
+    Kind::from_code(code)
+        .ok_or_else(|| AppError::not_found("您访问的页面不存在，请检查网址是否正确。"))
 }
 
 /// The scope in which `staff` sees records of `kind`.
@@ -61,7 +62,8 @@ fn view_scopes(staff: &Staff, kind: &Kind) -> Vec<OrgId> {
 }
 
 fn can_view(staff: &Staff, kind: &Kind, org: Option<OrgId>) -> bool {
-    staff.can(Action::ManageWorkRecords, org) || (kind.item_link && staff.can(Action::DraftItem, org))
+    staff.can(Action::ManageWorkRecords, org)
+        || (kind.item_link && staff.can(Action::DraftItem, org))
 }
 
 fn name_of(orgs: &[Org], id: i64) -> String {
@@ -111,7 +113,10 @@ impl ListQuery {
                 }
             },
         };
-        let choice = match (self.choice.trim(), kind.filter_field.and_then(|f| kind.field(f))) {
+        let choice = match (
+            self.choice.trim(),
+            kind.filter_field.and_then(|f| kind.field(f)),
+        ) {
             ("", _) => None,
             (c, Some(f)) if f.choices().iter().any(|(code, _)| *code == c) => Some(c.to_string()),
             _ => {
@@ -232,7 +237,12 @@ async fn list(
     }
 }
 
-fn sheet(kind: &'static Kind, recs: &[Record], orgs: &[Org], people: &BTreeMap<i64, String>) -> Sheet<'static> {
+fn sheet(
+    kind: &'static Kind,
+    recs: &[Record],
+    orgs: &[Org],
+    people: &BTreeMap<i64, String>,
+) -> Sheet<'static> {
     let mut headers = vec!["编号".to_string(), "单位".to_string(), "年度".to_string()];
     headers.extend(kind.fields.iter().map(|f| f.label.to_string()));
     let mut numeric = vec![0, 2];
@@ -263,7 +273,12 @@ fn sheet(kind: &'static Kind, recs: &[Record], orgs: &[Org], people: &BTreeMap<i
                 let names: Vec<String> = r
                     .participants
                     .iter()
-                    .map(|u| people.get(u).cloned().unwrap_or_else(|| format!("用户 {u}")))
+                    .map(|u| {
+                        people
+                            .get(u)
+                            .cloned()
+                            .unwrap_or_else(|| format!("用户 {u}"))
+                    })
                     .collect();
                 row.push(names.join("、"));
                 row.push((r.participants.len() as i64 + r.count("outsiders")).to_string());
@@ -433,11 +448,20 @@ async fn form_page(
         for u in users::list(&state.db).await? {
             if u.active && ids.contains(&u.org_id) {
                 let chosen = sub.participants.contains(&u.id.to_string());
-                people.push((u.id, format!("{}（{}）", u.display_name, name_of(&orgs, u.org_id)), chosen));
+                people.push((
+                    u.id,
+                    format!("{}（{}）", u.display_name, name_of(&orgs, u.org_id)),
+                    chosen,
+                ));
             }
         }
     }
-    let err = |name: &str| errors.iter().find(|(f, _)| *f == name).map(|(_, m)| m.clone());
+    let err = |name: &str| {
+        errors
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, m)| m.clone())
+    };
     let title = match id {
         Some(_) => format!("修改{}记录", kind.noun),
         None => format!("登记{}", kind.noun),
@@ -694,7 +718,9 @@ async fn draft_item(
 ) -> AppResult<Response> {
     let kind = kind_of(&code)?;
     if !kind.item_link {
-        return Err(AppError::not_found("您访问的页面不存在，请检查网址是否正确。"));
+        return Err(AppError::not_found(
+            "您访问的页面不存在，请检查网址是否正确。",
+        ));
     }
     let rec = load(&state, &staff, kind, id).await?;
     staff.require(Action::DraftItem, Some(rec.org_id))?;
@@ -702,5 +728,8 @@ async fn draft_item(
     let mut tx = state.db.begin().await?;
     let item = records::proposals::to_draft_item(&mut tx, &staff.actor(), &rec, caps).await?;
     tx.commit().await?;
-    Ok(see_other(&format!("/admin/items/{}?saved=created", item.id)))
+    Ok(see_other(&format!(
+        "/admin/items/{}?saved=created",
+        item.id
+    )))
 }

@@ -152,10 +152,7 @@ async fn list_plans(
         "" => (None, None),
         s => match s.parse::<i32>() {
             Ok(y) if (2000..=2100).contains(&y) => (Some(y), None),
-            _ => (
-                None,
-                Some("年度须为四位数字，例如 2019".to_string()),
-            ),
+            _ => (None, Some("年度须为四位数字，例如 2019".to_string())),
         },
     };
     let ids = visible_orgs(&state, &staff).await?;
@@ -285,9 +282,7 @@ async fn create_plan(
                 return Ok(see_other(&format!("/admin/plans/{}?saved=plan", p.id)));
             }
             Err(StoreError::Conflict(m)) => push(&mut errors, "year", m),
-            Err(StoreError::Invalid(m) | StoreError::NotFound(m)) => {
-                push(&mut errors, "org_id", m)
-            }
+            Err(StoreError::Invalid(m) | StoreError::NotFound(m)) => push(&mut errors, "org_id", m),
             Err(e) => return Err(e.into()),
         }
     }
@@ -486,7 +481,11 @@ impl TaskForm {
         }
     }
 
-    fn parse(&self, plan_org: OrgId, tree: &gongkai_core::org::OrgTree) -> (Option<TaskInput>, Errors) {
+    fn parse(
+        &self,
+        plan_org: OrgId,
+        tree: &gongkai_core::org::OrgTree,
+    ) -> (Option<TaskInput>, Errors) {
         let mut errors = Vec::new();
         let org_id = match self.org_id.trim().parse::<i64>() {
             Ok(id) if tree.is_within(id, plan_org) => Some(id),
@@ -505,11 +504,7 @@ impl TaskForm {
                 let n = match self.workdays.trim().parse::<u32>() {
                     Ok(n) => Some(n),
                     Err(_) => {
-                        push(
-                            &mut errors,
-                            "workdays",
-                            "工作日数须为 1 至 250 之间的整数",
-                        );
+                        push(&mut errors, "workdays", "工作日数须为 1 至 250 之间的整数");
                         None
                     }
                 };
@@ -518,7 +513,7 @@ impl TaskForm {
                     _ => None,
                 }
             }
-            "date" => parse_date(&mut errors, "due_on", "完成时限", &self.due_on)
+            "date" => parse_date(&mut errors, "due_on", "完成日期", &self.due_on)
                 .map(|date| Due::Date { date }),
             _ => {
                 push(
@@ -755,8 +750,11 @@ impl TaskPage {
     }
 }
 
-fn reported_at(r: &Report) -> String {
-    cst(r.created_at)
+impl ReportView {
+    /// When the report was entered.
+    fn entered_at(&self) -> String {
+        cst(self.report.created_at)
+    }
 }
 
 /// What a task page shows besides the task: the progress form as entered, its errors, a
@@ -906,15 +904,15 @@ async fn add_progress(
     for (f, m) in workplan::validate_report(&input) {
         push(&mut errors, f, m);
     }
-    let file = files.into_iter().find(|p| p.name == "file" && !p.data.is_empty());
+    let file = files
+        .into_iter()
+        .find(|p| p.name == "file" && !p.data.is_empty());
     let limits = Limits::default();
     if let Some(p) = &file {
         let name = p.filename.clone().unwrap_or_default();
         let checked = attachments::clean_filename(&name)
             .map_err(|e| e.to_string())
-            .and_then(|n| {
-                filetype::check(&p.data, &n, limits.max_size).map_err(|e| e.to_string())
-            });
+            .and_then(|n| filetype::check(&p.data, &n, limits.max_size).map_err(|e| e.to_string()));
         match checked {
             Ok(kind) if kind.is_image() => push(
                 &mut errors,
@@ -1178,7 +1176,12 @@ async fn board_rows(
     require_any(staff)?;
     let (f, errors) = q.parse();
     let ids = visible_orgs(state, staff).await?;
-    let all = task_rows(state, workplan::tasks(&state.db, &ids, &f.filter).await?, f.on).await?;
+    let all = task_rows(
+        state,
+        workplan::tasks(&state.db, &ids, &f.filter).await?,
+        f.on,
+    )
+    .await?;
     let mut counts = BTreeMap::new();
     for r in &all {
         *counts.entry(r.status).or_insert(0) += 1;
@@ -1224,10 +1227,15 @@ async fn show_board(
         export_query: q.query_string(),
         q,
         rows,
-        counts: [Status::OnTrack, Status::DueSoon, Status::Overdue, Status::Done]
-            .into_iter()
-            .map(|s| (s.code(), s.label(), counts.get(&s).copied().unwrap_or(0)))
-            .collect(),
+        counts: [
+            Status::OnTrack,
+            Status::DueSoon,
+            Status::Overdue,
+            Status::Done,
+        ]
+        .into_iter()
+        .map(|s| (s.code(), s.label(), counts.get(&s).copied().unwrap_or(0)))
+        .collect(),
         statuses: Status::ALL.iter().map(|s| (s.code(), s.label())).collect(),
         units,
         errors: errors.clone(),
@@ -1239,7 +1247,11 @@ async fn show_board(
     }
 }
 
-async fn export_sheet(state: &AppState, staff: &Staff, q: &BoardQuery) -> AppResult<Sheet<'static>> {
+async fn export_sheet(
+    state: &AppState,
+    staff: &Staff,
+    q: &BoardQuery,
+) -> AppResult<Sheet<'static>> {
     let (rows, _, _, errors) = board_rows(state, staff, q).await?;
     if let Some((_, m)) = errors.into_iter().next() {
         return Err(AppError::bad_request(m));
@@ -1255,8 +1267,16 @@ async fn export_sheet(state: &AppState, staff: &Staff, q: &BoardQuery) -> AppRes
     Ok(Sheet {
         name: "工作任务进度",
         headers: [
-            "任务编号", "工作方案", "任务", "责任单位", "责任人", "依据", "完成时限", "完成日期",
-            "进度状态", "上级任务编号",
+            "任务编号",
+            "工作方案",
+            "任务",
+            "责任单位",
+            "责任人",
+            "依据",
+            "完成时限",
+            "完成日期",
+            "进度状态",
+            "上级任务编号",
         ]
         .iter()
         .map(|s| (*s).to_string())
@@ -1287,7 +1307,10 @@ async fn export_csv(
     staff: Staff,
     Query(q): Query<BoardQuery>,
 ) -> AppResult<Response> {
-    Ok(export::csv(&export_sheet(&state, &staff, &q).await?, "work-tasks"))
+    Ok(export::csv(
+        &export_sheet(&state, &staff, &q).await?,
+        "work-tasks",
+    ))
 }
 
 async fn export_xlsx(

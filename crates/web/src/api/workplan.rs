@@ -55,7 +55,11 @@ fn ok(v: Value) -> Response {
     axum::Json(v).into_response()
 }
 
-fn parse_date(fields: &mut Vec<(&'static str, String)>, name: &'static str, v: &str) -> Option<NaiveDate> {
+fn parse_date(
+    fields: &mut Vec<(&'static str, String)>,
+    name: &'static str,
+    v: &str,
+) -> Option<NaiveDate> {
     match NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d") {
         Ok(d) => Some(d),
         Err(_) => {
@@ -76,7 +80,12 @@ async fn visible(state: &AppState, staff: &ApiStaff) -> Result<Vec<OrgId>, ItemE
 
 fn sees_task(staff: &ApiStaff, org: OrgId) -> bool {
     gongkai_core::auth::permits(&staff.grants, Action::ManagePlans, Some(org), &staff.tree)
-        || gongkai_core::auth::permits(&staff.grants, Action::ReportProgress, Some(org), &staff.tree)
+        || gongkai_core::auth::permits(
+            &staff.grants,
+            Action::ReportProgress,
+            Some(org),
+            &staff.tree,
+        )
 }
 
 fn require_any(staff: &ApiStaff) -> Result<(), ItemError> {
@@ -157,7 +166,11 @@ async fn load_plan(state: &AppState, staff: &ApiStaff, id: i64) -> ApiResult<wor
     if seen { Ok(plan) } else { Err(missing()) }
 }
 
-async fn task_views(state: &AppState, tasks: Vec<workplan::Task>, on: NaiveDate) -> ApiResult<Vec<Value>> {
+async fn task_views(
+    state: &AppState,
+    tasks: Vec<workplan::Task>,
+    on: NaiveDate,
+) -> ApiResult<Vec<Value>> {
     let data = gongkai_store::calendar::load_data(&state.db)
         .await
         .map_err(AppError::from)?;
@@ -245,10 +258,11 @@ impl TaskBody {
     fn input(&self, default_org: OrgId) -> ApiResult<TaskInput> {
         let mut fields = Vec::new();
         let due = match (&self.due_on, &self.start_on, self.workdays) {
-            (Some(d), None, None) => parse_date(&mut fields, "due_on", d).map(|date| Due::Date { date }),
-            (None, Some(s), Some(workdays)) => {
-                parse_date(&mut fields, "start_on", s).map(|start| Due::Workdays { start, workdays })
+            (Some(d), None, None) => {
+                parse_date(&mut fields, "due_on", d).map(|date| Due::Date { date })
             }
+            (None, Some(s), Some(workdays)) => parse_date(&mut fields, "start_on", s)
+                .map(|start| Due::Workdays { start, workdays }),
             _ => {
                 fields.push((
                     "due_on",
@@ -326,7 +340,10 @@ pub async fn list_tasks(
         Some(s) => {
             let st = Status::from_code(s);
             if st.is_none() {
-                fields.push(("status", "status 只能是 on_track、due_soon、overdue 或 done".into()));
+                fields.push((
+                    "status",
+                    "status 只能是 on_track、due_soon、overdue 或 done".into(),
+                ));
             }
             st
         }
@@ -359,7 +376,11 @@ async fn load_task(state: &AppState, staff: &ApiStaff, id: i64) -> ApiResult<wor
     let task = workplan::get_task(&state.db, id)
         .await?
         .ok_or_else(missing)?;
-    if sees_task(staff, task.org_id) { Ok(task) } else { Err(missing()) }
+    if sees_task(staff, task.org_id) {
+        Ok(task)
+    } else {
+        Err(missing())
+    }
 }
 
 /// A task with its progress reports and the tasks cascaded from it.
@@ -492,7 +513,10 @@ pub async fn cascade_task(
 fn view_scopes(staff: &ApiStaff, kind: &Kind) -> Vec<OrgId> {
     let mut s = gongkai_core::auth::scopes_for(&staff.grants, Action::ManageWorkRecords);
     if kind.item_link {
-        s.extend(gongkai_core::auth::scopes_for(&staff.grants, Action::DraftItem));
+        s.extend(gongkai_core::auth::scopes_for(
+            &staff.grants,
+            Action::DraftItem,
+        ));
     }
     s
 }
@@ -541,12 +565,21 @@ async fn load_record(
     staff: &ApiStaff,
     id: i64,
 ) -> ApiResult<records::Record> {
-    let missing = || ItemError::App(AppError::not_found(format!("{}记录不存在或不在您的管理范围内。", kind.noun)));
+    let missing = || {
+        ItemError::App(AppError::not_found(format!(
+            "{}记录不存在或不在您的管理范围内。",
+            kind.noun
+        )))
+    };
     let rec = records::get(&state.db, kind, id)
         .await?
         .ok_or_else(missing)?;
     let ids = expand_scopes(&state.db, &view_scopes(staff, kind)).await?;
-    if ids.contains(&rec.org_id) { Ok(rec) } else { Err(missing()) }
+    if ids.contains(&rec.org_id) {
+        Ok(rec)
+    } else {
+        Err(missing())
+    }
 }
 
 /// One record.
@@ -561,7 +594,11 @@ pub async fn show_record(
 
 /// The input of a record from a JSON object: `org_id`, `participants` (user ids, training) and
 /// the register's fields (strings or numbers).
-fn record_input(kind: &Kind, staff: &ApiStaff, body: &serde_json::Map<String, Value>) -> ApiResult<Input> {
+fn record_input(
+    kind: &Kind,
+    staff: &ApiStaff,
+    body: &serde_json::Map<String, Value>,
+) -> ApiResult<Input> {
     let mut fields: Vec<(&'static str, String)> = Vec::new();
     let org_id = match body.get("org_id") {
         None | Some(Value::Null) => staff.user.org_id,
@@ -590,13 +627,19 @@ fn record_input(kind: &Kind, staff: &ApiStaff, body: &serde_json::Map<String, Va
             .filter_map(|v| {
                 let n = v.as_i64();
                 if n.is_none() {
-                    fields.push(("participants", "participants 须为用户编号（整数）的数组".into()));
+                    fields.push((
+                        "participants",
+                        "participants 须为用户编号（整数）的数组".into(),
+                    ));
                 }
                 n
             })
             .collect(),
         Some(_) => {
-            fields.push(("participants", "participants 须为用户编号（整数）的数组".into()));
+            fields.push((
+                "participants",
+                "participants 须为用户编号（整数）的数组".into(),
+            ));
             Vec::new()
         }
     };
@@ -714,7 +757,13 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
     let any = json!({"type": "object"});
     let resp = |d: &str, schema: &Value| json!({"description": d, "content": {"application/json": {"schema": schema}}});
     let id_param = |d: &str| json!({"name": "id", "in": "path", "required": true, "description": d, "schema": {"type": "integer"}});
-    let op = |id: &str, summary: &str, ok_code: &str, ok: &str, body: Option<&str>, params: Vec<Value>| {
+    let op = |id: &str,
+              summary: &str,
+              ok_code: &str,
+              ok: &str,
+              body: Option<&str>,
+              params: Vec<Value>|
+     -> Value {
         let mut responses = json!({
             "400": resp("输入有误（fields 指出各字段的问题）", &invalid),
             "401": resp("未登录或令牌无效", &error),
@@ -735,7 +784,9 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
         }
         v
     };
-    let q = |name: &str, ty: &str, d: &str| json!({"name": name, "in": "query", "required": false, "description": d, "schema": {"type": ty}});
+    let q = |name: &str, ty: &str, d: &str| -> Value {
+        json!({"name": name, "in": "query", "required": false, "description": d, "schema": {"type": ty}})
+    };
     let mut paths = serde_json::Map::new();
     paths.insert("/api/v1/plans".into(), json!({
         "get": op("list_plans", "工作方案列表（权限范围内）", "200", "工作方案", None, vec![q("year", "integer", "年度")]),
@@ -773,17 +824,30 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
         ("publicity", "宣传活动"),
     ] {
         let fields = Kind::from_code(code)
-            .map(|k| k.fields.iter().map(|f| format!("{}（{}）", f.name, f.label)).collect::<Vec<_>>().join("、"))
+            .map(|k| {
+                k.fields
+                    .iter()
+                    .map(|f| format!("{}（{}）", f.name, f.label))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            })
             .unwrap_or_default();
-        let body = format!("org_id、{fields}{}", if code == "training" { "、participants（用户编号数组）" } else { "" });
+        let body = format!(
+            "org_id、{fields}{}",
+            if code == "training" {
+                "、participants（用户编号数组）"
+            } else {
+                ""
+            }
+        );
         paths.insert(format!("/api/v1/{code}"), json!({
-            "get": op(&format!("list_{code}"), &format!("{label}台账（权限范围内）"), "200", "记录列表", None, vec![
+            "get": op(format!("list_{code}").as_str(), format!("{label}台账（权限范围内）").as_str(), "200", "记录列表", None, vec![
                 q("year", "integer", "年度"), q("org_id", "integer", "单位"), q("category", "string", "类别代码")]),
-            "post": op(&format!("create_{code}"), &format!("登记{label}"), "201", "已登记的记录", Some(&body), vec![]),
+            "post": op(format!("create_{code}").as_str(), format!("登记{label}").as_str(), "201", "已登记的记录", Some(body.as_str()), vec![]),
         }));
         paths.insert(format!("/api/v1/{code}/{{id}}"), json!({
-            "get": op(&format!("show_{code}"), &format!("{label}记录"), "200", "记录", None, vec![id_param("记录编号")]),
-            "put": op(&format!("update_{code}"), &format!("修改{label}记录"), "200", "修改后的记录", Some(&body), vec![id_param("记录编号")]),
+            "get": op(format!("show_{code}").as_str(), format!("{label}记录").as_str(), "200", "记录", None, vec![id_param("记录编号")]),
+            "put": op(format!("update_{code}").as_str(), format!("修改{label}记录").as_str(), "200", "修改后的记录", Some(body.as_str()), vec![id_param("记录编号")]),
         }));
     }
     paths.insert("/api/v1/proposals/{id}/draft-item".into(), json!({
