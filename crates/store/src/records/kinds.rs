@@ -1,8 +1,6 @@
 //! The four registers of issue #12 as data: their tables (migration 0020) and fields.
 
-use std::collections::BTreeMap;
-
-use super::{Cell, Field, FieldType, Kind};
+use super::{Cell, Cells, Errors, Field, FieldType, Kind};
 
 const fn field(
     name: &'static str,
@@ -22,11 +20,11 @@ const fn field(
     }
 }
 
-fn no_check(_: &BTreeMap<&'static str, Cell>) -> Vec<(&'static str, String)> {
+fn no_check(_: &Cells) -> Errors {
     Vec::new()
 }
 
-fn text<'a>(cells: &'a BTreeMap<&'static str, Cell>, name: &str) -> &'a str {
+fn text<'a>(cells: &'a Cells, name: &str) -> &'a str {
     match cells.get(name) {
         Some(Cell::S(Some(s))) => s.as_str(),
         _ => "",
@@ -170,7 +168,7 @@ pub const SATISFACTION: &[(&str, &str)] = &[
 ];
 pub const DISCLOSABLE: &[(&str, &str)] = &[("yes", "可以公开"), ("no", "不予公开")];
 
-fn proposal_check(cells: &BTreeMap<&'static str, Cell>) -> Vec<(&'static str, String)> {
+fn proposal_check(cells: &Cells) -> Errors {
     let mut e = Vec::new();
     let received = text(cells, "received_on");
     let replied = text(cells, "replied_on");

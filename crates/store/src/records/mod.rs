@@ -102,7 +102,7 @@ pub struct Kind {
     /// Records may link to a draft item (proposals).
     pub item_link: bool,
     /// Checks across fields, in Chinese.
-    pub check: fn(&BTreeMap<&'static str, Cell>) -> Vec<(&'static str, String)>,
+    pub check: fn(&Cells) -> Errors,
 }
 
 impl Kind {
@@ -113,6 +113,9 @@ impl Kind {
         self.fields.iter().find(|f| f.name == name)
     }
 }
+
+/// Parsed values by field name.
+pub type Cells = BTreeMap<&'static str, Cell>;
 
 /// A parsed value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -657,15 +660,14 @@ async fn query(db: &Db, kind: &Kind, ids: Option<&[OrgId]>, f: &Filter) -> Resul
     let mut recs: Vec<Record> = rows.into_iter().map(|c| decode(kind, c)).collect();
     if kind.participants {
         for r in &mut recs {
-            r.participants =
-                on_db!(db, |p| {
-                    sqlx::query_scalar(
+            r.participants = on_db!(db, |p| {
+                sqlx::query_scalar(
                 "SELECT user_id FROM training_participants WHERE session_id = $1 ORDER BY user_id"
             )
             .bind(r.id)
             .fetch_all(p)
             .await?
-                });
+            });
         }
     }
     Ok(recs)
