@@ -94,6 +94,16 @@ async fn city_plan(app: &mut TestApp) -> (i64, i64, i64, Vec<i64>) {
 }
 
 both_backends_app!(plan_lifecycle_across_scopes, |app| {
+    // Progress files go to a temporary data folder, not the source tree.
+    let files = tempfile::tempdir().unwrap();
+    app.router = gongkai_web::router(gongkai_web::AppState::new(
+        app.db.clone(),
+        gongkai_web::WebConfig {
+            data_dir: files.path().to_path_buf(),
+            vault: app.vault.clone(),
+            ..Default::default()
+        },
+    ));
     let (plan, dated, wd, children) = city_plan(&mut app).await;
     let (nanguan_task, kuancheng_task) = (children[0], children[1]);
 
