@@ -113,6 +113,22 @@ const CONSOLE_PAGES = [
   '/admin/grassroots/units',
   '/admin/reports',
   '/admin/reports/1',
+  '/admin/plans',
+  '/admin/plans/new',
+  '/admin/plans/1',
+  '/admin/plans/1/edit',
+  '/admin/plans/1/tasks/new',
+  '/admin/tasks?year=2019&on=2019-06-30',
+  '/admin/tasks/8',
+  '/admin/tasks/8/edit',
+  '/admin/records/training',
+  '/admin/records/training/new',
+  '/admin/records/training/1',
+  '/admin/records/assessments',
+  '/admin/records/proposals',
+  '/admin/records/proposals/1',
+  '/admin/records/proposals/1/edit',
+  '/admin/records/publicity',
 ];
 const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office', 'demo-drafter'];
 const MODES = [

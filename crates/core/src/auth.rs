@@ -106,6 +106,14 @@ impl Role {
             // Personal data: only the office that handles applicants' requests needs full
             // numbers and exports; no administrator (三员) does (issue #13).
             RevealPersonalData | ExportPersonalData => matches!(self, Role::DisclosureOffice),
+            // The annual work plan and the registers of issue #12 are business records: the
+            // office keeps them, units report progress on their own tasks; no administrator
+            // (三员) gains them.
+            ManagePlans | ManageWorkRecords => matches!(self, Role::DisclosureOffice),
+            ReportProgress => matches!(
+                self,
+                Role::Drafter | Role::DepartmentHead | Role::DisclosureOffice
+            ),
             ViewOrganisations => matches!(
                 self,
                 Role::Administrator
@@ -159,10 +167,16 @@ pub enum Action {
     RevealPersonalData,
     /// Export records that contain personal data (audited and watermarked, issue #13).
     ExportPersonalData,
+    /// Keep the annual work plan: plans, tasks, cascading, the progress board (issue #12).
+    ManagePlans,
+    /// See the work-plan tasks of one's unit and report their progress (issue #12).
+    ReportProgress,
+    /// Keep the training, assessment, proposal and publicity registers (issue #12).
+    ManageWorkRecords,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 26] = [
         Action::ViewConsole,
         Action::DraftItem,
         Action::ReviewItem,
@@ -186,6 +200,9 @@ impl Action {
         Action::ExportAudit,
         Action::RevealPersonalData,
         Action::ExportPersonalData,
+        Action::ManagePlans,
+        Action::ReportProgress,
+        Action::ManageWorkRecords,
     ];
 
     /// Deployment-wide actions: they touch data that belongs to no single organisation, so only a
@@ -285,10 +302,19 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         let expected_role_actions: &[(Role, &[Action])] = &[
-            (Role::Drafter, &[ViewConsole, DraftItem, AnswerMessage]),
+            (
+                Role::Drafter,
+                &[ViewConsole, DraftItem, AnswerMessage, ReportProgress],
+            ),
             (
                 Role::DepartmentHead,
-                &[ViewConsole, DraftItem, ReviewItem, AnswerMessage],
+                &[
+                    ViewConsole,
+                    DraftItem,
+                    ReviewItem,
+                    AnswerMessage,
+                    ReportProgress,
+                ],
             ),
             (
                 Role::ConfidentialityReviewer,
@@ -310,6 +336,9 @@ mod tests {
                     ViewOrganisations,
                     RevealPersonalData,
                     ExportPersonalData,
+                    ManagePlans,
+                    ReportProgress,
+                    ManageWorkRecords,
                 ],
             ),
             (

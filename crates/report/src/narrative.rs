@@ -53,6 +53,38 @@ pub struct Facts {
     pub processing_fees_fen: Option<i64>,
     /// Last year's section 五, to report on how its problems were fixed.
     pub previous_problems: Option<String>,
+    /// The year's work plans (工作方案/工作要点, issue #12): their titles, tasks and tasks
+    /// completed within the year.
+    pub work_plans: Vec<String>,
+    pub plan_tasks: Option<i64>,
+    pub plan_tasks_done: Option<i64>,
+    /// Training sessions held and their participants (staff and outsiders).
+    pub training_sessions: Option<i64>,
+    pub training_participants: Option<i64>,
+    /// 人大代表建议 and 政协提案 handled, replied, and rated satisfied or basically satisfied.
+    pub npc_suggestions: Option<i64>,
+    pub cppcc_proposals: Option<i64>,
+    pub proposals_replied: Option<i64>,
+    pub proposals_satisfied: Option<i64>,
+    /// Publicity by kind: (kind, activities, pieces).
+    pub publicity: Vec<(String, i64, i64)>,
+    /// Assessment and public evaluation records by kind: (kind, count).
+    pub assessments: Vec<(String, i64)>,
+}
+
+/// A completion rate in per cent, rounded to one decimal place and written without a
+/// trailing ".0" (e.g. "100", "87.5").
+pub fn percent(done: i64, total: i64) -> String {
+    if total <= 0 {
+        return "0".into();
+    }
+    // Tenths of a per cent, rounded half up, in integers.
+    let tenths = (done * 2000 + total) / (2 * total);
+    if tenths % 10 == 0 {
+        format!("{}", tenths / 10)
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
+    }
 }
 
 /// A generated sentence offered for a section: `section` is 0 for the intro, 1–5 for the
@@ -168,8 +200,87 @@ pub fn suggestions(year: i32, facts: &Facts) -> Vec<Suggestion> {
             ),
         );
     }
+    work_sentences(year, facts, &mut s);
     s(10, fee_sentence(year, facts.processing_fees_fen));
     out
+}
+
+/// Sentences from the work plan and the registers of issue #12: the plan and its completion
+/// (section 六, REG §2.3 工作要点落实情况), 建议提案 (section 六), training, assessment and
+/// publicity (（五）监督保障).
+fn work_sentences(year: i32, facts: &Facts, s: &mut impl FnMut(usize, String)) {
+    if !facts.work_plans.is_empty() {
+        let names: Vec<String> = facts
+            .work_plans
+            .iter()
+            .map(|t| format!("《{t}》"))
+            .collect();
+        match (facts.plan_tasks, facts.plan_tasks_done) {
+            (Some(n), Some(d)) if n > 0 => s(
+                10,
+                format!(
+                    "{year}年，制定印发{}，明确工作任务{n}项，年内完成{d}项，完成率{}%。",
+                    names.join("、"),
+                    percent(d, n)
+                ),
+            ),
+            _ => s(10, format!("{year}年，制定印发{}。", names.join("、"))),
+        }
+    }
+    let npc = facts.npc_suggestions.unwrap_or(0);
+    let cppcc = facts.cppcc_proposals.unwrap_or(0);
+    if npc + cppcc > 0 {
+        let mut text = format!("{year}年共承办人大代表建议{npc}件、政协提案{cppcc}件");
+        if let Some(r) = facts.proposals_replied {
+            text.push_str(&format!("，已答复{r}件"));
+            if let Some(sat) = facts.proposals_satisfied
+                && r > 0
+            {
+                text.push_str(&format!("，代表委员满意或基本满意{sat}件"));
+            }
+        }
+        text.push('。');
+        s(10, text);
+    }
+    if let Some(n) = facts.training_sessions
+        && n > 0
+    {
+        let p = facts.training_participants.unwrap_or(0);
+        s(
+            5,
+            format!(
+                "加强业务知识培训和干部队伍建设，{year}年共举办政务公开培训{n}期，参训{p}人次。"
+            ),
+        );
+    }
+    if !facts.assessments.is_empty() {
+        let parts: Vec<String> = facts
+            .assessments
+            .iter()
+            .map(|(k, n)| format!("{k}{n}次"))
+            .collect();
+        s(
+            5,
+            format!(
+                "将政务公开工作纳入考核和社会评议，{year}年开展{}。",
+                parts.join("、")
+            ),
+        );
+    }
+    if !facts.publicity.is_empty() {
+        let parts: Vec<String> = facts
+            .publicity
+            .iter()
+            .map(|(k, n, pieces)| {
+                if n == pieces {
+                    format!("{k}{n}次")
+                } else {
+                    format!("{k}{n}次（共{pieces}篇/场）")
+                }
+            })
+            .collect();
+        s(5, format!("开展政务公开宣传：{}。", parts.join("，")));
+    }
 }
 
 #[cfg(test)]
@@ -207,6 +318,52 @@ mod tests {
             ..Default::default()
         };
         assert!(suggestions(2025, &blank).iter().all(|s| s.section != 9));
+    }
+
+    #[test]
+    fn percent_rounds_to_one_decimal() {
+        assert_eq!(percent(8, 8), "100");
+        assert_eq!(percent(7, 8), "87.5");
+        assert_eq!(percent(2, 3), "66.7");
+        assert_eq!(percent(0, 5), "0");
+        assert_eq!(percent(1, 0), "0");
+    }
+
+    #[test]
+    fn work_sentences_quote_the_plan_and_registers() {
+        let f = Facts {
+            work_plans: vec!["关于做好2019年政务公开工作的方案".into()],
+            plan_tasks: Some(8),
+            plan_tasks_done: Some(7),
+            training_sessions: Some(2),
+            training_participants: Some(45),
+            npc_suggestions: Some(2),
+            cppcc_proposals: Some(1),
+            proposals_replied: Some(3),
+            proposals_satisfied: Some(3),
+            publicity: vec![("新闻发布会".into(), 1, 1)],
+            assessments: vec![("考核".into(), 1)],
+            ..Default::default()
+        };
+        let out = suggestions(2019, &f);
+        let plan = out
+            .iter()
+            .find(|s| s.text.contains("制定印发"))
+            .expect("a plan sentence");
+        assert_eq!(plan.section, 10);
+        assert_eq!(
+            plan.text,
+            "2019年，制定印发《关于做好2019年政务公开工作的方案》，明确工作任务8项，年内完成7项，完成率87.5%。"
+        );
+        let all: String = out.into_iter().map(|s| s.text).collect();
+        for needle in [
+            "举办政务公开培训2期，参训45人次",
+            "承办人大代表建议2件、政协提案1件，已答复3件，代表委员满意或基本满意3件",
+            "新闻发布会1次",
+            "开展考核1次",
+        ] {
+            assert!(all.contains(needle), "{needle}: {all}");
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod console;
 mod items;
 pub mod mailbox;
 pub mod report;
+pub mod workplan;
 mod year2019;
 
 pub use year2019::{
@@ -388,6 +389,7 @@ async fn load(
     }
     if with_items && with_year {
         year2019::load(tx, &ids, COUNTIES, &accounts).await?;
+        workplan::load(tx, &ids, &accounts).await?;
         report::load(tx, body.id).await?;
     }
     Ok(summary)

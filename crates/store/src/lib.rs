@@ -39,12 +39,14 @@ pub mod password;
 pub mod personal;
 pub mod ratelimit;
 pub mod reminders;
+pub mod records;
 pub mod reports;
 pub mod search;
 pub mod sessions;
 pub mod statistics;
 pub mod syndication;
 pub mod users;
+pub mod workplan;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -487,6 +487,7 @@ pub async fn facts(db: &Db, ids: &[OrgId], year: i32, figures: &Figures) -> Resu
         messages_answered: (mail.total > 0).then_some(mail.replied),
         ..Facts::default()
     };
+    work_facts(db, ids, year, &mut f).await?;
     if is_root {
         let ch = crate::channels::year_totals(db, year).await?;
         f.published_by_channel = ch
@@ -513,6 +514,30 @@ pub async fn facts(db: &Db, ids: &[OrgId], year: i32, figures: &Figures) -> Resu
         f.interpretations = (interp > 0).then_some(interp);
     }
     Ok(f)
+}
+
+/// The facts of the work plan and the registers of issue #12 (`workplan`, `records`).
+async fn work_facts(db: &Db, ids: &[OrgId], year: i32, f: &mut Facts) -> Result<()> {
+    let plans = crate::workplan::year_totals(db, ids, year).await?;
+    if !plans.plans.is_empty() {
+        f.work_plans = plans.plans;
+        f.plan_tasks = Some(plans.tasks);
+        f.plan_tasks_done = Some(plans.done);
+    }
+    let r = crate::records::year_totals(db, ids, year).await?;
+    if r.training_sessions > 0 {
+        f.training_sessions = Some(r.training_sessions);
+        f.training_participants = Some(r.training_participants);
+    }
+    if r.npc_suggestions + r.cppcc_proposals > 0 {
+        f.npc_suggestions = Some(r.npc_suggestions);
+        f.cppcc_proposals = Some(r.cppcc_proposals);
+        f.proposals_replied = Some(r.proposals_replied);
+        f.proposals_satisfied = Some(r.proposals_satisfied);
+    }
+    f.publicity = r.publicity;
+    f.assessments = r.assessments;
+    Ok(())
 }
 
 // ---- the report rows ------------------------------------------------------------------------

@@ -182,6 +182,7 @@ async fn seed(db: &Db) {
     seed_mailbox(db, root.id, late_child.id).await;
     seed_reports(db, root.id).await;
     seed_reminders(db, root.id, u.id).await;
+    seed_workplan(db, mid.id, late_child.id, u.id).await;
     // Migration 0016: a pruning mark (everything so far pruned as if a month had passed), an
     // instance's applied position, and a fresh outbox row.
     let month = 30 * 86_400_000;
@@ -232,6 +233,122 @@ async fn seed_reminders(db: &Db, org_id: i64, user_id: i64) {
     .await
     .unwrap()
     .rows_affected());
+    tx.commit().await.unwrap();
+}
+
+/// The work plan and registers (migration 0020): a plan with a task cascaded to a subordinate
+/// unit and a progress report, and one record of every register (training with a participant).
+async fn seed_workplan(db: &Db, org_id: i64, child_id: i64, user_id: i64) {
+    use gongkai_store::records::{self, Input};
+    use gongkai_store::workplan::{self, Due, PlanInput, ReportInput, TaskInput};
+    let a = Actor::system();
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let plan = workplan::create_plan(
+        &mut tx,
+        &a,
+        &PlanInput {
+            year: 2019,
+            org_id,
+            title: "2019年政务公开工作要点".into(),
+            goals: "目标".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let task = workplan::add_task(
+        &mut tx,
+        &a,
+        plan.id,
+        &TaskInput {
+            org_id,
+            title: "更新指南".into(),
+            person: "主任".into(),
+            basis: "条例".into(),
+            due: Due::Workdays {
+                start: d("2019-02-18"),
+                workdays: 20,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    let kids = workplan::cascade(&mut tx, &a, task.id, &[child_id])
+        .await
+        .unwrap();
+    workplan::report(
+        &mut tx,
+        &a,
+        kids[0].id,
+        &ReportInput {
+            reported_on: d("2019-03-01"),
+            note: "已完成".into(),
+            item_id: None,
+            done: true,
+        },
+    )
+    .await
+    .unwrap();
+    let v = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    };
+    for (kind, values, participants) in [
+        (
+            &records::TRAINING,
+            v(&[
+                ("held_on", "2019-05-10"),
+                ("title", "培训"),
+                ("category", "business"),
+            ]),
+            vec![user_id],
+        ),
+        (
+            &records::ASSESSMENTS,
+            v(&[
+                ("kind", "assessment"),
+                ("held_on", "2019-12-20"),
+                ("title", "考核"),
+            ]),
+            vec![],
+        ),
+        (
+            &records::PROPOSALS,
+            v(&[
+                ("kind", "npc"),
+                ("number", "1"),
+                ("title", "建议"),
+                ("role", "lead"),
+                ("received_on", "2019-03-01"),
+            ]),
+            vec![],
+        ),
+        (
+            &records::PUBLICITY,
+            v(&[
+                ("kind", "press"),
+                ("held_on", "2019-05-16"),
+                ("title", "发布会"),
+                ("pieces", "1"),
+            ]),
+            vec![],
+        ),
+    ] {
+        records::create(
+            &mut tx,
+            &a,
+            kind,
+            &Input {
+                org_id,
+                values,
+                participants,
+            },
+        )
+        .await
+        .unwrap();
+    }
     tx.commit().await.unwrap();
 }
 

@@ -1,7 +1,8 @@
 //! Table exports of the console as CSV and XLSX, in one place: the quoting that defuses
 //! spreadsheet formulas (CSV injection), the UTF-8 BOM that lets spreadsheet programs read the
 //! Chinese, workbooks with one sheet per table (rust_xlsxwriter), and the download response.
-//! The audit log's CSV and the statistics dashboard use it.
+//! The audit log's CSV, the statistics dashboard, the applications list and the work registers
+//! use it; a single table goes out with [`table_csv`] / [`table_xlsx`].
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -142,6 +143,57 @@ pub fn attachment(bytes: Vec<u8>, media: &'static str, filename: &str) -> Respon
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// One table to download on its own (a register's list): text cells, with the columns in
+/// `numeric` written as numbers in XLSX where they parse.
+pub struct Table<'a> {
+    /// Worksheet name (at most 31 characters).
+    pub name: &'a str,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Column indices written as numbers in XLSX.
+    pub numeric: Vec<usize>,
+}
+
+impl Table<'_> {
+    fn sheet(&self) -> Sheet {
+        Sheet {
+            name: self.name.to_string(),
+            headers: self.headers.clone(),
+            rows: self
+                .rows
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .enumerate()
+                        .map(|(c, v)| match (self.numeric.contains(&c), v.parse::<i64>()) {
+                            (true, Ok(n)) => Cell::Number(n),
+                            _ => Cell::Text(v.clone()),
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The table as a CSV download named `<stem>.csv`: BOM, header row, rows.
+pub fn table_csv(table: &Table<'_>, stem: &str) -> Response {
+    let mut out = String::from("\u{feff}");
+    let headers: Vec<&str> = table.headers.iter().map(String::as_str).collect();
+    out.push_str(&csv_line(&headers));
+    for row in &table.rows {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        out.push_str(&csv_line(&cells));
+    }
+    attachment(out.into_bytes(), CSV, &format!("{stem}.csv"))
+}
+
+/// The table as an XLSX download named `<stem>.xlsx`.
+pub fn table_xlsx(table: &Table<'_>, stem: &str) -> crate::error::AppResult<Response> {
+    let bytes = xlsx(&[table.sheet()]).map_err(crate::error::AppError::internal)?;
+    Ok(attachment(bytes, XLSX, &format!("{stem}.xlsx")))
 }
 
 #[cfg(test)]

@@ -79,6 +79,16 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
         "保密承诺书",
         &[Action::PublishItem, Action::ConfidentialityReview],
     ),
+    (
+        "/admin/plans",
+        "工作方案",
+        &[Action::ManagePlans, Action::ReportProgress],
+    ),
+    (
+        "/admin/records/training",
+        "工作台账",
+        &[Action::ManageWorkRecords],
+    ),
     ("/admin/guide", "公开指南", &[Action::EditGuide]),
     ("/admin/rules", "公开制度", &[Action::EditGuide]),
     ("/admin/vocab", "目录分类", &[Action::ManageSettings]),

@@ -31,6 +31,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::appform::{self, ApplicationForm, Choices, Errors};
 use crate::error::{AppError, AppResult};
+use crate::export::{attachment, csv_cell};
 use crate::extract::{Form, Path, Query};
 use crate::page::{Layout, cst, render, render_with_status, see_other};
 use crate::session::Staff;
@@ -174,16 +175,6 @@ async fn list_applications(
     })
 }
 
-fn csv_cell(s: &str) -> String {
-    // Quote every cell; neutralise spreadsheet formulas (CSV injection).
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 /// CSV export of the filtered list (UTF-8 with BOM so spreadsheet programs read the Chinese);
 /// one row per requested item, with the table-3 outcome code. No ID numbers or contact data.
 /// The columns of the applications export (one row per requested item, 一事一申请).
@@ -247,19 +238,6 @@ async fn export_rows(
     Ok((rows, mark))
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, filename: &'static str) -> Response {
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
-            .unwrap_or(HeaderValue::from_static("attachment")),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
-}
-
 /// The list as CSV (UTF-8 with BOM, for Excel and WPS); the watermark is the last line.
 async fn export_csv(
     State(state): State<AppState>,
@@ -277,7 +255,7 @@ async fn export_csv(
     }
     out.push_str(&csv_cell(&mark));
     out.push_str("\r\n");
-    Ok(download(
+    Ok(attachment(
         out.into_bytes(),
         "text/csv; charset=utf-8",
         "applications.csv",
@@ -292,7 +270,7 @@ async fn export_xlsx(
 ) -> AppResult<Response> {
     let (rows, mark) = export_rows(&state, &staff, &q).await?;
     let bytes = xlsx(&rows, &mark).map_err(AppError::internal)?;
-    Ok(download(
+    Ok(attachment(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "applications.xlsx",

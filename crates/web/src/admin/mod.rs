@@ -13,6 +13,7 @@ mod items;
 pub(crate) mod letters;
 mod mailbox;
 mod orgs;
+mod records;
 mod registers;
 mod reminders;
 mod reports;
@@ -20,6 +21,7 @@ mod search_terms;
 mod statistics;
 mod tokens;
 mod users;
+mod workplan;
 
 use crate::AppState;
 use crate::error::AppResult;
@@ -52,6 +54,8 @@ pub fn routes() -> Router<AppState> {
         .merge(reports::routes())
         .merge(reminders::routes())
         .merge(statistics::routes())
+        .merge(workplan::routes())
+        .merge(records::routes())
 }
 
 #[derive(Template)]

@@ -9,6 +9,7 @@ pub mod applications;
 pub mod items;
 pub mod mailbox;
 pub mod search;
+pub mod workplan;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -208,6 +209,59 @@ pub fn routes() -> Router<AppState> {
             "/v1/appeals/{id}/outcome",
             post(applications::record_case_outcome),
         )
+        .route(
+            "/v1/plans",
+            get(workplan::list_plans).post(workplan::create_plan),
+        )
+        .route(
+            "/v1/plans/{id}",
+            get(workplan::show_plan).put(workplan::update_plan),
+        )
+        .route("/v1/plans/{id}/tasks", post(workplan::create_task))
+        .route("/v1/tasks", get(workplan::list_tasks))
+        .route(
+            "/v1/tasks/{id}",
+            get(workplan::show_task).put(workplan::update_task),
+        )
+        .route("/v1/tasks/{id}/progress", post(workplan::report_progress))
+        .route("/v1/tasks/{id}/cascade", post(workplan::cascade_task))
+        // The registers, in the order of `records::KINDS`.
+        .route(
+            "/v1/training",
+            get(workplan::list_register::<0>).post(workplan::create_register::<0>),
+        )
+        .route(
+            "/v1/training/{id}",
+            get(workplan::show_register::<0>).put(workplan::update_register::<0>),
+        )
+        .route(
+            "/v1/assessments",
+            get(workplan::list_register::<1>).post(workplan::create_register::<1>),
+        )
+        .route(
+            "/v1/assessments/{id}",
+            get(workplan::show_register::<1>).put(workplan::update_register::<1>),
+        )
+        .route(
+            "/v1/proposals",
+            get(workplan::list_register::<2>).post(workplan::create_register::<2>),
+        )
+        .route(
+            "/v1/proposals/{id}",
+            get(workplan::show_register::<2>).put(workplan::update_register::<2>),
+        )
+        .route(
+            "/v1/proposals/{id}/draft-item",
+            post(workplan::proposal_draft_item),
+        )
+        .route(
+            "/v1/publicity",
+            get(workplan::list_register::<3>).post(workplan::create_register::<3>),
+        )
+        .route(
+            "/v1/publicity/{id}",
+            get(workplan::show_register::<3>).put(workplan::update_register::<3>),
+        )
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn(json_errors))
 }
@@ -371,6 +425,7 @@ pub fn openapi_document() -> serde_json::Value {
         paths.extend(mailbox::openapi_paths());
         paths.extend(search::openapi_paths());
         paths.extend(applications::openapi_paths());
+        paths.extend(workplan::openapi_paths());
     }
     doc
 }
