@@ -167,10 +167,12 @@ impl Table<'_> {
                 .map(|row| {
                     row.iter()
                         .enumerate()
-                        .map(|(c, v)| match (self.numeric.contains(&c), v.parse::<i64>()) {
-                            (true, Ok(n)) => Cell::Number(n),
-                            _ => Cell::Text(v.clone()),
-                        })
+                        .map(
+                            |(c, v)| match (self.numeric.contains(&c), v.parse::<i64>()) {
+                                (true, Ok(n)) => Cell::Number(n),
+                                _ => Cell::Text(v.clone()),
+                            },
+                        )
                         .collect()
                 })
                 .collect(),
