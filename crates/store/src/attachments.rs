@@ -221,14 +221,7 @@ pub fn store_file(
     let filename = clean_filename(filename)?;
     let kind = filetype::check(bytes, &filename, limits.max_size)?;
     let stripped = filetype::strip_metadata(kind, bytes)?;
-    let sha256 = hex::encode(Sha256::digest(&stripped.bytes));
-    let path = path_for(data_dir, &sha256).ok_or_else(|| std::io::Error::other("摘要格式错误"))?;
-    let present = fs::metadata(&path)
-        .map(|m| m.is_file() && m.len() == stripped.bytes.len() as u64)
-        .unwrap_or(false);
-    if !present {
-        write_atomically(&path, &stripped.bytes)?;
-    }
+    let sha256 = write_content_addressed(data_dir, &stripped.bytes)?;
     Ok(StoredFile {
         sha256,
         kind,
@@ -278,11 +271,17 @@ pub fn store_sealed_file(
     })
 }
 
-/// Writes `bytes` durably under their SHA-256 and returns it.
+/// Writes `bytes` durably under their SHA-256 and returns it; a file already stored under that
+/// name (same content) is not written again.
 pub(crate) fn write_content_addressed(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let path = path_for(data_dir, &sha256).ok_or_else(|| std::io::Error::other("摘要格式错误"))?;
-    write_atomically(&path, bytes)?;
+    let present = fs::metadata(&path)
+        .map(|m| m.is_file() && m.len() == bytes.len() as u64)
+        .unwrap_or(false);
+    if !present {
+        write_atomically(&path, bytes)?;
+    }
     Ok(sha256)
 }
 
