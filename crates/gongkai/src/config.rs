@@ -93,6 +93,10 @@ header_read_timeout_secs = 10
 # Seconds a whole request may take, body included, before it is answered 408 (allow for large
 # uploads over slow links). [GONGKAI_HTTP_REQUEST_TIMEOUT_SECS]
 request_timeout_secs = 120
+# Megabytes of rendered public pages kept in memory per instance (issue #11); pages are dropped
+# when anything is committed, on any instance, within a quarter of a second. 0 = off.
+# [GONGKAI_HTTP_PAGE_CACHE_MB]
+page_cache_mb = 64
 
 [personal]
 # Years after an application is archived (or a mailbox message replied) before its personal data
@@ -164,6 +168,7 @@ pub struct AuditConfig {
 pub struct HttpConfig {
     pub header_read_timeout_secs: u32,
     pub request_timeout_secs: u32,
+    pub page_cache_mb: u32,
 }
 
 /// Retention of personal data (个人信息保护法 Art. 19, 47).
@@ -336,6 +341,7 @@ struct PersonalLayer {
 struct HttpLayer {
     header_read_timeout_secs: Option<u32>,
     request_timeout_secs: Option<u32>,
+    page_cache_mb: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -431,6 +437,7 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
         http: HttpLayer {
             header_read_timeout_secs: env_u32(env, "GONGKAI_HTTP_HEADER_READ_TIMEOUT_SECS")?,
             request_timeout_secs: env_u32(env, "GONGKAI_HTTP_REQUEST_TIMEOUT_SECS")?,
+            page_cache_mb: env_u32(env, "GONGKAI_HTTP_PAGE_CACHE_MB")?,
         },
         report: ReportLayer {
             department_deadline: text("GONGKAI_REPORT_DEPARTMENT_DEADLINE"),
@@ -549,6 +556,7 @@ pub fn load_with(cli: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyho
         &|l| l.http.request_timeout_secs,
         cfg.http.request_timeout_secs,
     );
+    cfg.http.page_cache_mb = num(&|l| l.http.page_cache_mb, cfg.http.page_cache_mb);
     if let Some(d) = pick(&|l| l.report.department_deadline.clone()) {
         cfg.report.department_deadline = d;
     }
@@ -602,6 +610,7 @@ impl Config {
             http: HttpConfig {
                 header_read_timeout_secs: 10,
                 request_timeout_secs: 120,
+                page_cache_mb: 64,
             },
             report: ReportConfig {
                 department_deadline: "01-31".into(),

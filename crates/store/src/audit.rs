@@ -183,6 +183,17 @@ pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<i6
     Ok(id)
 }
 
+/// The id of the newest audit record (0 for an empty log). Every state change appends a record
+/// in its own transaction and appends are serialised (advisory lock on PostgreSQL, the one
+/// writer on SQLite), so this number moves whenever anything committed: the portal's render
+/// cache watches it (issue #11).
+pub async fn head(db: &Db) -> Result<i64> {
+    let id: Option<i64> = on_db!(db, |p| sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+        .fetch_one(p)
+        .await?);
+    Ok(id.unwrap_or(0))
+}
+
 /// The outcome of [`verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verification {

@@ -22,6 +22,7 @@ pub mod health;
 pub mod mail;
 pub mod multipart;
 pub mod page;
+pub mod page_cache;
 pub mod portal;
 pub mod review_form;
 pub mod security;
@@ -94,6 +95,8 @@ pub struct AppState {
     pub search: Option<gongkai_search::Search>,
     /// The portal's typeset annual-report PDFs, one per published version (issue #9).
     pub report_pdfs: Arc<portal::reports::PdfCache>,
+    /// Rendered public pages (issue #11); off unless [`AppState::with_page_cache`] turns it on.
+    pub page_cache: Arc<page_cache::PageCache>,
 }
 
 impl AppState {
@@ -103,7 +106,15 @@ impl AppState {
             config: Arc::new(config),
             search: None,
             report_pdfs: Arc::default(),
+            page_cache: Arc::default(),
         }
+    }
+
+    /// The same state with the portal's render cache (the caller runs its
+    /// [`watch`](page_cache::PageCache::watch), which keeps it current).
+    pub fn with_page_cache(mut self, cache: Arc<page_cache::PageCache>) -> AppState {
+        self.page_cache = cache;
+        self
     }
 
     /// The same state with full-text search.
@@ -118,13 +129,23 @@ pub fn router(state: AppState) -> Router {
     let html = Router::new()
         .merge(portal::routes())
         .nest("/admin", admin::routes())
+        // Inside the CSRF guard: cached pages still give a new visitor their token cookie.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::csrf_guard,
         ));
+    // The API caches nothing, but its writes drop this instance's cached pages at once.
+    let api = api::routes().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        page_cache::invalidate_after_writes,
+    ));
     Router::new()
         .merge(html)
-        .nest("/api", api::routes())
+        .nest("/api", api)
         .merge(health::routes())
         .merge(assets::routes())
         .fallback(portal::not_found)

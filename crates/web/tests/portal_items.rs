@@ -20,7 +20,9 @@ use gongkai_store::items::review::{self, Conclusion, ConfidentialityForm};
 use gongkai_store::items::{self, Content, Item, Metadata, registers};
 use gongkai_store::testing::TestDb;
 use gongkai_store::{Db, deadlines, orgs};
+use gongkai_web::page_cache::PageCache;
 use gongkai_web::{AppState, WebConfig};
+use std::sync::Arc;
 use tower::ServiceExt;
 
 struct Got {
@@ -44,6 +46,8 @@ impl Got {
 struct Fixture {
     t: TestDb,
     router: axum::Router,
+    /// The portal's render cache: off unless the fixture was made with [`Fixture::cached`].
+    cache: Arc<PageCache>,
     data: tempfile::TempDir,
     root: i64,
     child: i64,
@@ -51,6 +55,16 @@ struct Fixture {
 
 impl Fixture {
     async fn new(t: TestDb) -> Fixture {
+        Fixture::with_cache(t, Arc::default()).await
+    }
+
+    /// The fixture with the render cache on, as `gongkai serve` runs the portal (the caller
+    /// starts its watcher).
+    async fn cached(t: TestDb) -> Fixture {
+        Fixture::with_cache(t, Arc::new(PageCache::new(8 << 20))).await
+    }
+
+    async fn with_cache(t: TestDb, cache: Arc<PageCache>) -> Fixture {
         let db = &t.db;
         gongkai_store::calendar::seed_official(db).await.unwrap();
         registers::seed_defaults(db).await.unwrap();
@@ -87,16 +101,20 @@ impl Fixture {
         .id;
         tx.commit().await.unwrap();
         let data = tempfile::tempdir().unwrap();
-        let router = gongkai_web::router(AppState::new(
-            t.db.clone(),
-            WebConfig {
-                data_dir: data.path().to_path_buf(),
-                ..Default::default()
-            },
-        ));
+        let router = gongkai_web::router(
+            AppState::new(
+                t.db.clone(),
+                WebConfig {
+                    data_dir: data.path().to_path_buf(),
+                    ..Default::default()
+                },
+            )
+            .with_page_cache(cache.clone()),
+        );
         Fixture {
             t,
             router,
+            cache,
             data,
             root,
             child,
@@ -1129,4 +1147,176 @@ async fn recordings_are_played_with_captions_and_transcripts() {
         "text/vtt; charset=utf-8"
     );
     assert!(track.body.starts_with("WEBVTT"));
+}
+
+/// Asks for `uri` until `ok` holds for the answer (the render cache's watcher notices a commit
+/// within a quarter of a second); fails with the last answer after 20 seconds.
+async fn eventually(fx: &Fixture, uri: &str, what: &str, ok: impl Fn(&Got) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let g = fx.get(uri).await;
+        if ok(&g) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{uri}: {what}; last answer {} {}",
+            g.status,
+            g.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The render cache (issue #11) serves public pages from memory and drops them when anything is
+/// committed — here by the store directly, as another instance would — or when a scheduled
+/// publication time passes. Runs on both backends with the watcher `gongkai serve` runs.
+async fn render_cache_follows_the_workflow(fx: Fixture) {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let watcher = tokio::spawn(fx.cache.clone().watch(fx.db().clone(), stop_rx));
+    let a = fx.published(fx.root, &spec("关于缓存页面的通知")).await;
+    let page = format!("/items/{}", a.id);
+    eventually(&fx, &page, "published item shown", |g| {
+        g.status == StatusCode::OK && g.body.contains("关于缓存页面的通知")
+    })
+    .await;
+
+    // Served from memory: a change made behind the application's back (no audit record, so
+    // nothing tells the cache) does not show until the cache is dropped.
+    gongkai_store::on_db!(fx.db(), |p| sqlx::query(
+        "UPDATE item_revisions SET title = '改过的标题' WHERE item_id = $1"
+    )
+    .bind(a.id)
+    .execute(p)
+    .await
+    .unwrap()
+    .rows_affected());
+    let again = fx.get(&page).await;
+    assert!(again.body.contains("关于缓存页面的通知"), "a cached page");
+    assert!(!fx.cache.is_empty());
+    fx.cache.invalidate();
+    assert!(fx.get(&page).await.body.contains("改过的标题"));
+
+    // Publication of another item appears in the cached catalog.
+    let catalog = fx.get("/catalog").await;
+    assert!(catalog.body.contains("改过的标题"));
+    let b = fx.published(fx.child, &spec("第二份缓存测试通知")).await;
+    eventually(&fx, "/catalog", "new publication listed", |g| {
+        g.body.contains("第二份缓存测试通知")
+    })
+    .await;
+
+    // An amendment replaces the cached text once it is published.
+    let mut tx = fx.db().begin().await.unwrap();
+    publish::amend(
+        &mut tx,
+        &actor(),
+        b.id,
+        caps(Role::DisclosureOffice),
+        &Content {
+            title: "第二份缓存测试通知（修订）".into(),
+            summary: "修订".into(),
+            body_html: "<p>修订后的正文。</p>".into(),
+            keywords: String::new(),
+        },
+        "修订标题",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let b_page = format!("/items/{}", b.id);
+    assert!(fx.get(&b_page).await.body.contains("第二份缓存测试通知"));
+    let a_ = actor();
+    let mut tx = fx.db().begin().await.unwrap();
+    review::review(&mut tx, &a_, b.id, caps(Role::DepartmentHead), &checks())
+        .await
+        .unwrap();
+    review::confidentiality_review(
+        &mut tx,
+        &a_,
+        b.id,
+        caps(Role::ConfidentialityReviewer),
+        &form(),
+    )
+    .await
+    .unwrap();
+    review::approve(&mut tx, &a_, b.id, caps(Role::ApprovingLeader), "同意")
+        .await
+        .unwrap();
+    publish::publish(&mut tx, &a_, b.id, caps(Role::DisclosureOffice))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    eventually(&fx, &b_page, "amendment shown", |g| {
+        g.body.contains("第二份缓存测试通知（修订）")
+    })
+    .await;
+
+    // Withdrawal: the cached page becomes the 410 and the catalog forgets the item.
+    fx.withdraw(a.id, "缓存测试撤回").await;
+    eventually(&fx, &page, "withdrawn", |g| g.status == StatusCode::GONE).await;
+    eventually(&fx, "/catalog", "withdrawn item unlisted", |g| {
+        !g.body.contains("改过的标题")
+    })
+    .await;
+
+    // A scheduled item: the cached catalog lacks it until the worker's job publishes it.
+    let c = fx.draft(fx.root, &spec("定时发布的缓存测试通知")).await;
+    fx.advance(c.id, Stage::Approved).await;
+    let at = gongkai_store::now_ms() + 1_000;
+    let mut tx = fx.db().begin().await.unwrap();
+    publish::schedule(&mut tx, &actor(), c.id, caps(Role::DisclosureOffice), at)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // Let the watcher see the scheduling commit, then cache the catalog without the item.
+    tokio::time::sleep(gongkai_web::page_cache::POLL * 3).await;
+    assert!(
+        !fx.get("/catalog")
+            .await
+            .body
+            .contains("定时发布的缓存测试通知")
+    );
+    while gongkai_store::now_ms() <= at {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        !fx.get("/catalog")
+            .await
+            .body
+            .contains("定时发布的缓存测试通知")
+    );
+    let job = loop {
+        let job = gongkai_store::jobs::claim(fx.db(), "test", 60_000)
+            .await
+            .unwrap()
+            .expect("the publication job is due");
+        if job.kind == publish::PUBLISH_JOB {
+            break job;
+        }
+    };
+    assert!(publish::run_job(fx.db(), &job).await.unwrap());
+    eventually(
+        &fx,
+        "/catalog",
+        "scheduled item listed once published",
+        |g| g.body.contains("定时发布的缓存测试通知"),
+    )
+    .await;
+
+    stop_tx.send(true).unwrap();
+    watcher.await.unwrap();
+}
+
+#[tokio::test]
+async fn render_cache_follows_the_workflow_sqlite() {
+    render_cache_follows_the_workflow(Fixture::cached(TestDb::sqlite().await).await).await;
+}
+
+#[tokio::test]
+async fn render_cache_follows_the_workflow_postgres() {
+    let Some(t) = TestDb::postgres().await else {
+        return;
+    };
+    render_cache_follows_the_workflow(Fixture::cached(t).await).await;
 }

@@ -128,8 +128,17 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
         Some(cfg.data_dir.clone()),
     );
     let indexer = search.start(stop_rx.clone());
+    // The portal's render cache (issue #11), kept current by watching the database.
+    let page_cache = std::sync::Arc::new(gongkai_web::page_cache::PageCache::new(
+        cfg.http.page_cache_mb as usize * 1024 * 1024,
+    ));
+    let cache_watch = tokio::spawn(page_cache.clone().watch(db.clone(), stop_rx.clone()));
     let worker = tokio::spawn(worker::run(db.clone(), ctx, stop_rx));
-    let app = gongkai_web::router(AppState::new(db.clone(), web).with_search(search));
+    let app = gongkai_web::router(
+        AppState::new(db.clone(), web)
+            .with_search(search)
+            .with_page_cache(page_cache),
+    );
     crate::http::serve(
         listener,
         app,
@@ -141,6 +150,7 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     let _ = worker.await;
     let _ = indexer.await;
+    let _ = cache_watch.await;
     db.close().await;
     println!("Gongkai 已停止。");
     Ok(())

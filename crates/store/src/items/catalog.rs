@@ -272,6 +272,19 @@ pub async fn public_view(db: &Db, id: i64) -> Result<PublicView> {
     })
 }
 
+/// The earliest publication time after `now` (milliseconds), if any: an item whose
+/// `published_at` is still ahead of this instance's clock (written by an instance whose clock
+/// runs ahead) becomes public by the clock alone (`published_at <= now` in
+/// [`PUBLIC_CONDITION`]). The portal's render cache is dropped when it passes (issue #11).
+pub async fn next_publication_after(db: &Db, now: i64) -> Result<Option<i64>> {
+    Ok(on_db!(db, |p| sqlx::query_scalar(
+        "SELECT MIN(published_at) FROM items WHERE published_at > $1"
+    )
+    .bind(now)
+    .fetch_one(p)
+    .await?))
+}
+
 /// The public revision history of a public item (revisions that were the public text), oldest
 /// first; empty when the item is not public.
 pub async fn public_revisions(db: &Db, id: i64) -> Result<Vec<Revision>> {

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Portal throughput and latency (issue #11), measured with wrk against `gongkai serve --demo`
+# (release build, SQLite, render cache on) and, in the same run, against nginx serving the
+# identical HTML bytes as static files — the baseline every figure is quoted beside.
+#
+#   bench/portal.sh [seconds-per-run]      (default 10)
+#
+# Everything binds to 127.0.0.1; every run is bounded by its duration. Installs wrk and nginx
+# from Debian when missing. Prints a Markdown table for bench/RESULTS.md ("Portal").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${1:-10}"
+CONNS="${BENCH_CONNECTIONS:-32}"
+TARGET="${CARGO_TARGET_DIR:-/var/tmp/gongkai-target}"
+BIN="$TARGET/release/gongkai"
+
+need=()
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+CARGO_TARGET_DIR="$TARGET" cargo build --release --quiet --bin gongkai
+
+WORK="$(mktemp -d /tmp/gk-bench-portal.XXXXXX)"
+SERVER_PID=""
+NGINX_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+GK_PORT="$(free_port)"
+NGX_PORT="$(free_port)"
+GK="http://127.0.0.1:$GK_PORT"
+NGX="http://127.0.0.1:$NGX_PORT"
+
+# --- start-up: from exec to the first served page --------------------------------------------
+# A first start loads the demo (not timed); the timed start opens the existing data folder.
+"$BIN" serve --demo --data "$WORK/data" --bind "127.0.0.1:$GK_PORT" >"$WORK/first.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 600); do curl -fs "$GK/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fs "$GK/" >/dev/null
+# Wait for the search index to be built before stopping (a clean restart then reuses it).
+for _ in $(seq 1 600); do
+  curl -fs "$GK/search?q=%E6%AE%8B%E7%96%BE%E4%BA%BA" | grep -q '正在重建' || break
+  sleep 0.5
+done
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+start_ns=$(date +%s%N)
+"$BIN" serve --data "$WORK/data" --bind "127.0.0.1:$GK_PORT" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+until curl -fs -o /dev/null "$GK/"; do sleep 0.005; done
+startup_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+idle_rss=$(rss_kb)
+
+# --- the pages, and their bytes for nginx ------------------------------------------------------
+item_id=$(curl -fs "$GK/catalog" | grep -o 'href="/items/[0-9]*"' | head -1 | grep -o '[0-9]*')
+ITEM="/items/$item_id"
+CATALOG="/catalog"
+SEARCH="/search?q=%E6%AE%8B%E7%96%BE%E4%BA%BA%E5%B0%B1%E4%B8%9A"   # 残疾人就业
+mkdir -p "$WORK/www"
+curl -fs "$GK$ITEM" >"$WORK/www/item.html"
+curl -fs "$GK$CATALOG" >"$WORK/www/catalog.html"
+curl -fs "$GK$SEARCH" >"$WORK/www/search.html"
+
+cat >"$WORK/nginx.conf" <<EOF
+worker_processes auto;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/tmp;
+  proxy_temp_path $WORK/tmp;
+  fastcgi_temp_path $WORK/tmp;
+  uwsgi_temp_path $WORK/tmp;
+  scgi_temp_path $WORK/tmp;
+  types { text/html html; }
+  default_type text/html;
+  server {
+    listen 127.0.0.1:$NGX_PORT;
+    root $WORK/www;
+  }
+}
+EOF
+mkdir -p "$WORK/tmp"
+/usr/sbin/nginx -c "$WORK/nginx.conf" -p "$WORK" &
+NGINX_PID=$!
+for _ in $(seq 1 100); do curl -fs -o /dev/null "$NGX/item.html" && break; sleep 0.1; done
+
+# wrk prints "Requests/sec: N"; `--latency` the percentiles.
+# Runs wrk against $1; samples the server's resident memory half-way through into $WORK/rss.
+rps() {
+  wrk -t1 -c"$CONNS" -d"${DURATION}s" "$1" >"$WORK/rps.txt" &
+  local w=$!
+  sleep $(( DURATION / 2 ))
+  rss_kb >"$WORK/rss"
+  wait "$w"
+  awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/rps.txt"
+}
+# Latency at a fixed rate: each connection waits `delay` ms before its next request (wrk's
+# delay() hook), so the offered load is about conns*1000/delay requests per second.
+latency_at() {
+  local url=$1 rate=$2 conns=16
+  local delay=$(( conns * 1000 / (rate > 0 ? rate : 1) ))
+  [ "$delay" -lt 1 ] && delay=1
+  printf 'function delay() return %d end\n' "$delay" >"$WORK/delay.lua"
+  wrk -t1 -c"$conns" -d"${DURATION}s" --latency -s "$WORK/delay.lua" "$url" >"$WORK/lat.txt"
+  local achieved p50 p99
+  achieved=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/lat.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$WORK/lat.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$WORK/lat.txt")
+  echo "$achieved $p50 $p99"
+}
+
+# Warm every page once (first render fills the render cache; the search index is warm).
+for p in "$ITEM" "$CATALOG" "$SEARCH"; do curl -fs -o /dev/null "$GK$p"; done
+
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), rustc $(rustc --version | cut -d' ' -f2), $(/usr/sbin/nginx -v 2>&1 | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "wrk: 1 thread, $CONNS connections, ${DURATION}s per run; gongkai serve (release, SQLite, demo data, page cache on) and nginx $(nproc) workers on the same machine as wrk"
+echo
+echo "| page | bytes | gongkai req/s | nginx static req/s | ratio | p50 / p99 at 50% of gongkai's peak |"
+echo "|---|---|---|---|---|---|"
+peak_rss=$idle_rss
+for spec in "item:$ITEM:item.html" "catalog:$CATALOG:catalog.html" "search:$SEARCH:search.html"; do
+  name=${spec%%:*}; rest=${spec#*:}; path=${rest%:*}; file=${rest##*:}
+  g=$(rps "$GK$path")
+  r=$(cat "$WORK/rss"); [ "$r" -gt "$peak_rss" ] && peak_rss=$r
+  n=$(rps "$NGX/$file")
+  read -r achieved p50 p99 < <(latency_at "$GK$path" $(( g / 2 )))
+  ratio=$(python3 -c "print(f'{$g/$n:.2f}')")
+  bytes=$(stat -c %s "$WORK/www/$file")
+  echo "| $name (\`$path\`) | $bytes | $g | $n | ${ratio}× | $p50 / $p99 (at $achieved req/s) |"
+done
+echo
+echo "start-up to the first served page: ${startup_ms} ms (demo data set, existing data folder and search index)"
+echo "resident memory (VmRSS): idle ${idle_rss} kB; under load ${peak_rss} kB (highest of the samples taken half-way through each gongkai run)"
