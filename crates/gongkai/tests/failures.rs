@@ -109,7 +109,7 @@ fn database_unavailable_at_start_up_is_a_clear_message_and_a_failure() {
     let port = silent.local_addr().unwrap().port();
     let held = std::thread::spawn(move || {
         let (_conn, _) = silent.accept().unwrap();
-        std::thread::sleep(Duration::from_secs(5));
+        std::thread::sleep(Duration::from_secs(2));
     });
     refuses_to_start(
         &data,
@@ -186,6 +186,10 @@ impl Proxy {
                                 continue;
                             };
                             let mut c = conns.lock().unwrap();
+                            // Taken down meanwhile: this one is cut too.
+                            if !up.load(Ordering::Relaxed) {
+                                continue;
+                            }
                             c.push(client.try_clone().unwrap());
                             c.push(server.try_clone().unwrap());
                             pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
@@ -207,8 +211,9 @@ impl Proxy {
 
     /// Cuts every connection and closes the port.
     fn down(&self) {
+        let mut conns = self.conns.lock().unwrap();
         self.up.store(false, Ordering::Relaxed);
-        for c in self.conns.lock().unwrap().drain(..) {
+        for c in conns.drain(..) {
             let _ = c.shutdown(Shutdown::Both);
         }
     }
@@ -369,6 +374,11 @@ async fn postgres_restart_under_load_fails_cleanly_and_recovers() {
     }
 
     let seen = seen.lock().unwrap();
+    let mut tally = std::collections::BTreeMap::new();
+    for (p, status, what, _) in &seen.answers {
+        *tally.entry((*p, *what, *status)).or_insert(0) += 1;
+    }
+    println!("(phase, request, status) → answers: {tally:?}");
     for (p, status, what, body) in &seen.answers {
         match (*status, *what) {
             (200, _) => {}

@@ -290,9 +290,10 @@ async fn two_instances_behind_nginx_share_one_postgres_database() {
     let numbers: Vec<String> = publishers.into_iter().map(|p| p.join().unwrap()).collect();
     let distinct: BTreeSet<&String> = numbers.iter().collect();
     assert_eq!(distinct.len(), numbers.len(), "索引号 collide: {numbers:?}");
+    println!("索引号 drawn concurrently: {numbers:?}");
 
-    // Scheduled publication: three items due in two seconds; both workers poll the queue.
-    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    // Scheduled publication: three items due in a few seconds; both workers poll the queue.
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(4)).to_rfc3339();
     for &id in &ids[6..9] {
         let item = staff.step(&lb.addr, OFFICE, id, "schedule", json!({"at": at}));
         assert_eq!(item["state"], "scheduled", "{item}");
@@ -377,6 +378,15 @@ async fn two_instances_behind_nginx_share_one_postgres_database() {
         .await
         .unwrap()
     });
+    let workers: Vec<String> = gongkai_store::on_db!(&db, |p| sqlx::query_scalar(
+        "SELECT DISTINCT COALESCE(locked_by, '') FROM jobs WHERE kind IN ($1, $2)"
+    )
+    .bind(gongkai_store::reminders::SWEEP_JOB)
+    .bind(gongkai_store::items::publish::PUBLISH_JOB)
+    .fetch_all(p)
+    .await
+    .unwrap());
+    println!("{reminders} reminders; sweeps and scheduled publications run by {workers:?}");
     assert!(
         reminders > 0,
         "the demo's overdue annual reports are reminded"

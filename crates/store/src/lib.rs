@@ -147,9 +147,7 @@ impl StoreError {
 
 /// True for an I/O error meaning "no space left": ENOSPC (28) or EDQUOT (122) on Linux.
 pub fn is_storage_full(e: &std::io::Error) -> bool {
-    e.kind() == std::io::ErrorKind::StorageFull
-        || e.kind() == std::io::ErrorKind::QuotaExceeded
-        || matches!(e.raw_os_error(), Some(28 | 122))
+    e.kind() == std::io::ErrorKind::StorageFull || matches!(e.raw_os_error(), Some(28 | 122))
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
