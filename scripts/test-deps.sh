@@ -12,11 +12,23 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
 # pdffonts/pdftotext/pdfinfo check the generated PDFs (tech-choices §2.1, §11).
 command -v pdffonts >/dev/null 2>&1 || need_apt+=(poppler-utils)
+# nginx for the scale-out test (crates/gongkai/tests/scale_out.rs), which runs its own with a
+# configuration in a temporary folder on a free port; the package's service is not wanted.
+[ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test-deps: installing ${need_apt[*]} from Debian"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  # Debian's way to keep packages from starting their services (nginx on port 80) on install:
+  # a policy-rc.d that says no, only for the time of this install if there is none.
+  added_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  if [ -n "$added_policy" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 # Python oracles, re-installed only when the requirements change.

@@ -40,6 +40,17 @@ bind = "127.0.0.1:8080"
 # [GONGKAI_PUBLIC_URL]
 # public_url = "https://gk.example.gov.cn"
 
+[database]
+# Seconds opening the database may take at start-up before the command stops with a message
+# naming the cause (a server that neither answers nor refuses). [GONGKAI_DATABASE_CONNECT_TIMEOUT_SECS]
+connect_timeout_secs = 10
+# PostgreSQL: seconds a request waits for a connection (e.g. while the database restarts)
+# before it is answered 503 "try again later". [GONGKAI_DATABASE_ACQUIRE_TIMEOUT_SECS]
+acquire_timeout_secs = 5
+# PostgreSQL: connections this instance opens at most. With N instances the server needs
+# N × this plus room for maintenance (its max_connections, default 100). [GONGKAI_DATABASE_MAX_CONNECTIONS]
+max_connections = 10
+
 [session]
 # A session ends after this many minutes without use. [GONGKAI_SESSION_IDLE_MINUTES]
 idle_minutes = 30
@@ -118,6 +129,14 @@ department_deadline = "01-31"
 # The government's consolidated (rollup) report: 3月31日. [GONGKAI_REPORT_CONSOLIDATED_DEADLINE]
 consolidated_deadline = "03-31"
 "#;
+
+/// Database connections (issue #11: bounded start-up, recovery after a database restart).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DatabaseConfig {
+    pub connect_timeout_secs: u32,
+    pub acquire_timeout_secs: u32,
+    pub max_connections: u32,
+}
 
 /// Session lifetimes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -228,6 +247,7 @@ pub struct Config {
     pub database_url: String,
     pub bind: SocketAddr,
     pub public_url: Option<String>,
+    pub database: DatabaseConfig,
     pub session: SessionConfig,
     pub login: LoginConfig,
     pub password: PasswordConfig,
@@ -250,6 +270,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &self.redacted_database_url())
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
+            .field("database", &self.database)
             .field("session", &self.session)
             .field("login", &self.login)
             .field("calendar", &self.calendar)
@@ -281,6 +302,8 @@ struct Layer {
     database_url: Option<String>,
     bind: Option<String>,
     public_url: Option<String>,
+    #[serde(default)]
+    database: DatabaseLayer,
     #[serde(default)]
     session: SessionLayer,
     #[serde(default)]
@@ -346,6 +369,14 @@ struct HttpLayer {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct DatabaseLayer {
+    connect_timeout_secs: Option<u32>,
+    acquire_timeout_secs: Option<u32>,
+    max_connections: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SessionLayer {
     idle_minutes: Option<u32>,
     absolute_minutes: Option<u32>,
@@ -404,6 +435,11 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
         database_url: text("GONGKAI_DATABASE_URL"),
         bind: text("GONGKAI_BIND"),
         public_url: text("GONGKAI_PUBLIC_URL"),
+        database: DatabaseLayer {
+            connect_timeout_secs: env_u32(env, "GONGKAI_DATABASE_CONNECT_TIMEOUT_SECS")?,
+            acquire_timeout_secs: env_u32(env, "GONGKAI_DATABASE_ACQUIRE_TIMEOUT_SECS")?,
+            max_connections: env_u32(env, "GONGKAI_DATABASE_MAX_CONNECTIONS")?,
+        },
         session: SessionLayer {
             idle_minutes: env_u32(env, "GONGKAI_SESSION_IDLE_MINUTES")?,
             absolute_minutes: env_u32(env, "GONGKAI_SESSION_ABSOLUTE_MINUTES")?,
@@ -514,6 +550,10 @@ pub fn load_with(cli: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyho
     let num = |f: &dyn Fn(&Layer) -> Option<u32>, default: u32| {
         layers.iter().rev().find_map(|l| f(l)).unwrap_or(default)
     };
+    let d = &mut cfg.database;
+    d.connect_timeout_secs = num(&|l| l.database.connect_timeout_secs, d.connect_timeout_secs);
+    d.acquire_timeout_secs = num(&|l| l.database.acquire_timeout_secs, d.acquire_timeout_secs);
+    d.max_connections = num(&|l| l.database.max_connections, d.max_connections);
     cfg.session.idle_minutes = num(&|l| l.session.idle_minutes, cfg.session.idle_minutes);
     cfg.session.absolute_minutes = num(
         &|l| l.session.absolute_minutes,
@@ -581,6 +621,11 @@ impl Config {
             database_url: format!("sqlite://{}", data_dir.join("gongkai.db").display()),
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
+            database: DatabaseConfig {
+                connect_timeout_secs: 10,
+                acquire_timeout_secs: 5,
+                max_connections: 10,
+            },
             session: SessionConfig {
                 idle_minutes: 30,
                 absolute_minutes: 12 * 60,
@@ -642,6 +687,10 @@ impl Config {
                 bail!("公开地址“{u}”须为 http(s)://主机[:端口] 的形式，不含路径和参数");
             }
         }
+        let d = &self.database;
+        if d.connect_timeout_secs == 0 || d.acquire_timeout_secs == 0 || d.max_connections == 0 {
+            bail!("[database] 的超时时间须至少为 1 秒，连接数须至少为 1");
+        }
         let s = &self.session;
         if s.idle_minutes == 0 || s.absolute_minutes == 0 {
             bail!("会话时长必须大于 0 分钟");
@@ -701,6 +750,17 @@ impl Config {
             );
         }
         Ok(())
+    }
+
+    /// How to open the database (`create`: make a missing SQLite file).
+    pub fn db_options(&self, create: bool) -> gongkai_store::DbOptions {
+        let secs = |n: u32| std::time::Duration::from_secs(u64::from(n));
+        gongkai_store::DbOptions {
+            create,
+            max_connections: Some(self.database.max_connections),
+            connect_timeout: Some(secs(self.database.connect_timeout_secs)),
+            acquire_timeout: Some(secs(self.database.acquire_timeout_secs)),
+        }
     }
 
     /// The database URL with its password replaced by `***`.

@@ -1,7 +1,8 @@
 //! Connections, transactions, migrations and the schema-version guard.
 
 use crate::{Result, StoreError};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -46,9 +47,22 @@ pub struct DbOptions {
     /// Create the SQLite file when it does not exist (otherwise a missing file is refused, so a
     /// typo in a path never silently starts an empty deployment).
     pub create: bool,
-    /// PostgreSQL pool size.
+    /// PostgreSQL pool size (default [`DEFAULT_MAX_CONNECTIONS`]).
     pub max_connections: Option<u32>,
+    /// How long opening the database may take before it is reported unreachable (default
+    /// [`DEFAULT_CONNECT_TIMEOUT`]).
+    pub connect_timeout: Option<Duration>,
+    /// How long a request waits for a PostgreSQL connection before it fails as "unavailable"
+    /// (a 503) (default [`DEFAULT_ACQUIRE_TIMEOUT`]).
+    pub acquire_timeout: Option<Duration>,
 }
+
+/// PostgreSQL connections per instance, unless configured.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+/// Opening the database fails after this long (a server that neither answers nor refuses).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A request waits this long for a PostgreSQL connection, then fails with a 503.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where the database schema stands relative to this binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,15 +111,42 @@ macro_rules! on_tx {
 
 impl Db {
     /// Opens `url`: `postgres://…`, `sqlite://PATH` or a bare file path (SQLite).
+    ///
+    /// A database that cannot be reached or opened is [`StoreError::CannotConnect`] with the
+    /// cause in words, within [`DbOptions::connect_timeout`]: an operator starting `serve`
+    /// against a stopped server or a wrong path learns what is wrong at once, never from a pool
+    /// timeout.
     pub async fn connect(url: &str, opts: &DbOptions) -> Result<Db> {
+        let connect_timeout = opts.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let connect =
                 PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
+            // One connection first, to report why the server cannot be reached (the pool would
+            // retry a refused connection until its timeout and say only that it timed out).
+            let cannot =
+                |cause: String| StoreError::CannotConnect(format!("{}（{cause}）", redact(url)));
+            match tokio::time::timeout(connect_timeout, PgConnection::connect_with(&connect)).await
+            {
+                Ok(Ok(probe)) => {
+                    let _ = probe.close().await;
+                }
+                Ok(Err(e)) => return Err(cannot(connect_cause(&e))),
+                Err(_) => {
+                    return Err(cannot(format!(
+                        "{} 秒内未能建立连接：服务器没有应答，请检查主机、端口和防火墙",
+                        connect_timeout.as_secs()
+                    )));
+                }
+            }
+            // Recovery after a database restart (issue #11): every connection is tested before
+            // a request gets it, so connections the server dropped are replaced rather than
+            // failing a request; a request that cannot get one within the acquire timeout fails
+            // as "unavailable" (503) instead of hanging.
             let pool = PgPoolOptions::new()
-                .max_connections(opts.max_connections.unwrap_or(10))
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(connect)
-                .await?;
+                .max_connections(opts.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS))
+                .acquire_timeout(opts.acquire_timeout.unwrap_or(DEFAULT_ACQUIRE_TIMEOUT))
+                .test_before_acquire(true)
+                .connect_lazy_with(connect);
             return Ok(Db::Postgres(pool));
         }
         let path = url
@@ -115,7 +156,24 @@ impl Db {
         if path.is_empty() || path.contains('?') {
             return Err(StoreError::BadUrl(url.to_string()));
         }
-        Self::open_sqlite(Path::new(path), opts).await
+        let path = Path::new(path);
+        match tokio::time::timeout(connect_timeout, Self::open_sqlite(path, opts)).await {
+            Ok(Err(StoreError::Sqlx(e))) => Err(StoreError::CannotConnect(format!(
+                "SQLite 数据库文件 {}（{}）",
+                path.display(),
+                connect_cause(&e)
+            ))),
+            Ok(Err(StoreError::Io(e))) => Err(StoreError::CannotConnect(format!(
+                "SQLite 数据库文件 {}（无法创建所在目录：{e}）",
+                path.display()
+            ))),
+            Ok(other) => other,
+            Err(_) => Err(StoreError::CannotConnect(format!(
+                "SQLite 数据库文件 {}（{} 秒内未能打开：文件可能被其他进程锁定）",
+                path.display(),
+                connect_timeout.as_secs()
+            ))),
+        }
     }
 
     async fn open_sqlite(path: &Path, opts: &DbOptions) -> Result<Db> {
@@ -285,5 +343,38 @@ pub fn redact(url: &str) -> String {
             u.to_string()
         }
         _ => url.to_string(),
+    }
+}
+
+/// Why a database could not be opened, in words for the operator (with the driver's own text).
+fn connect_cause(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "连接被拒绝：数据库服务未运行，或主机、端口有误".to_string()
+        }
+        sqlx::Error::Io(io) => format!("网络错误：{io}"),
+        sqlx::Error::Tls(t) => format!("TLS 错误：{t}"),
+        sqlx::Error::Database(d) => {
+            let code = d.code().map(|c| c.into_owned()).unwrap_or_default();
+            let m = d.message();
+            match code.as_str() {
+                // PostgreSQL: 28P01 wrong password, 28000 no such role or not allowed, 3D000 no
+                // such database, 57P03 starting up or shutting down.
+                "28P01" | "28000" => format!("身份验证失败，请检查用户名和口令：{m}"),
+                "3D000" => format!("数据库不存在：{m}"),
+                "57P03" => format!("数据库正在启动或关闭，请稍后重试：{m}"),
+                // SQLite's primary result codes (the low byte of the extended code): 14 cannot
+                // open, 26 not a database, 3/8/23 no permission or read-only.
+                _ => match code.parse::<i64>().map(|n| n & 0xff) {
+                    Ok(14) => format!(
+                        "无法打开：路径不是可读写的数据库文件，或所在目录不存在、无权限（{m}）"
+                    ),
+                    Ok(26) => format!("该文件不是 SQLite 数据库，或已损坏（{m}）"),
+                    Ok(3 | 8 | 23) => format!("没有读写权限（{m}）"),
+                    _ => m.to_string(),
+                },
+            }
+        }
+        other => other.to_string(),
     }
 }

@@ -72,6 +72,12 @@ pub enum StoreError {
     SchemaTooOld { db: i64, binary: i64 },
     #[error("无法识别的数据库地址：{0}")]
     BadUrl(String),
+    /// The database server could not be reached, or the SQLite file opened (the message names
+    /// the database and the cause).
+    #[error(
+        "无法连接数据库 {0}。请检查数据库是否在运行，以及 --database-url / GONGKAI_DATABASE_URL、--data 是否正确"
+    )]
+    CannotConnect(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -89,15 +95,59 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// True when the database was too busy to answer in time (a 503, not a 500).
-    pub fn is_busy(&self) -> bool {
-        matches!(self, StoreError::Sqlx(sqlx::Error::PoolTimedOut))
+    /// True when the database could not answer: no connection within the acquire timeout, the
+    /// connection lost or refused (a PostgreSQL restart, a network cut), the server shutting
+    /// down or out of connections, SQLite busy beyond its timeout. A 503 that the client may
+    /// retry, never a 500 (issue #11).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::CannotConnect(_) => true,
+            StoreError::Sqlx(e) => match e {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_) => true,
+                sqlx::Error::Database(d) => {
+                    let code = d.code().map(|c| c.into_owned()).unwrap_or_default();
+                    // PostgreSQL: class 08 connection exception, 57P01–57P05 shutdown or
+                    // cannot connect now, 53300 too many connections.
+                    code.starts_with("08")
+                        || code.starts_with("57P")
+                        || code == "53300"
+                        // SQLite: 5 BUSY, 6 LOCKED (primary codes).
+                        || (d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                            && matches!(code.parse::<i64>().map(|n| n & 0xff), Ok(5 | 6)))
+                }
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
+    /// True when a write failed for lack of space: the disk or a quota full under the data
+    /// folder (ENOSPC, EDQUOT), SQLite's `SQLITE_FULL`, PostgreSQL's `disk_full` (53100).
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::Io(e) => is_storage_full(e),
+            StoreError::Sqlx(sqlx::Error::Database(d)) => {
+                let code = d.code().map(|c| c.into_owned()).unwrap_or_default();
+                code == "53100"
+                    || (d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                        && code.parse::<i64>().map(|n| n & 0xff) == Ok(13))
+            }
+            _ => false,
+        }
+    }
     /// True when the error is a unique-constraint violation.
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Sqlx(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
+}
+
+/// True for an I/O error meaning "no space left": ENOSPC (28) or EDQUOT (122) on Linux.
+pub fn is_storage_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull || matches!(e.raw_os_error(), Some(28 | 122))
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -84,6 +84,17 @@ impl AppError {
         )
     }
 
+    /// A write that failed for lack of disk space (507): nothing was saved, and the person is
+    /// told so rather than shown an internal error.
+    pub fn storage_full(cause: impl std::fmt::Display) -> AppError {
+        tracing::error!(%cause, "storage full");
+        AppError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "insufficient_storage",
+            "服务器存储空间不足，本次提交的内容没有保存。请稍后重试；如问题持续，请联系系统管理员。",
+        )
+    }
+
     pub fn unavailable(cause: impl std::fmt::Display) -> AppError {
         tracing::warn!(%cause, "service unavailable");
         AppError::new(
@@ -106,7 +117,8 @@ impl From<StoreError> for AppError {
             StoreError::Invalid(m) => AppError::bad_request(m),
             StoreError::NotFound(m) => AppError::not_found(m),
             StoreError::Conflict(m) => AppError::conflict(m),
-            e if e.is_busy() => AppError::unavailable(e),
+            e if e.is_unavailable() => AppError::unavailable(e),
+            e if e.is_storage_full() => AppError::storage_full(e),
             other => AppError::internal(other),
         }
     }

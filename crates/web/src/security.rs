@@ -199,11 +199,14 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
             .into_response();
         };
         let session_token = match cookie(&parts.headers, SESSION_COOKIE) {
-            Some(t) => gongkai_store::sessions::load(&state.db, t, state.config.session)
-                .await
-                .ok()
-                .flatten()
-                .map(|s| s.csrf_token),
+            // A database that cannot answer is a 503 (issue #11), not a "form expired" 403.
+            Some(t) => {
+                match gongkai_store::sessions::load(&state.db, t, state.config.session).await {
+                    Ok(s) => s.map(|s| s.csrf_token),
+                    Err(e) if e.is_unavailable() => return AppError::from(e).into_response(),
+                    Err(_) => None,
+                }
+            }
             None => None,
         };
         let ok = tokens_equal(&submitted, &anon)

@@ -147,14 +147,7 @@ pub fn run_restore(global: &GlobalArgs, args: RestoreArgs) -> anyhow::Result<()>
             ),
             (_, BackupKind::LogicalDump) => {
                 // A dump brings a database into being: an empty SQLite file may be created.
-                let db = Db::connect(
-                    &cfg.database_url,
-                    &DbOptions {
-                        create: true,
-                        ..Default::default()
-                    },
-                )
-                .await?;
+                let db = Db::connect(&cfg.database_url, &cfg.db_options(true)).await?;
                 let result = async {
                     if db.db_schema_version().await? == 0 {
                         db.migrate().await?;

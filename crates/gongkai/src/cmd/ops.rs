@@ -9,7 +9,7 @@
 
 use crate::config::{self, Config, Overrides};
 use anyhow::Context;
-use gongkai_store::{Db, DbOptions, SchemaStatus, StoreError};
+use gongkai_store::{Db, SchemaStatus, StoreError};
 use std::path::PathBuf;
 
 /// Flags every subcommand accepts (they locate the deployment).
@@ -86,7 +86,7 @@ pub fn block_on<T>(fut: impl std::future::Future<Output = anyhow::Result<T>>) ->
 /// Opens an existing database; refuses a missing SQLite file, a newer schema and an
 /// uninitialised one. Returns the schema status (which may be `Behind`).
 pub async fn open_existing(cfg: &Config) -> anyhow::Result<(Db, SchemaStatus)> {
-    let db = Db::connect(&cfg.database_url, &DbOptions::default())
+    let db = Db::connect(&cfg.database_url, &cfg.db_options(false))
         .await
         .map_err(|e| match e {
             StoreError::DatabaseMissing(path) => anyhow::anyhow!(
@@ -126,14 +126,7 @@ pub struct MigrateArgs {}
 pub fn run_migrate(global: &GlobalArgs, _args: MigrateArgs) -> anyhow::Result<()> {
     let cfg = global.load_config()?;
     block_on(async {
-        let db = Db::connect(
-            &cfg.database_url,
-            &DbOptions {
-                create: true,
-                ..Default::default()
-            },
-        )
-        .await?;
+        let db = Db::connect(&cfg.database_url, &cfg.db_options(true)).await?;
         let before = db.db_schema_version().await?;
         let result = db.migrate().await;
         let after = db.db_schema_version().await;

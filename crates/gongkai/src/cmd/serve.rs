@@ -5,7 +5,7 @@ use crate::config::{self, Config};
 use crate::worker;
 use anyhow::Context;
 use gongkai_core::vault::SharedVault;
-use gongkai_store::{Db, DbOptions, StoreError};
+use gongkai_store::{Db, StoreError};
 use gongkai_web::{AppState, WebConfig};
 
 /// Options of `gongkai serve`.
@@ -56,10 +56,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
 }
 
 async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
-    let opts = DbOptions {
-        create: args.create || args.demo,
-        ..Default::default()
-    };
+    let opts = cfg.db_options(args.create || args.demo);
     let db = Db::connect(&cfg.database_url, &opts)
         .await
         .map_err(|e| match e {

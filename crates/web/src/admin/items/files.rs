@@ -159,6 +159,13 @@ pub(super) async fn upload_file(
     .await
     {
         Ok(s) => s,
+        // A full disk (issue #11): the temporary file is gone (`attachments` removes it), no
+        // row was written; say so by the field with 507, never as an internal error.
+        Err(attachments::AttachmentError::Io(io)) if gongkai_store::is_storage_full(&io) => {
+            let e = AppError::storage_full(io);
+            return refuse(&state, &staff, id, "upload", e.message, values, e.status).await;
+        }
+        Err(attachments::AttachmentError::Io(io)) => return Err(StoreError::Io(io).into()),
         Err(e) => {
             return refuse(
                 &state,
