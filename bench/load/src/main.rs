@@ -121,6 +121,7 @@ async fn open(url: &str) -> anyhow::Result<Db> {
         &DbOptions {
             create: true,
             max_connections: Some(16),
+            ..Default::default()
         },
     )
     .await?;
