@@ -20,9 +20,16 @@ fuzz_target!(|bytes: &[u8]| {
     assert_eq!(filetype::check(bytes, &name, LIMIT), Ok(kind));
     // Any other kind's extension is refused.
     for other in FileKind::ALL {
-        if !other.extensions().iter().any(|e| kind.extensions().contains(e)) {
+        if !other
+            .extensions()
+            .iter()
+            .any(|e| kind.extensions().contains(e))
+        {
             let wrong = format!("附件.{}", other.extensions()[0]);
-            assert!(filetype::check(bytes, &wrong, LIMIT).is_err(), "{kind:?} as {wrong}");
+            assert!(
+                filetype::check(bytes, &wrong, LIMIT).is_err(),
+                "{kind:?} as {wrong}"
+            );
         }
     }
     let Ok(stripped) = filetype::strip_metadata(kind, bytes) else {

@@ -43,7 +43,10 @@ struct TypedForm {
 }
 
 fuzz_target!(|input: &[u8]| {
-    let split = input.iter().position(|&b| b == b'\n').unwrap_or(input.len());
+    let split = input
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(input.len());
     let content_type = String::from_utf8_lossy(&input[..split]);
     let body = input.get(split + 1..).unwrap_or_default();
 

@@ -134,11 +134,18 @@ fuzz_target!(|input: &str| {
                         );
                     }
                     let external = lower.starts_with("http:") || lower.starts_with("https:");
-                    let rel = t.attrs.iter().any(|(a, v)| a == "rel" && v == "noopener noreferrer");
+                    let rel = t
+                        .attrs
+                        .iter()
+                        .any(|(a, v)| a == "rel" && v == "noopener noreferrer");
                     assert_eq!(external, rel, "{:?}", s.html);
                 }
                 ("img", "src") => {
-                    assert!(!has_scheme(value) && !value.starts_with("//"), "{:?}", s.html);
+                    assert!(
+                        !has_scheme(value) && !value.starts_with("//"),
+                        "{:?}",
+                        s.html
+                    );
                     assert!(!value.contains('\\'), "{:?}", s.html);
                 }
                 _ => {}

@@ -286,8 +286,8 @@ mod tests {
                 ("proof", Some("证明.png"), b"\x89PNG"),
             ],
         );
-        let (t, files): (Typed, _) =
-            decode_with_files("multipart/form-data; boundary=B", &b).unwrap_or_else(|e| {
+        let (t, files): (Typed, _) = decode_with_files("multipart/form-data; boundary=B", &b)
+            .unwrap_or_else(|e| {
                 panic!("{e}");
             });
         assert_eq!(t.title, "甲&乙=丙+丁%");

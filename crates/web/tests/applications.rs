@@ -606,7 +606,10 @@ mod disguised_identity_proofs {
             .await;
             if d.really == Some("application/pdf") {
                 assert_eq!(r.status, StatusCode::OK, "{}: {}", d.what, r.body);
-                admitted.push((d, between(&r.body, "受理编号：<strong>", "</strong>").to_owned()));
+                admitted.push((
+                    d,
+                    between(&r.body, "受理编号：<strong>", "</strong>").to_owned(),
+                ));
                 continue;
             }
             assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}: {}", d.what, r.body);
@@ -617,7 +620,12 @@ mod disguised_identity_proofs {
                 r.body
             );
             assert!(r.body.contains("请重新选择文件"), "{}", d.what);
-            assert_eq!(files_under(&dir).len(), before, "{}: nothing written", d.what);
+            assert_eq!(
+                files_under(&dir).len(),
+                before,
+                "{}: nothing written",
+                d.what
+            );
         }
         assert_eq!(admitted.len(), 2);
         app.login_demo("demo-office").await;
@@ -645,7 +653,9 @@ mod disguised_identity_proofs {
             };
             common::assert_served_as(&served, "application/pdf", d.what);
             assert!(
-                served.header("content-disposition").starts_with("attachment;"),
+                served
+                    .header("content-disposition")
+                    .starts_with("attachment;"),
                 "{}",
                 d.what
             );
