@@ -92,9 +92,22 @@ fn tags(html: &str) -> Option<Vec<Tag>> {
     Some(out)
 }
 
+/// Does a browser read a scheme here? (WHATWG URL "scheme state": an ASCII letter, then ASCII
+/// alphanumerics, `+`, `-` or `.`, then `:`; anything else makes a relative address, so
+/// `https[\u{fffd}://x` is a harmless path.)
 fn has_scheme(v: &str) -> bool {
-    let end = v.find(['/', '?', '#']).unwrap_or(v.len());
-    v[..end].contains(':')
+    let mut chars = v.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        return false;
+    }
+    for c in chars {
+        match c {
+            ':' => return true,
+            c if c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.') => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 fuzz_target!(|input: &str| {

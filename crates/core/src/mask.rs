@@ -207,13 +207,16 @@ fn mask_significant(
     out
 }
 
-/// `zhangsan@example.cn` → `z*******@example.cn`.
+/// `zhangsan@example.cn` → `z*******@example.cn`. A one-character local part is hidden too
+/// (`n@example.cn` → `*@example.cn`): keeping it would leave the whole address (found by the
+/// `scan_mask` fuzz target).
 fn mask_email(original: &str, mask_char: char) -> String {
     let at = original.rfind(['@', '＠']).unwrap_or(original.len());
     let (local, domain) = original.split_at(at);
+    let keep = usize::from(local.chars().nth(1).is_some());
     let mut out = String::with_capacity(original.len());
     for (i, c) in local.chars().enumerate() {
-        out.push(if i == 0 { c } else { mask_char });
+        out.push(if i < keep { c } else { mask_char });
     }
     out.push_str(domain);
     out
@@ -398,6 +401,30 @@ mod tests {
         assert_eq!(
             mask_span(FindingKind::Email, "zhangsan@example.cn", &p),
             "z*******@example.cn"
+        );
+    }
+
+    /// Regression (fuzz target `scan_mask`): a one-character local part was kept, so the
+    /// "masked" address was the address itself.
+    #[test]
+    fn one_character_email_is_hidden() {
+        let p = MaskPolicy::default();
+        assert_eq!(
+            mask_span(FindingKind::Email, "n@example.cn", &p),
+            "*@example.cn"
+        );
+        let text = "邮箱 zhangsqn@examp n@example.cn，电话";
+        let scanner = crate::scan::Scanner::new(crate::scan::ScanConfig::default()).unwrap();
+        let findings = scanner.scan(text);
+        assert!(findings.iter().any(|f| f.text == "n@example.cn"), "{findings:?}");
+        let masked = mask_text(text, &findings, &p).unwrap();
+        assert!(!masked.contains("n@example.cn"), "{masked}");
+        assert!(
+            scanner
+                .scan(&masked)
+                .iter()
+                .all(|f| f.kind != FindingKind::Email),
+            "{masked}"
         );
     }
 
