@@ -424,7 +424,10 @@ mod tests {
         let text = "邮箱 zhangsqn@examp n@example.cn，电话";
         let scanner = crate::scan::Scanner::new(crate::scan::ScanConfig::default()).unwrap();
         let findings = scanner.scan(text);
-        assert!(findings.iter().any(|f| f.text == "n@example.cn"), "{findings:?}");
+        assert!(
+            findings.iter().any(|f| f.text == "n@example.cn"),
+            "{findings:?}"
+        );
         let masked = mask_text(text, &findings, &p).unwrap();
         assert!(!masked.contains("n@example.cn"), "{masked}");
         assert!(
