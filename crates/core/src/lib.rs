@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod extract;
 pub mod fee;
 pub mod filetype;
+pub mod forms;
 pub mod ids;
 pub mod items;
 pub mod mailbox;

@@ -155,7 +155,7 @@ pub fn mask_span(kind: FindingKind, original: &str, policy: &MaskPolicy) -> Stri
                 i < area || i + p.landline_keep_tail >= n
             })
         }
-        FindingKind::Email => mask_email(original, p.mask_char),
+        FindingKind::Email => mask_email(original, p),
         FindingKind::Name => mask_name(original, p.name_style),
         FindingKind::Classification | FindingKind::SensitiveWord => original
             .chars()
@@ -207,15 +207,26 @@ fn mask_significant(
     out
 }
 
-/// `zhangsan@example.cn` → `z*******@example.cn`.
-fn mask_email(original: &str, mask_char: char) -> String {
+/// `zhangsan@example.cn` → `z*******@example.cn`. Found by the `scan_mask` fuzz target: a
+/// one-character local part is hidden too (`n@example.cn` → `*@example.cn`), since keeping it
+/// would leave the whole address; and a personal number inside the domain
+/// (`a@11010119900307217642x.cn`, which outranks the number it contains) is masked as what it
+/// is, so that it does not survive masking as part of the address.
+fn mask_email(original: &str, policy: &MaskPolicy) -> String {
     let at = original.rfind(['@', '＠']).unwrap_or(original.len());
     let (local, domain) = original.split_at(at);
+    let keep = usize::from(local.chars().nth(1).is_some());
     let mut out = String::with_capacity(original.len());
     for (i, c) in local.chars().enumerate() {
-        out.push(if i == 0 { c } else { mask_char });
+        out.push(if i < keep { c } else { policy.mask_char });
     }
-    out.push_str(domain);
+    let mut last = 0;
+    for (kind, start, end) in crate::scan::personal_numbers(domain) {
+        out.push_str(&domain[last..start]);
+        out.push_str(&mask_span(kind, &domain[start..end], policy));
+        last = end;
+    }
+    out.push_str(&domain[last..]);
     out
 }
 
@@ -398,6 +409,53 @@ mod tests {
         assert_eq!(
             mask_span(FindingKind::Email, "zhangsan@example.cn", &p),
             "z*******@example.cn"
+        );
+    }
+
+    /// Regression (fuzz target `scan_mask`): a one-character local part was kept, so the
+    /// "masked" address was the address itself.
+    #[test]
+    fn one_character_email_is_hidden() {
+        let p = MaskPolicy::default();
+        assert_eq!(
+            mask_span(FindingKind::Email, "n@example.cn", &p),
+            "*@example.cn"
+        );
+        let text = "邮箱 zhangsqn@examp n@example.cn，电话";
+        let scanner = crate::scan::Scanner::new(crate::scan::ScanConfig::default()).unwrap();
+        let findings = scanner.scan(text);
+        assert!(
+            findings.iter().any(|f| f.text == "n@example.cn"),
+            "{findings:?}"
+        );
+        let masked = mask_text(text, &findings, &p).unwrap();
+        assert!(!masked.contains("n@example.cn"), "{masked}");
+        assert!(
+            scanner
+                .scan(&masked)
+                .iter()
+                .all(|f| f.kind != FindingKind::Email),
+            "{masked}"
+        );
+    }
+
+    /// Regression (fuzz target `scan_mask`): an e-mail address outranks the disability
+    /// certificate number in its domain, and masking kept the domain whole, so the number was
+    /// still there to read (and to find again) after masking.
+    #[test]
+    fn numbers_in_an_email_domain_are_masked() {
+        let p = MaskPolicy::default();
+        let text = "申请人李申请人李zhazhangsan@11010119100307217642exemple.cn";
+        let scanner = crate::scan::Scanner::new(crate::scan::ScanConfig::default()).unwrap();
+        let findings = scanner.scan(text);
+        let masked = mask_text(text, &findings, &p).unwrap();
+        assert!(!masked.contains("11010119100307217642"), "{masked}");
+        let again = scanner.scan(&masked);
+        assert!(again.iter().all(|f| !f.kind.blocking()), "{again:?}");
+        assert_eq!(
+            mask_span(FindingKind::Email, "zhangsan@163.com", &p),
+            "z*******@163.com",
+            "an ordinary domain with digits stays"
         );
     }
 

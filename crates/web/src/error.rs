@@ -124,6 +124,13 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// A form that could not be read (`gongkai_core::forms`): the Chinese message, 400.
+impl From<gongkai_core::forms::FormError> for AppError {
+    fn from(e: gongkai_core::forms::FormError) -> AppError {
+        AppError::bad_request(e.to_string())
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> AppError {
         AppError::internal(format!("template: {e}"))

@@ -6,15 +6,16 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-/// A URL-encoded form body.
+/// A URL-encoded form body, decoded by `gongkai_core::forms::decode` (the step the fuzz
+/// targets run).
 pub struct Form<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Form::<T>::from_request(req, state).await {
-            Ok(axum::Form(v)) => Ok(Form(v)),
+        match axum::extract::RawForm::from_request(req, state).await {
+            Ok(axum::extract::RawForm(bytes)) => Ok(Form(gongkai_core::forms::decode(&bytes)?)),
             Err(e) => Err(AppError::bad_request(format!(
                 "提交的表单内容无法识别，请检查后重新提交。（{}）",
                 e.body_text()

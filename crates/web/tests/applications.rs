@@ -584,6 +584,101 @@ mod identity_proof_sealed_masked_and_revealed {
     }
 }
 
+mod disguised_identity_proofs {
+    use super::*;
+
+    /// Issue #11, content-type confusion on the public upload: the declared Content-Type is
+    /// ignored; a proof whose name does not fit its bytes, or whose bytes are not a JPG, PNG or
+    /// PDF (a GIF/script polyglot, HTML named .txt), is a Chinese 400 by the field that leaves
+    /// no file; a PDF declared as text/html (a PDF/HTML polyglot too) is kept as a PDF and
+    /// handed to staff as `application/pdf`, as an attachment, with `nosniff`.
+    async fn run(mut app: TestApp, dir: std::path::PathBuf) {
+        let org = app.org_id("ccdpf").await.to_string();
+        let fields = valid(&org);
+        let mut admitted = Vec::new();
+        for d in common::disguised_uploads() {
+            let before = files_under(&dir).len();
+            let r = apply_with_files(
+                &mut app,
+                &fields,
+                &[("identity_proof", d.filename, d.declared, &d.bytes)],
+            )
+            .await;
+            if d.really == Some("application/pdf") {
+                assert_eq!(r.status, StatusCode::OK, "{}: {}", d.what, r.body);
+                admitted.push((
+                    d,
+                    between(&r.body, "受理编号：<strong>", "</strong>").to_owned(),
+                ));
+                continue;
+            }
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}: {}", d.what, r.body);
+            assert!(
+                r.body.contains("id=\"identity_proof-error\""),
+                "{}: {}",
+                d.what,
+                r.body
+            );
+            assert!(r.body.contains("请重新选择文件"), "{}", d.what);
+            assert_eq!(
+                files_under(&dir).len(),
+                before,
+                "{}: nothing written",
+                d.what
+            );
+        }
+        assert_eq!(admitted.len(), 2);
+        app.login_demo("demo-office").await;
+        for (d, number) in admitted {
+            let a = gongkai_store::applications::list(
+                &app.db,
+                &[app.org_id("ccdpf").await],
+                &gongkai_store::applications::ListFilter {
+                    q: Some(number),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .remove(0);
+            let path = format!("/admin/applications/{}", a.id);
+            app.get(&path).await;
+            let (status, headers, bytes) = app
+                .post_bytes(&format!("{path}/proof"), &[("reason", "核对身份证明")])
+                .await;
+            let served = common::Resp {
+                status,
+                headers,
+                body: String::new(),
+            };
+            common::assert_served_as(&served, "application/pdf", d.what);
+            assert!(
+                served
+                    .header("content-disposition")
+                    .starts_with("attachment;"),
+                "{}",
+                d.what
+            );
+            assert_eq!(bytes, d.bytes, "{}", d.what);
+        }
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        let (app, dir) = app_with_files(gongkai_store::testing::TestDb::sqlite().await).await;
+        run(app, dir.path().to_path_buf()).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let Some(t) = gongkai_store::testing::TestDb::postgres().await else {
+            return;
+        };
+        let (app, dir) = app_with_files(t).await;
+        run(app, dir.path().to_path_buf()).await;
+    }
+}
+
 /// A one-message SMTP sink on 127.0.0.1: answers the commands a client sends and hands over the
 /// DATA it received.
 async fn smtp_sink() -> (u16, tokio::sync::oneshot::Receiver<String>) {

@@ -1153,3 +1153,111 @@ async fn console_item_page_snapshot() {
     let s = ids.replace_all(&s, "/items/[id]");
     insta::assert_snapshot!("console_item_page", s);
 }
+
+/// The `/admin/commitments/files/{aid}` links of the register page.
+fn scan_links(body: &str) -> Vec<String> {
+    body.split("href=\"/admin/commitments/files/")
+        .skip(1)
+        .filter_map(|s| {
+            s.find('"')
+                .map(|e| format!("/admin/commitments/files/{}", &s[..e]))
+        })
+        .collect()
+}
+
+console_test!(
+    disguised_uploads_are_refused_or_kept_as_what_they_are,
+    |app, dir| {
+        // Issue #11, content-type confusion, on the two console uploads: an item's attachment and a
+        // scanned 保密承诺书. The declared Content-Type is ignored; a name that does not fit the bytes
+        // is a Chinese 400 that writes nothing; what is admitted is stored, and served back, as the
+        // type its bytes really are.
+        app.login_demo("demo-drafter").await;
+        let id = create(&mut app, "附件类型核验", "<p>正文</p>").await;
+        let owner = gongkai_store::attachments::Owner {
+            owner_type: gongkai_store::items::OBJECT_TYPE,
+            owner_id: id,
+        };
+        for d in common::disguised_uploads() {
+            let before = files_on_disk(&dir);
+            app.get(&format!("/admin/items/{id}")).await;
+            let r = app
+                .post_multipart(
+                    &format!("/admin/items/{id}/files"),
+                    &[("alt", "示意图")],
+                    &[("file", d.filename, d.declared, &d.bytes)],
+                )
+                .await;
+            match d.really {
+                None => {
+                    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}: {}", d.what, r.body);
+                    assert!(r.body.contains("id=\"upload-error\""), "{}", d.what);
+                    assert!(
+                        ["不支持的文件类型", "与内容不符", "不接受压缩包"]
+                            .iter()
+                            .any(|m| r.body.contains(m)),
+                        "{}: {}",
+                        d.what,
+                        r.body
+                    );
+                    assert_eq!(files_on_disk(&dir), before, "{}: nothing written", d.what);
+                }
+                Some(media) => {
+                    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}: {}", d.what, r.body);
+                    let stored = gongkai_store::attachments::list_for(&app.db, owner)
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .find(|a| a.filename == d.filename)
+                        .unwrap_or_else(|| panic!("{} not attached", d.what));
+                    assert_eq!(stored.media_type, media, "{}", d.what);
+                }
+            }
+        }
+
+        app.login_demo("demo-office").await;
+        let root = app.org_id("ccdpf").await.to_string();
+        let today = today();
+        for d in common::disguised_uploads() {
+            let before = files_on_disk(&dir);
+            let links = scan_links(&app.get("/admin/commitments").await.body);
+            let r = app
+                .post_multipart(
+                    "/admin/commitments",
+                    &[
+                        ("org_id", root.as_str()),
+                        ("person_name", "赵某"),
+                        ("role", "承办人"),
+                        ("signed_on", today.as_str()),
+                        ("document_ref", d.what),
+                    ],
+                    &[("scan", d.filename, d.declared, &d.bytes)],
+                )
+                .await;
+            let Some(media) = d.really else {
+                assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}: {}", d.what, r.body);
+                assert!(
+                    ["不支持的文件类型", "与内容不符", "不接受压缩包"]
+                        .iter()
+                        .any(|m| r.body.contains(m)),
+                    "{}: {}",
+                    d.what,
+                    r.body
+                );
+                assert_eq!(files_on_disk(&dir), before, "{}: nothing written", d.what);
+                continue;
+            };
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}: {}", d.what, r.body);
+            let after = scan_links(&app.get("/admin/commitments").await.body);
+            let new: Vec<&String> = after.iter().filter(|l| !links.contains(l)).collect();
+            assert_eq!(new.len(), 1, "{}: {after:?}", d.what);
+            let got = app.get(new[0]).await;
+            common::assert_served_as(&got, media, d.what);
+            assert!(
+                got.header("content-disposition").starts_with("attachment;"),
+                "{}",
+                d.what
+            );
+        }
+    }
+);

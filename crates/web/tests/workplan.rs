@@ -320,6 +320,28 @@ both_backends_app!(forms_show_errors_by_the_field, |app| {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("只能关联已发布的信息"));
+    // Evidence whose name or declared type lies about its bytes (issue #11): refused by the field.
+    for d in common::disguised_uploads()
+        .into_iter()
+        .filter(|d| d.really.is_none())
+    {
+        let r = app
+            .post_multipart(
+                &format!("/admin/tasks/{dated}/progress"),
+                &[("reported_on", "2019-03-20"), ("note", "已更新")],
+                &[("file", d.filename, d.declared, &d.bytes)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}: {}", d.what, r.body);
+        assert!(
+            ["不支持的文件类型", "与内容不符", "不接受压缩包"]
+                .iter()
+                .any(|m| r.body.contains(m)),
+            "{}: {}",
+            d.what,
+            r.body
+        );
+    }
     // Cascading a department's task to a county: not below it.
     let nanguan = app.org_id("nanguan").await.to_string();
     let r = app

@@ -124,12 +124,17 @@ impl Outcome {
     }
 }
 
-/// NFKC, drop all whitespace, ASCII upper case (REG §6.1: lower-case x is accepted).
+/// NFKC, drop all whitespace, ASCII upper case (REG §6.1: lower-case x is accepted), and NFKC
+/// once more: dropping a space that NFKC made (U+00B4 ´ is a space and a combining acute) can
+/// leave combining marks next to each other in the wrong order or next to a letter they compose
+/// with, so without the second pass normalising twice would not give the same string (found by
+/// the `ids` fuzz target). Idempotent: `normalize(normalize(x)) == normalize(x)`.
 pub fn normalize(input: &str) -> String {
     input
         .nfkc()
         .filter(|c| !c.is_whitespace())
         .map(|c| c.to_ascii_uppercase())
+        .nfkc()
         .collect()
 }
 

@@ -354,6 +354,19 @@ impl Scanner {
     }
 }
 
+/// The blocking personal numbers in `text` (resident and disability numbers, mobiles, bank
+/// cards), resolved so that they do not overlap, as (kind, byte start, byte end). Masking an
+/// e-mail address hides these in its domain too (`mask::mask_span`).
+pub(crate) fn personal_numbers(text: &str) -> Vec<(FindingKind, usize, usize)> {
+    let mut raws = Vec::new();
+    numbers::scan(text, &mut raws, &mut numbers::RunBuf::default());
+    resolve(raws)
+        .into_iter()
+        .filter(|r| r.kind.blocking() && r.kind.is_personal_data())
+        .map(|r| (r.kind, r.bs, r.be))
+        .collect()
+}
+
 /// Keeps the strongest of overlapping candidates; the result is sorted and non-overlapping.
 fn resolve(mut raws: Vec<Raw>) -> Vec<Raw> {
     raws.sort_by_key(|r| std::cmp::Reverse(r.priority()));

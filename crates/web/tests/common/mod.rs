@@ -393,3 +393,114 @@ macro_rules! both_backends_app {
         }
     };
 }
+
+/// An upload whose file name and/or declared `Content-Type` disagree with its bytes (issue #11,
+/// content-type confusion): a browser must never get it back with a type it would execute.
+pub struct Disguised {
+    pub what: &'static str,
+    pub filename: &'static str,
+    /// The part's `Content-Type`, which the server ignores.
+    pub declared: &'static str,
+    pub bytes: Vec<u8>,
+    /// The media type the file is stored and served as when it is admitted (its bytes really
+    /// are that, and the name fits); `None` when every upload must refuse it.
+    pub really: Option<&'static str>,
+}
+
+const SCRIPT_PAGE: &[u8] =
+    b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>";
+
+/// Every disguise tried on every upload: HTML and SVG with script named as documents or images,
+/// a ZIP and an executable named .docx, a PDF declared as HTML, and PDF/GIF/HTML polyglots.
+pub fn disguised_uploads() -> Vec<Disguised> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    zip.start_file("index.html", opts).unwrap();
+    std::io::Write::write_all(&mut zip, SCRIPT_PAGE).unwrap();
+    let zip = zip.finish().unwrap().into_inner();
+    let docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    vec![
+        Disguised {
+            what: "HTML with script named .pdf",
+            filename: "报告.pdf",
+            declared: "application/pdf",
+            bytes: SCRIPT_PAGE.to_vec(),
+            really: None,
+        },
+        Disguised {
+            what: "SVG with script named .png",
+            filename: "示意图.png",
+            declared: "image/png",
+            bytes: br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>"#.to_vec(),
+            really: None,
+        },
+        Disguised {
+            what: "HTML under its own name",
+            filename: "page.html",
+            declared: "text/html",
+            bytes: SCRIPT_PAGE.to_vec(),
+            really: None,
+        },
+        Disguised {
+            what: "ZIP archive named .docx",
+            filename: "通知.docx",
+            declared: docx,
+            bytes: zip,
+            really: None,
+        },
+        Disguised {
+            what: "Windows executable named .docx",
+            filename: "通知2.docx",
+            declared: docx,
+            bytes: b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00PE\x00\x00".to_vec(),
+            really: None,
+        },
+        Disguised {
+            what: "PDF declared as text/html",
+            filename: "说明.pdf",
+            declared: "text/html",
+            bytes: b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+                .to_vec(),
+            really: Some("application/pdf"),
+        },
+        Disguised {
+            what: "PDF/HTML polyglot declared as text/html",
+            filename: "说明二.pdf",
+            declared: "text/html",
+            bytes: [b"%PDF-1.4\n".as_slice(), SCRIPT_PAGE, b"\n%%EOF\n"].concat(),
+            really: Some("application/pdf"),
+        },
+        Disguised {
+            what: "GIF/JavaScript polyglot declared as text/html",
+            filename: "动图.gif",
+            declared: "text/html",
+            bytes: b"GIF89a/*\x01\x00\x01\x00\x00\x00\x00*/=1;alert(document.cookie);".to_vec(),
+            really: Some("image/gif"),
+        },
+        Disguised {
+            what: "HTML with script named .txt",
+            filename: "页面.txt",
+            declared: "text/html",
+            bytes: SCRIPT_PAGE.to_vec(),
+            really: Some("text/plain; charset=utf-8"),
+        },
+    ]
+}
+
+/// The headers a downloaded upload must carry: exactly the type its bytes really are (never one
+/// a browser would execute), `nosniff`, and a disposition that names it as a file.
+pub fn assert_served_as(resp: &Resp, media_type: &str, what: &str) {
+    assert_eq!(resp.status, StatusCode::OK, "{what}: {}", resp.body);
+    let ct = resp.header("content-type");
+    assert!(ct.starts_with(media_type), "{what}: served as {ct}");
+    assert!(
+        !ct.contains("html") && !ct.contains("svg") && !ct.contains("javascript"),
+        "{what}: {ct}"
+    );
+    assert_eq!(resp.header("x-content-type-options"), "nosniff", "{what}");
+    let cd = resp.header("content-disposition");
+    assert!(
+        cd.starts_with("attachment;") || cd.starts_with("inline;"),
+        "{what}: {cd}"
+    );
+}
