@@ -10,6 +10,7 @@ pub mod extract;
 pub mod fee;
 pub mod filetype;
 pub mod ids;
+pub mod import;
 pub mod items;
 pub mod mailbox;
 pub mod mask;

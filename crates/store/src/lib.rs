@@ -27,6 +27,7 @@ pub mod channels;
 pub mod deadlines;
 pub mod demo;
 pub mod grassroots;
+pub mod import;
 pub mod guide;
 pub mod interpretations;
 pub mod items;
