@@ -1535,7 +1535,7 @@ pub const TABLES: &[Table] = &[
         identity: Some("id"),
         self_ref: None,
         migration_seeded: false,
-    },    // Bulk import (issue #14, migration 0023).
+    }, // Bulk import (issue #14, migration 0023).
     Table {
         name: "import_runs",
         columns: &[

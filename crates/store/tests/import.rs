@@ -15,18 +15,18 @@ use std::path::Path;
 const ID: &str = "11010519491231002X"; // GB 11643 example, valid check digit
 
 fn actor() -> Actor {
-    Actor::user(1, "importer", "127.0.0.1")
+    Actor::cli()
 }
 
-async fn body(db: &Db) -> i64 {
+async fn body(db: &Db, code: &str) -> i64 {
     let mut tx = db.begin().await.unwrap();
     let org = orgs::create(
         &mut tx,
         &actor(),
         &OrgInput {
             kind: "body".into(),
-            code: "oldsite".into(),
-            full_name: "某市某局".into(),
+            code: code.into(),
+            full_name: format!("{code} 某市某局"),
             short_name: "某局".into(),
             ..Default::default()
         },
@@ -38,9 +38,13 @@ async fn body(db: &Db) -> i64 {
 }
 
 async fn plan(db: &Db, name: &str, bytes: Vec<u8>, files: Option<&Path>) -> Plan {
+    plan_into(db, "oldsite", name, bytes, files).await
+}
+
+async fn plan_into(db: &Db, org: &str, name: &str, bytes: Vec<u8>, files: Option<&Path>) -> Plan {
     import::plan(
         db,
-        "oldsite",
+        org,
         Source {
             name: name.into(),
             bytes,
@@ -51,11 +55,14 @@ async fn plan(db: &Db, name: &str, bytes: Vec<u8>, files: Option<&Path>) -> Plan
     .unwrap()
 }
 
-const HEADER: &str = "索引号,标题,发布机构,发布日期,生成日期,公开目录,主题分类,文号,有效性,正文,附件\r\n";
+const HEADER: &str =
+    "索引号,标题,发布机构,发布日期,生成日期,公开目录,主题分类,文号,有效性,正文,附件\r\n";
 
 /// One valid row.
 fn row(index_no: &str, title: &str, date: &str, catalog: &str, body: &str, files: &str) -> String {
-    format!("{index_no},{title},某市某局,{date},{date},{catalog},,某发〔2019〕1号,有效,{body},{files}\r\n")
+    format!(
+        "{index_no},{title},某市某局,{date},,{catalog},,某发〔2019〕1号,有效,{body},{files}\r\n"
+    )
 }
 
 /// The planted errors of a 500-row block: (offset in block, expected column, expected words).
@@ -78,14 +85,42 @@ fn generated(n: usize) -> (Vec<u8>, usize) {
         let line = match i % 500 {
             1 => row(&no, "", "2019-03-05", "art20-07", "正文", ""),
             2 => row(&no, &title, "2019-02-30", "art20-07", "正文", ""),
-            3 => row(&format!("OLD-{:05}", i - 3), &title, "2019-03-05", "art20-07", "正文", ""),
+            3 => row(
+                &format!("OLD-{:05}", i - 3),
+                &title,
+                "2019-03-05",
+                "art20-07",
+                "正文",
+                "",
+            ),
             4 => row(&no, &title, "2019-03-05", "art20-07", "正文", "missing.pdf"),
-            5 => row(&no, &title, "2019-03-05", "art20-07", &format!("申请人身份证号{ID}"), ""),
+            5 => row(
+                &no,
+                &title,
+                "2019-03-05",
+                "art20-07",
+                &format!("申请人身份证号{ID}"),
+                "",
+            ),
             6 => row(&no, &title, "2019-03-05", "没有的目录", "正文", ""),
-            7 => row(&format!("PRE-{}", i / 500), &title, "2019-03-05", "art20-07", "正文", ""),
+            7 => row(
+                &format!("PRE-{}", i / 500),
+                &title,
+                "2019-03-05",
+                "art20-07",
+                "正文",
+                "",
+            ),
             8 => {
                 valid += 1;
-                row(&no, &title, "2019年3月5日", "（七）财政预算、决算信息", "正文", "说明.txt")
+                row(
+                    &no,
+                    &title,
+                    "2019年3月5日",
+                    "（七）财政预算、决算信息",
+                    "正文",
+                    "说明.txt",
+                )
             }
             _ => {
                 valid += 1;
@@ -98,31 +133,48 @@ fn generated(n: usize) -> (Vec<u8>, usize) {
 }
 
 both_backends!(ten_thousand_rows_with_planted_errors, |db| {
-    body(db).await;
+    body(db, "oldsite").await;
+    body(db, "othersite").await;
     let files = tempfile::tempdir().unwrap();
     std::fs::write(files.path().join("说明.txt"), "附件说明文字").unwrap();
     let data = tempfile::tempdir().unwrap();
-    // 20 items already in the deployment (imported before), whose 索引号 the file repeats.
+    // 20 items of another site already in the deployment, whose 索引号 the file repeats.
     let mut pre = String::from(HEADER);
     for k in 0..20 {
-        pre.push_str(&row(&format!("PRE-{k}"), "已有信息", "2018-01-02", "art20-07", "正文", ""));
+        pre.push_str(&row(
+            &format!("PRE-{k}"),
+            "已有信息",
+            "2018-01-02",
+            "art20-07",
+            "正文",
+            "",
+        ));
     }
-    let p = plan(db, "pre.csv", pre.into_bytes(), None).await;
+    let p = plan_into(db, "othersite", "pre.csv", pre.into_bytes(), None).await;
     assert!(p.checked.problems.is_empty(), "{:?}", p.problem_lines());
-    import::apply(db, data.path(), &actor(), &p, &mut |_, _| {}).await.unwrap();
+    import::apply(db, data.path(), &actor(), &p, &mut |_, _| {})
+        .await
+        .unwrap();
 
     let (bytes, valid) = generated(10_000);
     assert_eq!(valid, 10_000 - 20 * PLANTED.len());
     // The dry run names every planted error by row and column.
     let dry = plan(db, "old-cms.csv", bytes.clone(), Some(files.path())).await;
     let lines = dry.problem_lines();
-    assert_eq!(lines.len(), 20 * PLANTED.len(), "{:#?}", &lines[..10.min(lines.len())]);
+    assert_eq!(
+        lines.len(),
+        20 * PLANTED.len(),
+        "{:#?}",
+        &lines[..10.min(lines.len())]
+    );
     for block in 0..20 {
         for (offset, column, words) in PLANTED {
             let row_no = block * 500 + offset + 2; // header is row 1
             let prefix = format!("第{row_no}行「{column}」：");
             assert!(
-                lines.iter().any(|l| l.starts_with(&prefix) && l.contains(words)),
+                lines
+                    .iter()
+                    .any(|l| l.starts_with(&prefix) && l.contains(words)),
                 "{prefix}{words} missing"
             );
         }
@@ -141,9 +193,14 @@ both_backends!(ten_thousand_rows_with_planted_errors, |db| {
     assert_eq!(summary.rejected, 20 * PLANTED.len());
     assert_eq!(summary.attachments, 20);
     assert_eq!(calls.last(), Some(&(valid, valid)));
-    let page = catalog::catalog(db, &catalog::CatalogFilter::default()).await.unwrap();
+    let page = catalog::catalog(db, &catalog::CatalogFilter::default())
+        .await
+        .unwrap();
     assert_eq!(page.total, (valid + 20) as i64);
-    let item = items::get(db, 2 + 20).await.unwrap().unwrap();
+    let rows = import::run_rows(db, summary.run_id).await.unwrap();
+    assert_eq!(rows.len(), valid);
+    assert_eq!((rows[0].0.as_str(), rows[0].1), ("OLD-00000", 2));
+    let item = items::get(db, rows[0].2).await.unwrap().unwrap();
     assert_eq!(item.index_no.as_deref(), Some("OLD-00000"));
     assert_eq!(item.published_on.as_deref(), Some("2019-03-05"));
     assert_eq!(item.state, "published");
@@ -151,10 +208,10 @@ both_backends!(ten_thousand_rows_with_planted_errors, |db| {
     let last = timeline.last().unwrap();
     assert_eq!(last.action, "migrate");
     assert!(last.note.starts_with("由原系统迁移导入"), "{}", last.note);
-    assert_eq!(import::migrated_run(db, item.id).await.unwrap(), Some(summary.run_id));
-    let rows = import::run_rows(db, summary.run_id).await.unwrap();
-    assert_eq!(rows.len(), valid);
-    assert_eq!(rows[0].0, "OLD-00000");
+    assert_eq!(
+        import::migrated_run(db, item.id).await.unwrap(),
+        Some(summary.run_id)
+    );
     let runs = import::runs(db).await.unwrap();
     assert_eq!(runs[0].imported, valid as i64);
     assert!(runs[0].problems_json.contains("第4行「发布日期」"));
@@ -186,14 +243,50 @@ both_backends!(ten_thousand_rows_with_planted_errors, |db| {
 fn xlsx() -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    let header = ["索引号", "标题", "发布机构", "发布日期", "公开目录", "有效性", "失效或废止日期", "正文"];
+    let header = [
+        "索引号",
+        "标题",
+        "发布机构",
+        "发布日期",
+        "公开目录",
+        "有效性",
+        "失效或废止日期",
+        "正文",
+    ];
     for (c, h) in header.iter().enumerate() {
         sheet.write_string(0, c as u16, *h).unwrap();
     }
     let rows = [
-        ["X-1", "表格第一条", "某市某局", "2020-05-06", "art20-07", "有效", "", "内容一"],
-        ["X-2", "表格第二条", "某市某局", "", "art20-07", "废止", "2021-01-01", "内容二"],
-        ["X-3", "", "某市某局", "2020-05-06", "art20-07", "", "", "内容三"],
+        [
+            "X-1",
+            "表格第一条",
+            "某市某局",
+            "2020-05-06",
+            "art20-07",
+            "有效",
+            "",
+            "内容一",
+        ],
+        [
+            "X-2",
+            "表格第二条",
+            "某市某局",
+            "",
+            "art20-07",
+            "废止",
+            "2021-01-01",
+            "内容二",
+        ],
+        [
+            "X-3",
+            "",
+            "某市某局",
+            "2020-05-06",
+            "art20-07",
+            "",
+            "",
+            "内容三",
+        ],
     ];
     for (r, cells) in rows.iter().enumerate() {
         for (c, v) in cells.iter().enumerate() {
@@ -208,13 +301,18 @@ fn xlsx() -> Vec<u8> {
 }
 
 both_backends!(xlsx_and_json_inputs, |db| {
-    body(db).await;
+    body(db, "oldsite").await;
     let data = tempfile::tempdir().unwrap();
     let p = plan(db, "old.xlsx", xlsx(), None).await;
-    assert_eq!(p.problem_lines(), vec!["第4行「标题」：必填项为空".to_string()]);
+    assert_eq!(
+        p.problem_lines(),
+        vec!["第4行「标题」：必填项为空".to_string()]
+    );
     assert_eq!(p.checked.records.len(), 2);
     assert_eq!(p.checked.records[1].published_on.to_string(), "2020-05-07");
-    let s = import::apply(db, data.path(), &actor(), &p, &mut |_, _| {}).await.unwrap();
+    let s = import::apply(db, data.path(), &actor(), &p, &mut |_, _| {})
+        .await
+        .unwrap();
     assert_eq!(s.imported, 2);
 
     // A JSON package with an attachment, a withdrawn item and an interpretation of X-1.
@@ -244,8 +342,13 @@ both_backends!(xlsx_and_json_inputs, |db| {
         Some(dir.path()),
     )
     .await;
-    assert_eq!(p.problem_lines(), vec!["第3条「发布日期」：必填项为空".to_string()]);
-    let s = import::apply(db, data.path(), &actor(), &p, &mut |_, _| {}).await.unwrap();
+    assert_eq!(
+        p.problem_lines(),
+        vec!["第3条「发布日期」：必填项为空".to_string()]
+    );
+    let s = import::apply(db, data.path(), &actor(), &p, &mut |_, _| {})
+        .await
+        .unwrap();
     assert_eq!((s.imported, s.attachments), (2, 1));
     let all = catalog::CatalogFilter {
         per_page: 100,
@@ -258,15 +361,14 @@ both_backends!(xlsx_and_json_inputs, |db| {
         .into_iter()
         .find(|i| i.index_no == "J-1")
         .unwrap();
-    let docs = gongkai_store::interpretations::documents_of(db, j1.id).await.unwrap();
+    let docs = gongkai_store::interpretations::documents_of(db, j1.id)
+        .await
+        .unwrap();
     assert_eq!(docs.len(), 1);
     assert_eq!(docs[0].title, "表格第一条");
     let events = items::timeline(db, j1.id).await.unwrap();
     assert_eq!(events[0].note, "原系统发布");
     assert_eq!(events[1].action, "migrate");
     // The withdrawn item is not public; its index number is kept.
-    assert_eq!(
-        catalog::catalog(db, &all).await.unwrap().total,
-        3
-    );
+    assert_eq!(catalog::catalog(db, &all).await.unwrap().total, 3);
 });

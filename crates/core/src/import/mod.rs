@@ -279,7 +279,9 @@ fn from_grid(grid: table::Grid, parsed: &mut Parsed) {
         }
     };
     let Some((header_index, header)) = header else {
-        parsed.problems.push(Problem::file("文件是空的：没有表头行"));
+        parsed
+            .problems
+            .push(Problem::file("文件是空的：没有表头行"));
         return;
     };
     let mut columns: Vec<Option<Column>> = Vec::with_capacity(header.len());
@@ -479,9 +481,7 @@ fn resolve_vocab(list: &[VocabEntry], value: &str) -> Option<String> {
         }
     };
     list.iter()
-        .find(|(code, label)| {
-            code == v || label == v || strip_numeral(label) == strip_numeral(v)
-        })
+        .find(|(code, label)| code == v || label == v || strip_numeral(label) == strip_numeral(v))
         .map(|(code, _)| code.clone())
 }
 
@@ -677,7 +677,10 @@ fn check_row(
                 Column::IndexNo,
                 format!("索引号过长（最多 {MAX_INDEX_NO_CHARS} 个字符）"),
             );
-        } else if index_no.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        } else if index_no
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
             problem(Column::IndexNo, "索引号中不能有空格或控制字符".into());
         }
         match first_row.get(&index_no) {
@@ -791,7 +794,11 @@ fn check_row(
             .map(|a| AttachmentRef {
                 path: a.file.replace('\\', "/"),
                 filename: if a.filename.trim().is_empty() {
-                    a.file.rsplit(['/', '\\']).next().unwrap_or_default().to_string()
+                    a.file
+                        .rsplit(['/', '\\'])
+                        .next()
+                        .unwrap_or_default()
+                        .to_string()
                 } else {
                     a.filename.trim().to_string()
                 },
@@ -816,8 +823,22 @@ fn check_row(
     if body.is_empty() && attachments.is_empty() && !cell(Column::Title).is_empty() {
         problem(Column::Body, "正文和附件不能都为空".into());
     }
-    // JSON extras.
-    let org_code = item.and_then(|i| i.org_code.clone()).filter(|c| !c.is_empty());
+    // JSON extras: public revisions numbered upwards (their numbers are shown on the page).
+    if let Some(i) = item {
+        let numbers: Vec<i64> = i.revisions.iter().map(|r| r.number).collect();
+        let increasing = numbers.windows(2).all(|w| w[0] < w[1]);
+        if !numbers.is_empty() && (!increasing || numbers.iter().any(|n| *n < 0)) {
+            problems.push(Problem {
+                row,
+                column: "revisions".into(),
+                message: "修订版本号须为递增的正整数".into(),
+                unit: unit.into(),
+            });
+        }
+    }
+    let org_code = item
+        .and_then(|i| i.org_code.clone())
+        .filter(|c| !c.is_empty());
     if let Some(code) = &org_code
         && !ctx.org_codes.contains(code)
     {

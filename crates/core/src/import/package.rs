@@ -231,13 +231,8 @@ pub struct Package {
 /// Parses a package; Err is a Chinese message with the line and column of a JSON error.
 pub fn parse(bytes: &[u8]) -> Result<Package, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let package: Package = serde_json::from_slice(bytes).map_err(|e| {
-        format!(
-            "JSON 格式错误（第{}行第{}列）：{e}",
-            e.line(),
-            e.column()
-        )
-    })?;
+    let package: Package = serde_json::from_slice(bytes)
+        .map_err(|e| format!("JSON 格式错误（第{}行第{}列）：{e}", e.line(), e.column()))?;
     if !package.format.is_empty() && package.format != FORMAT {
         return Err(format!(
             "不是 Gongkai 数据包：format 应为“{FORMAT}”，实为“{}”",

@@ -85,26 +85,30 @@ pub fn read_csv(bytes: &[u8]) -> Result<(Grid, &'static str), String> {
     Ok((grid, encoding))
 }
 
-fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
+fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name)
-        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 /// Appends character data and entity references (`&amp;`, `&#x4E2D;`) to `out`.
 fn push_text(event: &Event<'_>, out: &mut String) {
     match event {
-        Event::Text(t) => out.push_str(&String::from_utf8_lossy(t.as_ref())),
-        Event::CData(t) => out.push_str(&String::from_utf8_lossy(t.as_ref())),
+        Event::Text(t) => out.push_str(t),
+        Event::CData(t) => out.push_str(t),
         Event::GeneralRef(r) => match r.resolve_char_ref() {
             Ok(Some(c)) => out.push(c),
             _ => match r.as_ref() {
-                b"amp" => out.push('&'),
-                b"lt" => out.push('<'),
-                b"gt" => out.push('>'),
-                b"quot" => out.push('"'),
-                b"apos" => out.push('\''),
+                "amp" => out.push('&'),
+                "lt" => out.push('<'),
+                "gt" => out.push('>'),
+                "quot" => out.push('"'),
+                "apos" => out.push('\''),
                 _ => {}
             },
         },
@@ -122,20 +126,22 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<String>, String> {
     // Phonetic runs (`rPh`) repeat the reading of East Asian text; they are not cell text.
     let mut in_phonetic = 0usize;
     loop {
-        let event = reader.read_event_into(&mut buf).map_err(|e| e.to_string())?;
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| e.to_string())?;
         match &event {
             Event::Eof => break,
             Event::Start(e) => match e.local_name().as_ref() {
-                b"si" => current = Some(String::new()),
-                b"t" => in_t += 1,
-                b"rPh" => in_phonetic += 1,
+                "si" => current = Some(String::new()),
+                "t" => in_t += 1,
+                "rPh" => in_phonetic += 1,
                 _ => {}
             },
-            Event::Empty(e) if e.local_name().as_ref() == b"si" => out.push(String::new()),
+            Event::Empty(e) if e.local_name().as_ref() == "si" => out.push(String::new()),
             Event::End(e) => match e.local_name().as_ref() {
-                b"si" => out.push(current.take().unwrap_or_default()),
-                b"t" => in_t = in_t.saturating_sub(1),
-                b"rPh" => in_phonetic = in_phonetic.saturating_sub(1),
+                "si" => out.push(current.take().unwrap_or_default()),
+                "t" => in_t = in_t.saturating_sub(1),
+                "rPh" => in_phonetic = in_phonetic.saturating_sub(1),
                 _ => {}
             },
             other if in_t > 0 && in_phonetic == 0 => {
@@ -185,8 +191,8 @@ fn first_sheet_path(archive: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>) -> Op
     while let Ok(event) = reader.read_event_into(&mut buf) {
         match event {
             Event::Eof => break,
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"sheet" => {
-                rid = attr(&e, b"id");
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" => {
+                rid = attr(&e, "id");
                 break;
             }
             _ => {}
@@ -200,10 +206,10 @@ fn first_sheet_path(archive: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>) -> Op
         match event {
             Event::Eof => break,
             Event::Start(e) | Event::Empty(e)
-                if e.local_name().as_ref() == b"Relationship"
-                    && attr(&e, b"Id").as_deref() == Some(rid.as_str()) =>
+                if e.local_name().as_ref() == "Relationship"
+                    && attr(&e, "Id").as_deref() == Some(rid.as_str()) =>
             {
-                let target = attr(&e, b"Target")?;
+                let target = attr(&e, "Target")?;
                 let target = target.trim_start_matches('/');
                 return Some(if target.starts_with("xl/") {
                     target.to_string()
@@ -227,8 +233,8 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Grid, String> {
     };
     let path =
         first_sheet_path(&mut archive).unwrap_or_else(|| "xl/worksheets/sheet1.xml".to_string());
-    let sheet = read_entry(&mut archive, &path)?
-        .ok_or_else(|| "XLSX 文件中没有工作表".to_string())?;
+    let sheet =
+        read_entry(&mut archive, &path)?.ok_or_else(|| "XLSX 文件中没有工作表".to_string())?;
     let mut reader = quick_xml::Reader::from_reader(sheet.as_slice());
     let mut buf = Vec::new();
     let mut grid = Grid::new();
@@ -245,32 +251,32 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Grid, String> {
             .map_err(|e| format!("XLSX 工作表损坏：{e}"))?;
         match &event {
             Event::Eof => break,
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"row" => {
-                row_no = attr(e, b"r")
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "row" => {
+                row_no = attr(e, "r")
                     .and_then(|r| r.parse().ok())
                     .unwrap_or(row_no + 1);
                 col_no = 0;
             }
-            Event::Start(e) if e.local_name().as_ref() == b"c" => {
+            Event::Start(e) if e.local_name().as_ref() == "c" => {
                 in_cell = true;
-                let reference = attr(e, b"r").unwrap_or_default();
+                let reference = attr(e, "r").unwrap_or_default();
                 if let Some(r) = row_of(&reference) {
                     row_no = r;
                 }
                 col_no = column_of(&reference).unwrap_or(col_no);
-                cell_type = attr(e, b"t").unwrap_or_default();
+                cell_type = attr(e, "t").unwrap_or_default();
                 value.clear();
             }
-            Event::Empty(e) if e.local_name().as_ref() == b"c" => {
-                col_no = column_of(&attr(e, b"r").unwrap_or_default()).unwrap_or(col_no) + 1;
+            Event::Empty(e) if e.local_name().as_ref() == "c" => {
+                col_no = column_of(&attr(e, "r").unwrap_or_default()).unwrap_or(col_no) + 1;
             }
-            Event::Start(e) if matches!(e.local_name().as_ref(), b"v" | b"t") && in_cell => {
+            Event::Start(e) if matches!(e.local_name().as_ref(), "v" | "t") && in_cell => {
                 in_value += 1;
             }
-            Event::End(e) if matches!(e.local_name().as_ref(), b"v" | b"t") => {
+            Event::End(e) if matches!(e.local_name().as_ref(), "v" | "t") => {
                 in_value = in_value.saturating_sub(1);
             }
-            Event::End(e) if e.local_name().as_ref() == b"c" => {
+            Event::End(e) if e.local_name().as_ref() == "c" => {
                 in_cell = false;
                 let text = match cell_type.as_str() {
                     "s" => value

@@ -26,7 +26,8 @@ fn with_ctx<T>(existing: &HashMap<String, Existing>, f: impl FnOnce(&Context<'_>
     f(&ctx)
 }
 
-const HEADER: &str = "索引号,标题,发布机构,发布日期,公开目录,主题分类,体裁,有效性,失效或废止日期,正文,附件,点击量";
+const HEADER: &str =
+    "索引号,标题,发布机构,发布日期,公开目录,主题分类,体裁,有效性,失效或废止日期,正文,附件,点击量";
 
 fn csv(rows: &[&str]) -> Vec<u8> {
     let mut s = String::from(HEADER);
@@ -100,7 +101,9 @@ fn every_problem_names_row_and_column() {
     let lines: Vec<String> = checked.problems.iter().map(ToString::to_string).collect();
     let has = |prefix: &str, needle: &str| {
         assert!(
-            lines.iter().any(|l| l.starts_with(prefix) && l.contains(needle)),
+            lines
+                .iter()
+                .any(|l| l.starts_with(prefix) && l.contains(needle)),
             "{prefix} {needle}: {lines:#?}"
         );
     };
@@ -141,7 +144,10 @@ fn reimport_is_unchanged_and_a_changed_row_is_refused() {
 fn missing_mandatory_header_is_a_file_problem() {
     let parsed = read("x.csv", "索引号,标题\r\nA,B\r\n".as_bytes());
     let lines: Vec<String> = parsed.problems.iter().map(ToString::to_string).collect();
-    assert!(lines.contains(&"第1行「发布机构」：表头缺少必填列".to_string()), "{lines:?}");
+    assert!(
+        lines.contains(&"第1行「发布机构」：表头缺少必填列".to_string()),
+        "{lines:?}"
+    );
     assert!(parsed.rows.is_empty());
 }
 
@@ -159,7 +165,10 @@ fn json_items_are_numbered_and_checked_like_rows() {
     assert_eq!(parsed.format, Some(Format::Json));
     let checked = with_ctx(&HashMap::new(), |ctx| check(&parsed, ctx));
     let lines: Vec<String> = checked.problems.iter().map(ToString::to_string).collect();
-    assert!(lines.iter().any(|l| l.starts_with("第2条：字段格式错误")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("第2条：字段格式错误")),
+        "{lines:?}"
+    );
     assert!(
         lines.iter().any(|l| l.starts_with("第3条「org_code」")),
         "{lines:?}"

@@ -226,9 +226,9 @@ pub fn run_export(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
             &cfg.data_dir,
             &vault,
             &actor,
-            &args.org,
-            &args.out,
             &ExportOptions {
+                org_code: args.org.clone(),
+                out_dir: args.out.clone(),
                 unseal_reason: args.unseal_personal_data.clone(),
             },
             &mut |done, total| progress::draw(quiet, done as u64, total as u64, started, "条"),

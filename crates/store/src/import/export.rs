@@ -41,9 +41,13 @@ use crate::{Db, Result, StoreError, on_db};
 /// File name of the audit log in an export folder.
 pub const AUDIT_FILE: &str = "audit-log.jsonl";
 
-/// Options of an export.
+/// What to export, and where.
 #[derive(Debug, Clone, Default)]
 pub struct ExportOptions {
+    /// Code of the subtree's root organisation (the site).
+    pub org_code: String,
+    /// A new (or empty) folder.
+    pub out_dir: std::path::PathBuf,
     /// Open the sealed personal data, with this reason (audited `personal.export`).
     pub unseal_reason: Option<String>,
 }
@@ -70,11 +74,19 @@ const APPLICATION_TABLES: &[(&str, &str, &str)] = &[
     ("applications", "org_id", "orgs"),
     ("application_items", "application_id", "applications"),
     ("application_events", "application_id", "applications"),
-    ("application_consultations", "application_id", "applications"),
+    (
+        "application_consultations",
+        "application_id",
+        "applications",
+    ),
     ("application_extensions", "application_id", "applications"),
     ("application_fees", "application_id", "applications"),
     ("application_letters", "application_id", "applications"),
-    ("application_letter_reviews", "application_id", "applications"),
+    (
+        "application_letter_reviews",
+        "application_id",
+        "applications",
+    ),
     ("appeal_cases", "org_id", "orgs"),
 ];
 
@@ -95,7 +107,10 @@ async fn records<'a>(
     org_ids: &[i64],
     vault: &Vault,
     unseal: bool,
-) -> Result<(serde_json::Map<String, serde_json::Value>, HashMap<&'a str, Vec<i64>>)> {
+) -> Result<(
+    serde_json::Map<String, serde_json::Value>,
+    HashMap<&'a str, Vec<i64>>,
+)> {
     let mut out = serde_json::Map::new();
     let mut parent_ids: HashMap<&str, Vec<i64>> = HashMap::new();
     parent_ids.insert("orgs", org_ids.to_vec());
@@ -150,18 +165,18 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Exports the subtree of `org_code` into `out_dir` (which must not exist or be empty), signing
-/// the audit log with `vault`. `progress(done, total)` counts items.
+/// Exports the subtree of `options.org_code` into `options.out_dir` (which must not exist or be
+/// empty), signing the audit log with `vault`. `progress(done, total)` counts items.
 pub async fn export(
     db: &Db,
     data_dir: &Path,
     vault: &Vault,
     actor: &Actor,
-    org_code: &str,
-    out_dir: &Path,
     options: &ExportOptions,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<ExportSummary> {
+    let org_code = options.org_code.as_str();
+    let out_dir = options.out_dir.as_path();
     if out_dir.exists()
         && std::fs::read_dir(out_dir)
             .map(|mut d| d.next().is_some())
@@ -287,8 +302,16 @@ pub async fn export(
     progress(0, items.len());
     for (n, item) in items.iter().enumerate() {
         out_items.push(serde_json::to_value(
-            export_item(db, data_dir, out_dir, item, &code_of, &index_of, &mut files_written)
-                .await?,
+            export_item(
+                db,
+                data_dir,
+                out_dir,
+                item,
+                &code_of,
+                &index_of,
+                &mut files_written,
+            )
+            .await?,
         )?);
         if (n + 1) % 100 == 0 || n + 1 == items.len() {
             progress(n + 1, items.len());
@@ -316,7 +339,10 @@ pub async fn export(
         add("org", &mut org_ids.iter().copied());
         add(crate::items::OBJECT_TYPE, &mut items.iter().map(|i| i.id));
         add(crate::reports::OBJECT_TYPE, &mut reports.1.iter().copied());
-        add(crate::applications::OBJECT_TYPE, &mut app_ids.iter().copied());
+        add(
+            crate::applications::OBJECT_TYPE,
+            &mut app_ids.iter().copied(),
+        );
         add(crate::mailbox::OBJECT_TYPE, &mut msg_ids.iter().copied());
         set
     };
@@ -356,7 +382,6 @@ pub async fn export(
     Ok(summary)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn export_item(
     db: &Db,
     data_dir: &Path,
@@ -473,7 +498,11 @@ async fn export_item(
 
 type Reports = (Vec<ReportIn>, Vec<i64>, Vec<PastReportIn>);
 
-async fn export_reports(db: &Db, org_ids: &[i64], code_of: &HashMap<i64, String>) -> Result<Reports> {
+async fn export_reports(
+    db: &Db,
+    org_ids: &[i64],
+    code_of: &HashMap<i64, String>,
+) -> Result<Reports> {
     let mut reports = Vec::new();
     let mut ids = Vec::new();
     for r in crate::reports::list(db, org_ids).await? {
@@ -512,8 +541,17 @@ async fn export_reports(db: &Db, org_ids: &[i64], code_of: &HashMap<i64, String>
         .await?
         .into_iter()
         .filter_map(|row| {
-            let s = |k: &str| row.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            let i = |k: &str| row.get(k).and_then(serde_json::Value::as_i64).unwrap_or_default();
+            let s = |k: &str| {
+                row.get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let i = |k: &str| {
+                row.get(k)
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or_default()
+            };
             let org = code_of.get(&i("org_id"))?.clone();
             Some(PastReportIn {
                 org_code: org,

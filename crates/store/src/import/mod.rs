@@ -149,7 +149,9 @@ async fn existing(db: &Db, org_ids: &HashSet<i64>) -> Result<HashMap<String, Exi
         .into_iter()
         .map(|(no, digest, org)| {
             let e = match (digest, org) {
-                (Some(digest), Some(org)) if org_ids.contains(&org) => Existing::Imported { digest },
+                (Some(digest), Some(org)) if org_ids.contains(&org) => {
+                    Existing::Imported { digest }
+                }
                 _ => Existing::Other,
             };
             (no, e)
@@ -216,13 +218,8 @@ pub async fn plan(db: &Db, org_code: &str, source: Source) -> Result<Plan> {
     let vocab = vocab(db).await?;
     let existing = existing(db, &org_ids).await?;
     let files_dir = source.files_dir.clone();
-    let file_exists = |path: &str| {
-        files_dir
-            .as_ref()
-            .is_some_and(|d| d.join(path).is_file())
-    };
-    let scanner =
-        Scanner::new(ScanConfig::default()).map_err(|e| invalid(e.to_string()))?;
+    let file_exists = |path: &str| files_dir.as_ref().is_some_and(|d| d.join(path).is_file());
+    let scanner = Scanner::new(ScanConfig::default()).map_err(|e| invalid(e.to_string()))?;
     let ctx = Context {
         vocab: &vocab,
         existing: &existing,
@@ -232,7 +229,13 @@ pub async fn plan(db: &Db, org_code: &str, source: Source) -> Result<Plan> {
         today: crate::deadlines::today(),
     };
     let mut checked = core_import::check(&parsed, &ctx);
-    check_files(&mut checked, files_dir.as_deref(), &scanner, format, &mut notices);
+    check_files(
+        &mut checked,
+        files_dir.as_deref(),
+        &scanner,
+        format,
+        &mut notices,
+    );
     let rows_total = parsed.rows.len()
         + parsed
             .problems
@@ -468,7 +471,9 @@ pub async fn apply(
         rows_total: plan.rows_total,
         imported: total,
         unchanged: plan.checked.unchanged.len(),
-        rejected: plan.rows_total.saturating_sub(total + plan.checked.unchanged.len()),
+        rejected: plan
+            .rows_total
+            .saturating_sub(total + plan.checked.unchanged.len()),
         orgs_created,
         reports,
         attachments: files_done,
@@ -585,7 +590,9 @@ async fn restore_reports(
     root_code: &str,
 ) -> Result<usize> {
     let org_of = |code: &str| -> Option<i64> {
-        codes.get(if code.is_empty() { root_code } else { code }).copied()
+        codes
+            .get(if code.is_empty() { root_code } else { code })
+            .copied()
     };
     let mut n = 0;
     for r in &package.reports {
@@ -680,7 +687,8 @@ async fn insert_report(tx: &mut Tx, org_id: i64, r: &ReportIn) -> Result<Option<
 }
 
 async fn insert_past_report(tx: &mut Tx, org_id: i64, p: &PastReportIn) -> Result<Option<i64>> {
-    let id: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+    let id: Option<i64> = on_tx!(tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO report_imports (org_id, year, source, format, figures_json, narrative_json, \
          created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (org_id, year) DO NOTHING RETURNING id"
@@ -694,7 +702,8 @@ async fn insert_past_report(tx: &mut Tx, org_id: i64, p: &PastReportIn) -> Resul
     .bind(&p.created_by)
     .bind(p.created_at)
     .fetch_optional(c)
-    .await?);
+    .await?
+    });
     Ok(id)
 }
 

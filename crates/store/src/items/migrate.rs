@@ -98,33 +98,42 @@ pub(crate) async fn insert_published(
     .fetch_one(c)
     .await?);
     // The public revisions: those of the package, or the row's text as revision 1.
-    let revisions: Vec<(String, String, String, String, String, i64)> = if rec.revisions.is_empty()
-    {
-        vec![(
-            rec.title.clone(),
-            rec.summary.clone(),
-            rec.body_html.clone(),
-            rec.keywords.clone(),
-            String::new(),
-            published_at,
-        )]
-    } else {
-        rec.revisions
-            .iter()
-            .map(|r| {
-                (
-                    r.title.trim().to_string(),
-                    r.summary.trim().to_string(),
-                    gongkai_core::richtext::sanitize(&r.body_html).html,
-                    r.keywords.trim().to_string(),
-                    r.note.clone(),
-                    r.published_at.unwrap_or(published_at),
-                )
-            })
-            .collect()
-    };
+    // (number, title, summary, body, keywords, note, published_at); a package keeps its
+    // revision numbers (the public history shows them), checked increasing by the import.
+    let revisions: Vec<(i64, String, String, String, String, String, i64)> =
+        if rec.revisions.is_empty() {
+            vec![(
+                1,
+                rec.title.clone(),
+                rec.summary.clone(),
+                rec.body_html.clone(),
+                rec.keywords.clone(),
+                String::new(),
+                published_at,
+            )]
+        } else {
+            rec.revisions
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    (
+                        if r.number > 0 {
+                            r.number
+                        } else {
+                            i64::try_from(i).unwrap_or(0) + 1
+                        },
+                        r.title.trim().to_string(),
+                        r.summary.trim().to_string(),
+                        gongkai_core::richtext::sanitize(&r.body_html).html,
+                        r.keywords.trim().to_string(),
+                        r.note.clone(),
+                        r.published_at.unwrap_or(published_at),
+                    )
+                })
+                .collect()
+        };
     let mut last: Option<Revision> = None;
-    for (number, (title, summary, body, keywords, note, at)) in revisions.iter().enumerate() {
+    for (number, title, summary, body, keywords, note, at) in &revisions {
         let sql = format!(
             "INSERT INTO item_revisions (item_id, number, title, summary, body_html, keywords, \
              note, created_by, created_at, published_at) \
@@ -132,7 +141,7 @@ pub(crate) async fn insert_published(
         );
         let rev: Revision = on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(id)
-            .bind(i64::try_from(number).unwrap_or(0) + 1)
+            .bind(number)
             .bind(title)
             .bind(summary)
             .bind(body)
@@ -184,7 +193,11 @@ pub(crate) async fn insert_published(
         from.run_id,
         from.source_name,
         rec.row,
-        if rec.source_id.is_some() { "条" } else { "行" },
+        if rec.source_id.is_some() {
+            "条"
+        } else {
+            "行"
+        },
         rec.index_no,
         rec.published_on
     );
