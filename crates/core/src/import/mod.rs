@@ -33,7 +33,9 @@ use serde::{Deserialize, Serialize};
 use crate::items::Validity;
 use crate::scan::Scanner;
 
-pub use package::{AttachmentIn, EventIn, InterpretationIn, ItemIn, Package, RevisionIn};
+pub use package::{
+    AttachmentIn, EventIn, InterpretationIn, ItemIn, JustifiedIn, Package, RevisionIn,
+};
 
 /// The input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -381,6 +383,8 @@ pub struct Record {
     pub withdrawn_at: Option<i64>,
     pub withdrawn_reason: String,
     pub interpretation: Option<InterpretationIn>,
+    /// Justified scanner findings of the public text (JSON packages), kept as justified.
+    pub justified: Vec<JustifiedIn>,
     /// Id of the item in the system it came from (JSON packages), for the import log.
     pub source_id: Option<i64>,
     /// SM3 of the row's content (everything but the row number): the idempotence key's value.
@@ -457,8 +461,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         return base.checked_add_signed(chrono::Duration::days(n));
     }
     let unified: String = t
-        .replace('年', "-")
-        .replace('月', "-")
+        .replace(['年', '月'], "-")
         .replace('日', "")
         .chars()
         .map(|c| if c == '/' || c == '.' { '-' } else { c })
@@ -554,12 +557,24 @@ pub fn is_safe_path(path: &str) -> bool {
         && !path.chars().any(char::is_control)
 }
 
-/// The blocking findings of a text, summarised without the personal data (masked).
-pub fn blocking_summary(scanner: &Scanner, text: &str) -> Option<String> {
+/// The blocking findings of a text, summarised without the personal data (masked); findings
+/// for which `justified(kind code, text)` holds are accepted.
+pub fn blocking_summary(
+    scanner: &Scanner,
+    text: &str,
+    justified: &dyn Fn(&str, &str) -> bool,
+) -> Option<String> {
     let findings: Vec<_> = scanner
         .scan(text)
         .into_iter()
         .filter(|f| f.blocking)
+        .filter(|f| {
+            let kind = serde_json::to_value(f.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            !justified(&kind, &f.text)
+        })
         .collect();
     if findings.is_empty() {
         return None;
@@ -704,13 +719,22 @@ fn check_row(
     }
     let body = body_html(cell(Column::Body));
     let keywords = cell(Column::Keywords).to_string();
-    for (column, text) in [
-        (Column::Title, title.as_str()),
-        (Column::Summary, summary.as_str()),
-        (Column::Body, body.as_str()),
-        (Column::Keywords, keywords.as_str()),
+    let kept = raw
+        .item
+        .as_ref()
+        .map(|i| i.justified.as_slice())
+        .unwrap_or_default();
+    for (column, field, text) in [
+        (Column::Title, "title", title.as_str()),
+        (Column::Summary, "summary", summary.as_str()),
+        (Column::Body, "body_html", body.as_str()),
+        (Column::Keywords, "keywords", keywords.as_str()),
     ] {
-        if let Some(message) = blocking_summary(ctx.scanner, text) {
+        let justified = |kind: &str, found: &str| {
+            kept.iter()
+                .any(|j| j.field == field && j.kind == kind && j.text == found)
+        };
+        if let Some(message) = blocking_summary(ctx.scanner, text, &justified) {
             problem(column, message);
         }
     }
@@ -882,6 +906,7 @@ fn check_row(
         withdrawn_at: item.and_then(|i| i.withdrawn_at),
         withdrawn_reason: item.map(|i| i.withdrawn_reason.clone()).unwrap_or_default(),
         interpretation: item.and_then(|i| i.interpretation.clone()),
+        justified: item.map(|i| i.justified.clone()).unwrap_or_default(),
         source_id: item.and_then(|i| i.source_id),
         digest: String::new(),
     };

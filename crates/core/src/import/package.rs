@@ -85,6 +85,21 @@ pub struct InterpretationIn {
     pub explains: Vec<String>,
 }
 
+/// A scanner finding of the public text that a reviewer kept with a written justification (the
+/// text is public as it stands, e.g. an office's phone number): the import accepts exactly this
+/// finding (field, kind, text) instead of rejecting the item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JustifiedIn {
+    /// `title`, `summary`, `body_html` or `keywords`.
+    pub field: String,
+    /// The finding kind's code (e.g. `landline`, `mobile`).
+    pub kind: String,
+    pub text: String,
+    pub justification: String,
+    pub justified_by: String,
+}
+
 /// One item of a package. The text fields are those of the spreadsheet columns (same names as
 /// the JSON keys of [`Column::names`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,6 +131,8 @@ pub struct ItemIn {
     pub withdrawn_at: Option<i64>,
     pub withdrawn_reason: String,
     pub interpretation: Option<InterpretationIn>,
+    /// Justified scanner findings of the public text.
+    pub justified: Vec<JustifiedIn>,
     /// The item's id in the system it came from.
     pub source_id: Option<i64>,
 }

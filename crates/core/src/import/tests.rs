@@ -181,6 +181,34 @@ fn json_items_are_numbered_and_checked_like_rows() {
 }
 
 #[test]
+fn a_justified_finding_of_a_package_is_accepted() {
+    let item = |justified: &str| {
+        format!(
+            r#"{{"items":[{{"index_no":"J-9","title":"联系方式","publisher_name":"某局",
+            "published_on":"2019-03-05","catalog":"art20-07",
+            "body_html":"<p>咨询电话 13800138000</p>","justified":[{justified}]}}]}}"#
+        )
+    };
+    let kept = item(
+        r#"{"field":"body_html","kind":"mobile","text":"13800138000","justification":"办公电话"}"#,
+    );
+    let checked = with_ctx(&HashMap::new(), |ctx| {
+        check(&read("p.json", kept.as_bytes()), ctx)
+    });
+    assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+    assert_eq!(checked.records[0].justified.len(), 1);
+    let other = item(r#"{"field":"title","kind":"mobile","text":"13800138000"}"#);
+    let checked = with_ctx(&HashMap::new(), |ctx| {
+        check(&read("p.json", other.as_bytes()), ctx)
+    });
+    assert!(
+        checked.problems[0].to_string().contains("手机号码"),
+        "{:?}",
+        checked.problems
+    );
+}
+
+#[test]
 fn unsafe_attachment_paths_are_refused() {
     for p in ["../etc/passwd", "/abs", "a//b", "c:/x", "./a"] {
         assert!(!is_safe_path(p), "{p}");

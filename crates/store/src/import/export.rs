@@ -25,7 +25,7 @@ use std::path::Path;
 
 use gongkai_core::import::package::{
     AcknowledgementIn, AttachmentIn, AuditIn, EventIn, FILE_NAME, FORMAT, InterpretationIn, ItemIn,
-    OrgIn, Package, PastReportIn, ReportIn, RevisionIn, VERSION,
+    JustifiedIn, OrgIn, Package, PastReportIn, ReportIn, RevisionIn, VERSION,
 };
 use gongkai_core::vault::Vault;
 use serde::Serialize;
@@ -410,6 +410,25 @@ async fn export_item(
         None => None,
     }
     .ok_or_else(|| invalid(format!("信息 {} 没有公开的版本", item.id)))?;
+    let justified: Vec<(String, String, String, String, Option<String>)> = on_db!(db, |p| {
+        sqlx::query_as(
+            "SELECT field, kind, found_text, justification, resolved_by FROM item_findings \
+             WHERE revision_id = $1 AND resolution = 'justified' ORDER BY id",
+        )
+        .bind(public.id)
+        .fetch_all(p)
+        .await?
+    });
+    let justified = justified
+        .into_iter()
+        .map(|(field, kind, text, justification, by)| JustifiedIn {
+            field,
+            kind,
+            text,
+            justification,
+            justified_by: by.unwrap_or_default(),
+        })
+        .collect();
     let history: Vec<EventIn> = crate::items::timeline(db, item.id)
         .await?
         .into_iter()
@@ -492,6 +511,7 @@ async fn export_item(
         withdrawn_at: item.withdrawn_at,
         withdrawn_reason: item.withdrawn_reason.clone(),
         interpretation,
+        justified,
         source_id: Some(item.id),
     })
 }

@@ -302,7 +302,8 @@ fn check_files(
             }
             match extract::extract_text(kind, &bytes) {
                 Ok(x) => {
-                    if let Some(m) = core_import::blocking_summary(scanner, &x.text) {
+                    if let Some(m) = core_import::blocking_summary(scanner, &x.text, &|_, _| false)
+                    {
                         problem(format!("附件“{}”{m}", a.path));
                     } else if !x.complete {
                         notices.push(format!(

@@ -21,7 +21,7 @@ use gongkai_core::import::Record;
 use serde_json::json;
 
 use super::files::{OWNER_TYPE, scan_attachment};
-use super::{OBJECT_TYPE, REVISION_COLUMNS, Revision, audit_view, reload};
+use super::{ITEM_COLUMNS, Item, OBJECT_TYPE, REVISION_COLUMNS, Revision, audit_view};
 use crate::attachments::{self, Owner, StoredFile};
 use crate::audit::{self, Actor, Change};
 use crate::{Result, Tx, now_ms, on_tx};
@@ -66,37 +66,39 @@ pub(crate) async fn insert_published(
     } else {
         "published"
     };
-    let id: i64 = on_tx!(tx, |c| sqlx::query_scalar(
+    let sql = format!(
         "INSERT INTO items (org_id, state, index_no, formed_on, signed_on, publisher_name, \
          doc_number, topic_code, genre_code, catalog_code, disclosure, withhold_ground, \
          classified, validity, validity_on, validity_replaced_by, validity_note, published_at, \
          published_on, published_late, withdrawn_at, withdrawn_reason, created_by, created_at, \
          updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'proactive', '', FALSE, $11, $12, $13, \
-         $14, $15, $16, FALSE, $17, $18, $19, $20, $20) RETURNING id"
-    )
-    .bind(org_id)
-    .bind(state)
-    .bind(&rec.index_no)
-    .bind(rec.formed_on.to_string())
-    .bind(rec.signed_on.map(|d| d.to_string()))
-    .bind(&rec.publisher_name)
-    .bind(&rec.doc_number)
-    .bind(&rec.topic_code)
-    .bind(&rec.genre_code)
-    .bind(&rec.catalog_code)
-    .bind(rec.validity.code())
-    .bind(rec.validity_on.map(|d| d.to_string()))
-    .bind(&rec.validity_replaced_by)
-    .bind(&rec.validity_note)
-    .bind(published_at)
-    .bind(rec.published_on.to_string())
-    .bind(rec.withdrawn_at)
-    .bind(&rec.withdrawn_reason)
-    .bind(&actor.label)
-    .bind(now)
-    .fetch_one(c)
-    .await?);
+         $14, $15, $16, FALSE, $17, $18, $19, $20, $20) RETURNING {ITEM_COLUMNS}"
+    );
+    let mut item: Item = on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(org_id)
+        .bind(state)
+        .bind(&rec.index_no)
+        .bind(rec.formed_on.to_string())
+        .bind(rec.signed_on.map(|d| d.to_string()))
+        .bind(&rec.publisher_name)
+        .bind(&rec.doc_number)
+        .bind(&rec.topic_code)
+        .bind(&rec.genre_code)
+        .bind(&rec.catalog_code)
+        .bind(rec.validity.code())
+        .bind(rec.validity_on.map(|d| d.to_string()))
+        .bind(&rec.validity_replaced_by)
+        .bind(&rec.validity_note)
+        .bind(published_at)
+        .bind(rec.published_on.to_string())
+        .bind(rec.withdrawn_at)
+        .bind(&rec.withdrawn_reason)
+        .bind(&actor.label)
+        .bind(now)
+        .fetch_one(c)
+        .await?);
+    let id = item.id;
     // The public revisions: those of the package, or the row's text as revision 1.
     // (number, title, summary, body, keywords, note, published_at); a package keeps its
     // revision numbers (the public history shows them), checked increasing by the import.
@@ -153,7 +155,32 @@ pub(crate) async fn insert_published(
             .await?);
         last = Some(rev);
     }
+    // Findings a reviewer of the old system kept with a justification stay justified here.
+    if !rec.justified.is_empty()
+        && let Some(published) = &last
+    {
+        super::findings::scan_revision(tx, published, None).await?;
+        for j in &rec.justified {
+            on_tx!(tx, |c| sqlx::query(
+                "UPDATE item_findings SET resolution = 'justified', justification = $5, \
+                 resolved_by = $6, resolved_at = $7 WHERE revision_id = $1 AND field = $2 \
+                 AND kind = $3 AND found_text = $4 AND resolution IS NULL"
+            )
+            .bind(published.id)
+            .bind(&j.field)
+            .bind(&j.kind)
+            .bind(&j.text)
+            .bind(&j.justification)
+            .bind(&j.justified_by)
+            .bind(now)
+            .execute(c)
+            .await?
+            .rows_affected());
+        }
+    }
     let rev = last.map(|r| r.id);
+    item.current_revision_id = rev;
+    item.published_revision_id = rev;
     on_tx!(tx, |c| sqlx::query(
         "UPDATE items SET current_revision_id = $2, published_revision_id = $2 WHERE id = $1"
     )
@@ -229,7 +256,6 @@ pub(crate) async fn insert_published(
     .execute(c)
     .await?
     .rows_affected());
-    let item = reload(tx, id).await?;
     let mut after = audit_view(&item);
     after["migration"] = json!({
         "run_id": from.run_id,
