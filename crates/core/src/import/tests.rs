@@ -60,7 +60,7 @@ fn dates_in_the_usual_spellings() {
 #[test]
 fn a_clean_file_gives_records_and_ignores_unknown_columns() {
     let bytes = csv(&[
-        "GK-1,关于预算的通知,某局,2019-03-05,（七）财政预算、决算信息,health,通知,,,正文第一段\n第二段,a.pdf,12",
+        "GK-1,关于预算的通知,某局,2019-03-05,（七）财政预算、决算信息,health,通知,,,\"正文第一段\n第二段\",a.pdf,12",
         "GK-2,图片信息,某局,2019年4月1日,art20-07,,,废止,2020-01-01,,sub/图.png=示意图,3",
     ]);
     let parsed = read("x.csv", &bytes);
