@@ -11,6 +11,7 @@ pub mod fee;
 pub mod filetype;
 pub mod forms;
 pub mod ids;
+pub mod import;
 pub mod items;
 pub mod mailbox;
 pub mod mask;

@@ -52,6 +52,12 @@ enum Command {
     Keys(cmd::keys::Args),
     /// Rebuild this instance's full-text search index from the database, with a progress bar.
     Reindex(cmd::search::Args),
+    /// Import published information from CSV/XLSX/JSON or an export folder (`--dry-run` checks only).
+    Import(cmd::import::ImportArgs),
+    /// The import log: every run, or the rows of one run.
+    ImportLog(cmd::import::LogArgs),
+    /// Export an organisation subtree (the whole site) in the documented package format.
+    Export(cmd::import::ExportArgs),
     /// The annual report: `report generate --year Y --format html|pdf|docx|json --out FILE`,
     /// `report import` of a past report.
     Report(cmd::report::Args),
@@ -84,6 +90,9 @@ fn main() -> std::process::ExitCode {
         Command::Keys(a) => cmd::keys::run(&cli.global, a),
         Command::Report(a) => cmd::report::run(&cli.global, a),
         Command::Reindex(a) => cmd::search::run(&cli.global, a),
+        Command::Import(a) => cmd::import::run_import(&cli.global, a),
+        Command::ImportLog(a) => cmd::import::run_log(&cli.global, a),
+        Command::Export(a) => cmd::import::run_export(&cli.global, a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -27,7 +27,7 @@
 //! - A self-referencing column (`orgs.parent_id`) is loaded as NULL first and set afterwards, so
 //!   row order never violates the foreign key, whatever order parents were created in.
 
-use crate::{Backend, Db, Result, StoreError, Tx, now_ms, on_tx};
+use crate::{Backend, Db, Result, StoreError, Tx, now_ms, on_db, on_tx};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Connection, Row};
@@ -1535,6 +1535,44 @@ pub const TABLES: &[Table] = &[
         identity: Some("id"),
         self_ref: None,
         migration_seeded: false,
+    }, // Bulk import (issue #14, migration 0023).
+    Table {
+        name: "import_runs",
+        columns: &[
+            int("id"),
+            int("org_id"),
+            text("source_name"),
+            text("source_sha256"),
+            text("format"),
+            int("rows_total"),
+            int("imported"),
+            int("unchanged"),
+            int("rejected"),
+            text("problems_json"),
+            text("started_by"),
+            int("started_at"),
+            int_null("finished_at"),
+        ],
+        key: &["id"],
+        identity: Some("id"),
+        self_ref: None,
+        migration_seeded: false,
+    },
+    Table {
+        name: "imported_items",
+        columns: &[
+            int("item_id"),
+            int("run_id"),
+            int("org_id"),
+            text("index_no"),
+            int("source_row"),
+            int_null("source_id"),
+            text("row_sha256"),
+        ],
+        key: &["item_id"],
+        identity: None,
+        self_ref: None,
+        migration_seeded: false,
     },
 ];
 
@@ -1910,6 +1948,70 @@ async fn stream_table(src: &mut Tx, idx: usize, sink: &mut Sink<'_>) -> Result<u
         sink.rows(idx, buf).await?;
     }
     Ok(n)
+}
+
+/// The rows of a registered table whose integer column `column` is one of `ids`, ordered by the
+/// key, as JSON objects (column name → value, typed by the registry). Used by the site export
+/// (`crate::import::export`) for records it carries as stored.
+pub(crate) async fn rows_where(
+    db: &Db,
+    table: &str,
+    column: &str,
+    ids: &[i64],
+) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let t = TABLES
+        .iter()
+        .find(|t| t.name == table)
+        .ok_or_else(|| invalid(format!("表 {table} 不在登记表中")))?;
+    column_index(t, column)?;
+    let mut out = Vec::new();
+    let cols: Vec<&str> = t.columns.iter().map(|c| c.name).collect();
+    // The ids are integers, written into the statement as literals in chunks.
+    for chunk in ids.chunks(500) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {column} IN ({list}) ORDER BY {}",
+            cols.join(", "),
+            t.name,
+            t.key.join(", ")
+        );
+        let rows: Vec<Vec<Value>> = on_db!(db, |p| {
+            let rows = sqlx::query(AssertSqlSafe(sql.clone())).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                let mut vals = Vec::with_capacity(t.columns.len());
+                for (i, col) in t.columns.iter().enumerate() {
+                    vals.push(match col.ty {
+                        ColType::Int => row
+                            .try_get::<Option<i64>, _>(i)?
+                            .map_or(Value::Null, Value::Int),
+                        ColType::Text => row
+                            .try_get::<Option<String>, _>(i)?
+                            .map_or(Value::Null, Value::Text),
+                        ColType::Bool => row
+                            .try_get::<Option<bool>, _>(i)?
+                            .map_or(Value::Null, Value::Bool),
+                    });
+                }
+                out.push(vals);
+            }
+            out
+        });
+        for vals in rows {
+            out.push(
+                t.columns
+                    .iter()
+                    .zip(vals)
+                    .map(|(c, v)| (c.name.to_string(), v.to_json()))
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// Reads every registered table from one snapshot of `db` into `sink`. Returns the row count

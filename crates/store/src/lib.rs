@@ -28,6 +28,7 @@ pub mod deadlines;
 pub mod demo;
 pub mod grassroots;
 pub mod guide;
+pub mod import;
 pub mod interpretations;
 pub mod items;
 pub mod jobs;

@@ -183,6 +183,7 @@ async fn seed(db: &Db) {
     seed_reports(db, root.id).await;
     seed_reminders(db, root.id, u.id).await;
     seed_workplan(db, mid.id, late_child.id, u.id).await;
+    seed_import(db).await;
     // Migration 0016: a pruning mark (everything so far pruned as if a month had passed), an
     // instance's applied position, and a fresh outbox row.
     let month = 30 * 86_400_000;
@@ -354,6 +355,28 @@ async fn seed_workplan(db: &Db, org_id: i64, child_id: i64, user_id: i64) {
 
 /// The annual-report tables (migration 0017): a report with an acknowledged warning and its
 /// frozen figures, and an imported past report.
+/// Migration 0023: an import run and the migrated item it logged.
+async fn seed_import(db: &Db) {
+    use gongkai_store::import::{self, Source};
+    let csv = "索引号,标题,发布机构,发布日期,公开目录,正文\r\nOLD-1,迁移的信息,某局,2018-05-06,art20-07,正文\r\n";
+    let plan = import::plan(
+        db,
+        "root",
+        Source {
+            name: "old.csv".into(),
+            bytes: csv.as_bytes().to_vec(),
+            files_dir: None,
+        },
+    )
+    .await
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let s = import::apply(db, data.path(), &Actor::system(), &plan, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(s.imported, 1);
+}
+
 async fn seed_reports(db: &Db, org_id: i64) {
     use gongkai_store::reports::{self, Source};
     let a = Actor::system();

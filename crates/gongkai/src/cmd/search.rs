@@ -6,7 +6,6 @@
 
 use super::ops::{GlobalArgs, block_on, open_current};
 use gongkai_search::{Progress, Search};
-use std::io::Write;
 use std::time::Instant;
 
 /// Options of `gongkai reindex`.
@@ -20,32 +19,6 @@ pub struct Args {
 /// `<data>/search`: where `serve` and `reindex` keep the index.
 pub fn index_root(data_dir: &std::path::Path) -> std::path::PathBuf {
     data_dir.join("search")
-}
-
-fn bar(p: Progress, started: Instant) -> String {
-    let secs = started.elapsed().as_secs_f64().max(0.001);
-    let rate = p.done as f64 / secs;
-    let pct = if p.total == 0 {
-        100.0
-    } else {
-        (p.done as f64 * 100.0 / p.total as f64).min(100.0)
-    };
-    let filled = (pct / 5.0) as usize;
-    let eta = if rate > 0.0 && p.total > p.done {
-        format!("{:.0} 秒", (p.total - p.done) as f64 / rate)
-    } else {
-        "—".into()
-    };
-    format!(
-        "\r[{}{}] {:>5.1}%  {}/{} 篇  {:.0} 篇/秒  预计剩余 {}   ",
-        "#".repeat(filled),
-        " ".repeat(20 - filled.min(20)),
-        pct,
-        p.done,
-        p.total,
-        rate,
-        eta
-    )
 }
 
 pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
@@ -63,11 +36,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
         search
             .rebuild(|p| {
                 last = p;
-                if !quiet {
-                    let mut err = std::io::stderr();
-                    let _ = write!(err, "{}", bar(p, started));
-                    let _ = err.flush();
-                }
+                super::progress::draw(quiet, p.done, p.total, started, "篇");
             })
             .await?;
         if !quiet {

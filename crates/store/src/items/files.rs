@@ -198,7 +198,7 @@ fn confidence_code(c: Confidence) -> &'static str {
 
 /// Scans the extracted text of a newly attached file and stores the findings; an incomplete
 /// extraction (or none) is a blocking `unreadable` finding.
-async fn scan_attachment(
+pub(crate) async fn scan_attachment(
     tx: &mut Tx,
     item_id: i64,
     attachment_id: i64,

@@ -26,6 +26,7 @@
 pub mod catalog;
 pub mod files;
 pub mod findings;
+pub(crate) mod migrate;
 pub mod publish;
 pub mod registers;
 pub mod review;
