@@ -19,12 +19,7 @@ cd "$(dirname "$0")/.."
 
 SECONDS_PER_TARGET="${1:-60}"
 shift || true
-ALL_TARGETS=(ids scan_mask richtext filetype extract forms)
-# ---- import parsers ------------------------------------------------------------------------
-# The pure import-parser module is being written; when it lands, add its target here (and a
-# [[bin]] in fuzz/Cargo.toml, fuzz/fuzz_targets/import.rs, seeds in fuzz/corpus/import/):
-#   ALL_TARGETS+=(import)
-# ---------------------------------------------------------------------------------------------
+ALL_TARGETS=(ids scan_mask richtext filetype extract forms import)
 if [ "$#" -gt 0 ]; then
   TARGETS=("$@")
 else

@@ -373,7 +373,7 @@ async fn postgres_restart_under_load_fails_cleanly_and_recovers() {
         l.join().unwrap();
     }
 
-    let seen = seen.lock().unwrap();
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
     let mut tally = std::collections::BTreeMap::new();
     for (p, status, what, _) in &seen.answers {
         *tally.entry((*p, *what, *status)).or_insert(0) += 1;
