@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 ROWS="${1:-10000}"
 PROFILE="${PROFILE:-debug}"
 PG="${GONGKAI_BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
-TARGET="${CARGO_TARGET_DIR:-target}"
-if [ "$PROFILE" = release ]; then cargo build --release --workspace; else cargo build --workspace; fi
+TARGET="${CARGO_TARGET_DIR:-/var/tmp/gongkai-target}"
+# The same selection as the other bench scripts, so their release builds share every crate.
+if [ "$PROFILE" = release ]; then CARGO_TARGET_DIR="$TARGET" cargo build --release --quiet --bin gongkai --bin bench-load; else CARGO_TARGET_DIR="$TARGET" cargo build --workspace; fi
 BIN="$TARGET/$PROFILE/gongkai"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"; psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS gk_bench_import" >/dev/null 2>&1 || true' EXIT

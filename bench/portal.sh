@@ -23,7 +23,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-CARGO_TARGET_DIR="$TARGET" cargo build --release --quiet --bin gongkai
+CARGO_TARGET_DIR="$TARGET" cargo build --release --quiet --bin gongkai --bin bench-load
 
 WORK="$(mktemp -d /tmp/gk-bench-portal.XXXXXX)"
 SERVER_PID=""

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_RUN="${1:-10}"
 CLIENTS="${2:-8}"
 TARGET="${CARGO_TARGET_DIR:-/var/tmp/gongkai-target}"
-CARGO_TARGET_DIR="$TARGET" cargo build --release --quiet --bin bench-load
+CARGO_TARGET_DIR="$TARGET" cargo build --release --quiet --bin gongkai --bin bench-load
 BIN="$TARGET/release/bench-load"
 WORK="$(mktemp -d /tmp/gk-bench-writes.XXXXXX)"
 ADMIN="${GONGKAI_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres}"

@@ -11,6 +11,14 @@
 //! the audit administrator ([`Role::Auditor`]: audit review and export) have disjoint powers in
 //! [`Role::allows`], and [`separation_conflict`] refuses any set of grants that gives one account
 //! two of the three.
+//!
+//! A consolidated platform (政府网站集约化, issue #14) runs several sites, each one top-level
+//! organisation. A site's administrators are the usual grants scoped at its root, so they manage
+//! only their site; deployment-wide actions need a grant at the platform root
+//! (`OrgTree::deployment_roots`). The platform administrator ([`Role::PlatformAdministrator`])
+//! is the one global role: it creates sites and produces the consolidated annual report over
+//! chosen bodies, and for 三员分立 it sits with the system administrator (it configures the
+//! platform), so it cannot be held together with the security or audit administrator.
 
 use crate::org::{OrgId, OrgTree};
 use serde::{Deserialize, Serialize};
@@ -35,10 +43,13 @@ pub enum Role {
     SecurityAdministrator,
     /// 审计管理员 (审计员): audit review and export only.
     Auditor,
+    /// 平台管理员 (issue #14): creates and edits the sites of a consolidated platform and
+    /// produces the consolidated annual report; global (granted at the platform root).
+    PlatformAdministrator,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Drafter,
         Role::DepartmentHead,
         Role::ConfidentialityReviewer,
@@ -47,6 +58,7 @@ impl Role {
         Role::Administrator,
         Role::SecurityAdministrator,
         Role::Auditor,
+        Role::PlatformAdministrator,
     ];
 
     /// The three administrator roles of 三员分立: no account may hold two of them.
@@ -67,6 +79,7 @@ impl Role {
             Role::Administrator => "administrator",
             Role::SecurityAdministrator => "security_administrator",
             Role::Auditor => "auditor",
+            Role::PlatformAdministrator => "platform_administrator",
         }
     }
 
@@ -85,6 +98,23 @@ impl Role {
             Role::Administrator => "系统管理员",
             Role::SecurityAdministrator => "安全管理员",
             Role::Auditor => "审计管理员",
+            Role::PlatformAdministrator => "平台管理员",
+        }
+    }
+
+    /// A global role: its grant (held at the platform root) covers every site of the platform.
+    pub fn is_global(self) -> bool {
+        matches!(self, Role::PlatformAdministrator)
+    }
+
+    /// The side of 三员分立 the role belongs to: the platform administrator configures the
+    /// platform, so it sits with the system administrator.
+    fn separation_side(self) -> Option<Role> {
+        match self {
+            Role::Administrator | Role::PlatformAdministrator => Some(Role::Administrator),
+            Role::SecurityAdministrator => Some(Role::SecurityAdministrator),
+            Role::Auditor => Some(Role::Auditor),
+            _ => None,
         }
     }
 
@@ -120,7 +150,11 @@ impl Role {
                     | Role::SecurityAdministrator
                     | Role::DisclosureOffice
                     | Role::Auditor
+                    | Role::PlatformAdministrator
             ),
+            // The platform's own business (issue #14): its sites and the consolidated report
+            // of a government over the bodies it chooses (REG §1.6, Art. 49 ¶2).
+            ManageSites | ConsolidateReports => matches!(self, Role::PlatformAdministrator),
             // 三员分立: the system administrator decides which accounts exist, never their roles.
             ManageOrganisations | ManageUsers | ManageCalendar | ManageSettings => {
                 matches!(self, Role::Administrator)
@@ -173,10 +207,15 @@ pub enum Action {
     ReportProgress,
     /// Keep the training, assessment, proposal and publicity registers (issue #12).
     ManageWorkRecords,
+    /// Create sites of a consolidated platform and edit their host names (issue #14).
+    ManageSites,
+    /// Produce the consolidated annual report over chosen top-level bodies (REG §1.6, Art. 49
+    /// ¶2; issue #14).
+    ConsolidateReports,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 28] = [
         Action::ViewConsole,
         Action::DraftItem,
         Action::ReviewItem,
@@ -203,10 +242,13 @@ impl Action {
         Action::ManagePlans,
         Action::ReportProgress,
         Action::ManageWorkRecords,
+        Action::ManageSites,
+        Action::ConsolidateReports,
     ];
 
     /// Deployment-wide actions: they touch data that belongs to no single organisation, so only a
-    /// grant scoped at a root of the tree allows them.
+    /// grant scoped at a root of the tree allows them (on a platform of several sites, at the
+    /// platform root: `OrgTree::deployment_roots`).
     pub fn is_deployment_wide(self) -> bool {
         matches!(
             self,
@@ -214,6 +256,8 @@ impl Action {
                 | Action::ManageSettings
                 | Action::ViewAudit
                 | Action::ExportAudit
+                | Action::ManageSites
+                | Action::ConsolidateReports
         )
     }
 }
@@ -232,8 +276,10 @@ pub fn permits(grants: &[Grant], action: Action, target: Option<OrgId>, tree: &O
         if !g.role.allows(action) {
             return false;
         }
-        if action.is_deployment_wide() {
-            return tree.roots().contains(&g.scope);
+        // A global role covers every organisation, but only from the platform root (a grant
+        // placed anywhere else gives nothing); so do deployment-wide actions.
+        if g.role.is_global() || action.is_deployment_wide() {
+            return tree.deployment_roots().contains(&g.scope);
         }
         match target {
             Some(org) => tree.is_within(org, g.scope),
@@ -247,19 +293,44 @@ pub fn permits(grants: &[Grant], action: Action, target: Option<OrgId>, tree: &O
 /// 三员分立: the message (in Chinese) when `grants` would give one account two of the three
 /// administrator roles ([`Role::THREE_ADMINISTRATORS`]), whatever their scopes; `None` when the
 /// grants are acceptable. The store refuses such grants and the console shows this message.
+/// The platform administrator counts as the system administrator's side.
 pub fn separation_conflict(grants: &[Grant]) -> Option<String> {
-    let held: Vec<Role> = Role::THREE_ADMINISTRATORS
-        .into_iter()
-        .filter(|r| grants.iter().any(|g| g.role == *r))
+    let mut sides: Vec<Role> = grants
+        .iter()
+        .filter_map(|g| g.role.separation_side())
         .collect();
-    if held.len() < 2 {
+    sides.sort_unstable();
+    sides.dedup();
+    if sides.len() < 2 {
         return None;
     }
+    let held: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| r.separation_side().is_some() && grants.iter().any(|g| g.role == *r))
+        .collect();
     let names: Vec<&str> = held.iter().map(|r| r.label()).collect();
     Some(format!(
-        "三员分立：同一账号不能同时担任{}（系统管理员、安全管理员、审计管理员只能任选其一）",
+        "三员分立：同一账号不能同时担任{}（系统管理员（含平台管理员）、安全管理员、审计管理员只能任选其一）",
         names.join("和")
     ))
+}
+
+/// Whether `grants` reach the site of organisation `org` on a platform of several sites (issue
+/// #14): some grant lies under the same top-level organisation, or a global role is held at the
+/// platform root. Console lists of organisations and accounts keep to it, so one site's staff
+/// never see another site's; in a deployment of one body every grant reaches everything.
+pub fn reaches_site_of(grants: &[Grant], org: OrgId, tree: &OrgTree) -> bool {
+    if !tree.has_sites() {
+        return true;
+    }
+    if grants
+        .iter()
+        .any(|g| g.role.is_global() && tree.deployment_roots().contains(&g.scope))
+    {
+        return true;
+    }
+    let top = tree.top_of(org);
+    top.is_some() && grants.iter().any(|g| tree.top_of(g.scope) == top)
 }
 
 /// The organisations a user's grants for `action` cover, as subtree roots. Queries use this to
@@ -360,6 +431,15 @@ mod tests {
                 Role::Auditor,
                 &[ViewConsole, ViewAudit, ExportAudit, ViewOrganisations],
             ),
+            (
+                Role::PlatformAdministrator,
+                &[
+                    ViewConsole,
+                    ViewOrganisations,
+                    ManageSites,
+                    ConsolidateReports,
+                ],
+            ),
         ];
         let t = tree();
         for (role, actions) in expected_role_actions {
@@ -384,9 +464,11 @@ mod tests {
                 }];
                 for org in 1..=5 {
                     let inside = org == 3 || org == 5;
+                    // A global role held below the root gives nothing.
                     let want = allowed
                         && (inside || action.is_deployment_wide())
-                        && !action.is_deployment_wide();
+                        && !action.is_deployment_wide()
+                        && !role.is_global();
                     assert_eq!(
                         permits(&county, action, Some(org), &t),
                         want,
@@ -454,20 +536,25 @@ mod tests {
                     scope: if i % 2 == 0 { 1 } else { 3 },
                 })
                 .collect();
+            // The platform administrator is on the system administrator's side.
+            let side = |r: Role| match r {
+                Role::PlatformAdministrator => Role::Administrator,
+                r => r,
+            };
             let admins = [
                 Role::Administrator,
                 Role::SecurityAdministrator,
                 Role::Auditor,
             ]
             .iter()
-            .filter(|r| grants.iter().any(|g| g.role == **r))
+            .filter(|r| grants.iter().any(|g| side(g.role) == **r))
             .count();
             let got = separation_conflict(&grants);
             assert_eq!(got.is_some(), admins >= 2, "{grants:?}");
             if let Some(msg) = got {
                 assert!(msg.starts_with("三员分立"));
                 for g in &grants {
-                    if Role::THREE_ADMINISTRATORS.contains(&g.role) {
+                    if Role::THREE_ADMINISTRATORS.contains(&side(g.role)) {
                         assert!(msg.contains(g.role.label()), "{msg}");
                     }
                 }
@@ -485,6 +572,59 @@ mod tests {
             },
         ];
         assert_eq!(separation_conflict(&twice), None);
+        // A platform administrator may also be a system administrator (the same side).
+        let platform_and_admin = [
+            Grant {
+                role: Role::PlatformAdministrator,
+                scope: 1,
+            },
+            Grant {
+                role: Role::Administrator,
+                scope: 3,
+            },
+        ];
+        assert_eq!(separation_conflict(&platform_and_admin), None);
+    }
+
+    /// A consolidated platform: sites 1 (the platform's own body) and 10. A site's
+    /// administrators reach their site only, never deployment-wide data; the platform
+    /// administrator reaches every site from the platform root and nothing from elsewhere.
+    #[test]
+    fn sites_on_a_platform() {
+        let t = OrgTree::new([(1, None), (2, Some(1)), (10, None), (11, Some(10))])
+            .with_platform(Some(1));
+        let site_admin = [Grant {
+            role: Role::Administrator,
+            scope: 10,
+        }];
+        assert!(permits(&site_admin, Action::ManageUsers, Some(11), &t));
+        assert!(!permits(&site_admin, Action::ManageUsers, Some(2), &t));
+        assert!(!permits(&site_admin, Action::ManageCalendar, None, &t));
+        assert!(!permits(&site_admin, Action::ManageSettings, None, &t));
+        let platform_admin = [Grant {
+            role: Role::Administrator,
+            scope: 1,
+        }];
+        assert!(permits(&platform_admin, Action::ManageCalendar, None, &t));
+        assert!(!permits(&platform_admin, Action::ManageUsers, Some(11), &t));
+        let platform = [Grant {
+            role: Role::PlatformAdministrator,
+            scope: 1,
+        }];
+        assert!(permits(&platform, Action::ManageSites, None, &t));
+        assert!(permits(&platform, Action::ViewOrganisations, Some(11), &t));
+        assert!(!permits(&platform, Action::ManageUsers, Some(11), &t));
+        let misplaced = [Grant {
+            role: Role::PlatformAdministrator,
+            scope: 10,
+        }];
+        for a in Action::ALL {
+            assert!(!permits(&misplaced, a, Some(11), &t), "{a:?}");
+        }
+        assert!(reaches_site_of(&site_admin, 11, &t));
+        assert!(!reaches_site_of(&site_admin, 2, &t));
+        assert!(reaches_site_of(&platform, 11, &t));
+        assert!(!reaches_site_of(&misplaced, 2, &t));
     }
 
     #[test]

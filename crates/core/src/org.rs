@@ -60,9 +60,15 @@ impl OrgKind {
 }
 
 /// The parent relation of the organisation tree, enough to answer "is A inside B's subtree?".
+///
+/// On a consolidated platform (政府网站集约化, issue #14) several top-level organisations share
+/// one deployment, each the body of its own site; the *platform root* is the deployment's own
+/// body (the default site's). Only grants there reach deployment-wide data (the calendar, the
+/// settings, the audit log): a site's administrators manage their site, never the platform.
 #[derive(Debug, Clone, Default)]
 pub struct OrgTree {
     parent: HashMap<OrgId, Option<OrgId>>,
+    platform: Option<OrgId>,
 }
 
 impl OrgTree {
@@ -70,7 +76,41 @@ impl OrgTree {
     pub fn new(pairs: impl IntoIterator<Item = (OrgId, Option<OrgId>)>) -> Self {
         OrgTree {
             parent: pairs.into_iter().collect(),
+            platform: None,
         }
+    }
+
+    /// The same tree on a platform of several sites whose own body is `platform`.
+    pub fn with_platform(mut self, platform: Option<OrgId>) -> Self {
+        self.platform = platform.filter(|p| self.parent.get(p) == Some(&None));
+        self
+    }
+
+    /// True on a platform of several sites (the tree knows its platform root).
+    pub fn has_sites(&self) -> bool {
+        self.platform.is_some()
+    }
+
+    /// The roots whose grants reach deployment-wide data: the platform root on a platform of
+    /// several sites, else every root (a deployment of one body).
+    pub fn deployment_roots(&self) -> Vec<OrgId> {
+        match self.platform {
+            Some(p) => vec![p],
+            None => self.roots(),
+        }
+    }
+
+    /// The top-level organisation above `id` (itself when it is one); `None` for an unknown id
+    /// or a cycle.
+    pub fn top_of(&self, id: OrgId) -> Option<OrgId> {
+        let mut current = id;
+        for _ in 0..=self.parent.len() {
+            match self.parent.get(&current)? {
+                None => return Some(current),
+                Some(p) => current = *p,
+            }
+        }
+        None
     }
 
     pub fn contains(&self, id: OrgId) -> bool {
@@ -136,5 +176,21 @@ mod tests {
         assert!(t.would_cycle(1, 3));
         assert!(!t.would_cycle(4, 2));
         assert_eq!(t.roots(), vec![1]);
+        assert_eq!(t.deployment_roots(), vec![1]);
+        assert_eq!(t.top_of(3), Some(1));
+        assert_eq!(t.top_of(1), Some(1));
+        assert_eq!(t.top_of(9), None);
+    }
+
+    #[test]
+    fn a_platform_narrows_the_deployment_roots() {
+        // Two sites: 1 (the platform's own body) and 10.
+        let t = OrgTree::new([(1, None), (2, Some(1)), (10, None), (11, Some(10))]);
+        assert_eq!(t.deployment_roots(), vec![1, 10]);
+        let p = t.clone().with_platform(Some(1));
+        assert_eq!(p.deployment_roots(), vec![1]);
+        assert_eq!(p.top_of(11), Some(10));
+        // A platform that is not a root is ignored.
+        assert_eq!(t.with_platform(Some(2)).deployment_roots(), vec![1, 10]);
     }
 }

@@ -38,6 +38,8 @@ enum Command {
     Org(cmd::org::Args),
     /// Manage staff accounts (`user add`).
     User(cmd::user::Args),
+    /// Sites of a consolidated platform (`site add`, `site list`).
+    Site(cmd::site::Args),
     /// Back up the database to a new file (SQLite: VACUUM INTO; PostgreSQL: logical dump).
     Backup(cmd::backup::BackupArgs),
     /// Restore a backup made by `gongkai backup` (stop `gongkai serve` first).
@@ -82,6 +84,7 @@ fn main() -> std::process::ExitCode {
         Command::Migrate(a) => cmd::ops::run_migrate(&cli.global, a),
         Command::Org(a) => cmd::org::run(&cli.global, a),
         Command::User(a) => cmd::user::run(&cli.global, a),
+        Command::Site(a) => cmd::site::run(&cli.global, a),
         Command::Backup(a) => cmd::backup::run_backup(&cli.global, a),
         Command::Restore(a) => cmd::backup::run_restore(&cli.global, a),
         Command::DbCopy(a) => cmd::backup::run_db_copy(&cli.global, a),

@@ -676,3 +676,243 @@ fn a_fresh_deployment_is_bootstrapped_from_the_command_line() {
         verify.stdout
     );
 }
+
+/// `import` (dry run, real run with a progress bar, exit 1 when rows were left out), the import
+/// log, `export` and the import of the export folder into a new deployment (issue #14).
+#[test]
+fn import_dry_run_log_export_and_round_trip() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    ok(gk(a.path(), &["migrate"], ""));
+    ok(gk(
+        a.path(),
+        &[
+            "org",
+            "add",
+            "--code",
+            "town",
+            "--kind",
+            "body",
+            "--name",
+            "某镇人民政府",
+        ],
+        "",
+    ));
+    let csv = a.path().join("old.csv");
+    std::fs::write(
+        &csv,
+        "索引号,标题,发布机构,发布日期,公开目录,正文\n\
+         T-1,通知一,某镇人民政府,2019-01-02,art20-07,正文\n\
+         T-2,通知二,某镇人民政府,2019-13-02,art20-07,正文\n",
+    )
+    .unwrap();
+    let csv = csv.to_str().unwrap();
+    let dry = gk(a.path(), &["import", "--org", "town", "--dry-run", csv], "");
+    assert_eq!(dry.code, 1, "{}", dry.stderr);
+    assert!(
+        dry.stdout
+            .contains("第3行「发布日期」：“2019-13-02”不是有效日期")
+    );
+    assert!(dry.stdout.contains("未写入任何数据"));
+    let real = gk(a.path(), &["import", "--org", "town", csv], "");
+    assert_eq!(real.code, 1, "{}", real.stderr);
+    assert!(
+        real.stdout.contains("导入批次 #1：共 2 行，导入 1 行"),
+        "{}",
+        real.stdout
+    );
+    assert!(
+        real.stderr.contains("条/秒"),
+        "progress bar: {}",
+        real.stderr
+    );
+    // The row left out is still reported; the imported one is not imported twice.
+    let again = gk(a.path(), &["import", "--org", "town", "--dry-run", csv], "");
+    assert!(again.stdout.contains("已导入过 1 行"), "{}", again.stdout);
+    let log = ok(gk(a.path(), &["import-log", "1"], ""));
+    assert!(
+        log.stdout.starts_with("T-1\t第2行\t/items/"),
+        "{}",
+        log.stdout
+    );
+
+    // The body is a site of the platform: its presentation travels with the export.
+    ok(gk(
+        a.path(),
+        &[
+            "site",
+            "add",
+            "--code",
+            "town",
+            "--org",
+            "town",
+            "--host",
+            "www.town.example",
+            "--icp",
+            "吉ICP备05001234号-1",
+        ],
+        "",
+    ));
+    let out = a.path().join("export");
+    let out = out.to_str().unwrap();
+    let exported = ok(gk(
+        a.path(),
+        &["export", "--org", "town", "--quiet", out],
+        "",
+    ));
+    assert!(exported.stdout.contains("信息 1 条"), "{}", exported.stdout);
+    ok(gk(
+        a.path(),
+        &["audit", "verify-export", &format!("{out}/audit-log.jsonl")],
+        "",
+    ));
+    ok(gk(b.path(), &["migrate"], ""));
+    let imported = ok(gk(
+        b.path(),
+        &["import", "--org", "town", "--quiet", out],
+        "",
+    ));
+    assert!(
+        imported.stdout.contains("导入 1 行") && imported.stdout.contains("新建机构 1 个"),
+        "{}",
+        imported.stdout
+    );
+    assert!(
+        imported.stdout.contains("已恢复站点“town”"),
+        "{}",
+        imported.stdout
+    );
+    assert_eq!(
+        ok(gk(b.path(), &["site", "list"], "")).stdout,
+        ok(gk(a.path(), &["site", "list"], "")).stdout
+    );
+    ok(gk(b.path(), &["audit", "verify"], ""));
+    // Into a deployment where the code is taken, the site is reported and left alone.
+    let c = tempfile::tempdir().unwrap();
+    ok(gk(c.path(), &["migrate"], ""));
+    ok(gk(
+        c.path(),
+        &[
+            "org", "add", "--code", "city", "--kind", "body", "--name", "某市",
+        ],
+        "",
+    ));
+    ok(gk(
+        c.path(),
+        &["site", "add", "--code", "town", "--org", "city"],
+        "",
+    ));
+    let dry = gk(c.path(), &["import", "--org", "town", "--dry-run", out], "");
+    assert!(
+        dry.stdout
+            .contains("站点设置（town）不恢复：站点代码“town”已被使用"),
+        "{}",
+        dry.stdout
+    );
+}
+
+/// `gongkai site add` puts a second body on the platform (issue #14): validated and audited like
+/// the console, listed by `site list`.
+#[test]
+fn a_site_is_added_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(gk(dir.path(), &["migrate"], ""));
+    for args in [
+        &[
+            "org",
+            "add",
+            "--code",
+            "ccdpf",
+            "--kind",
+            "body",
+            "--name",
+            "长春市残疾人联合会",
+        ][..],
+        &[
+            "org",
+            "add",
+            "--code",
+            "gzl",
+            "--kind",
+            "body",
+            "--name",
+            "公主岭市残疾人联合会",
+        ],
+        &[
+            "org",
+            "add",
+            "--code",
+            "gzl-bgs",
+            "--kind",
+            "department",
+            "--name",
+            "办公室",
+            "--parent",
+            "gzl",
+        ],
+    ] {
+        ok(gk(dir.path(), args, ""));
+    }
+    let added = ok(gk(
+        dir.path(),
+        &[
+            "site",
+            "add",
+            "--code",
+            "gongzhuling",
+            "--org",
+            "gzl",
+            "--host",
+            "WWW.GZL.example",
+            "--icp",
+            "吉ICP备05001234号-1",
+        ],
+        "",
+    ));
+    assert!(
+        added.stdout.contains("已添加站点 公主岭市残疾人联合会"),
+        "{}",
+        added.stdout
+    );
+    fails(
+        gk(
+            dir.path(),
+            &["site", "add", "--code", "office", "--org", "gzl-bgs"],
+            "",
+        ),
+        2,
+        "顶级机构",
+    );
+    fails(
+        gk(
+            dir.path(),
+            &[
+                "site",
+                "add",
+                "--code",
+                "city",
+                "--org",
+                "ccdpf",
+                "--host",
+                "www.gzl.example",
+            ],
+            "",
+        ),
+        2,
+        "已属于另一个站点",
+    );
+    fails(
+        gk(
+            dir.path(),
+            &["site", "add", "--code", "x", "--org", "nope"],
+            "",
+        ),
+        2,
+        "机构代码“nope”不存在",
+    );
+    let list = ok(gk(dir.path(), &["site", "list"], ""));
+    assert_eq!(
+        list.stdout,
+        "gongzhuling\tgzl\twww.gzl.example\t公主岭市残疾人联合会\n"
+    );
+}

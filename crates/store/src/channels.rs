@@ -416,7 +416,8 @@ pub struct WechatArticle {
 
 /// Builds the WeChat article of a PUBLISHED item (the public text).
 pub async fn wechat_article(db: &Db, data_dir: &Path, item_id: i64) -> Result<WechatArticle> {
-    let Some(p) = items::catalog::get_published(db, item_id).await? else {
+    let Some(p) = items::catalog::get_published(db, &crate::sites::Scope::All, item_id).await?
+    else {
         return Err(StoreError::NotFound(
             "只有已公开的信息才能导出为公众号文章".into(),
         ));

@@ -1,6 +1,7 @@
 //! Demo data for `gongkai serve --demo`: the 长春市残疾人联合会 (2019) organisation tree, one demo
 //! account per role, the 指南 and 制度 portal pages, and a set of proactive-disclosure items
-//! across the 公开目录 categories, organisations and 2018–2019.
+//! across the 公开目录 categories, organisations and 2018–2019; and a second site on the same
+//! platform (`site`, issue #14).
 //!
 //! Rule: demo data is loaded only into an empty deployment (no organisation yet), in ONE
 //! transaction, so every row it creates is in the audit chain and a half-loaded demo can never be
@@ -25,6 +26,7 @@ mod console;
 mod items;
 pub mod mailbox;
 pub mod report;
+pub mod site;
 pub mod workplan;
 mod year2019;
 
@@ -386,6 +388,8 @@ async fn load(
         )
         .await?;
         mailbox::load(tx, vault, &ids, &accounts).await?;
+        // The second site of the platform (issue #14), at /s/gongzhuling/.
+        site::load(tx, vault, body.id, &mut summary.users).await?;
     }
     if with_items && with_year {
         year2019::load(tx, &ids, COUNTIES, &accounts).await?;

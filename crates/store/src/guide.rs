@@ -147,10 +147,12 @@ pub struct RuleDocument {
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The body (a site's top-level organisation, issue #14) whose 制度 column lists it.
+    pub org_id: Option<i64>,
 }
 
 const RULE_COLUMNS: &str = "id, title, doc_number, issuer, issued_on, summary, url, sort_order, \
-    active, created_by, created_at, updated_at";
+    active, created_by, created_at, updated_at, org_id";
 
 /// A rule document to add or change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,16 +203,18 @@ fn first_error(input: &RuleInput) -> Result<()> {
     }
 }
 
-/// Rule documents, in display order (`active_only` for the portal).
-pub async fn rules(db: &Db, active_only: bool) -> Result<Vec<RuleDocument>> {
+/// The rule documents of the body `org_id` (a site's top-level organisation), in display
+/// order (`active_only` for the portal).
+pub async fn rules(db: &Db, org_id: OrgId, active_only: bool) -> Result<Vec<RuleDocument>> {
     let sql = format!(
         "SELECT {RULE_COLUMNS} FROM rule_documents WHERE (active = TRUE OR $1 = FALSE) \
-         ORDER BY sort_order, id"
+         AND org_id = $2 ORDER BY sort_order, id"
     );
     Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
         sql.clone()
     ))
     .bind(active_only)
+    .bind(org_id)
     .fetch_all(p)
     .await?))
 }
@@ -226,14 +230,19 @@ pub async fn rule(db: &Db, id: i64) -> Result<Option<RuleDocument>> {
     .await?))
 }
 
-/// Adds a rule document. Audited.
-pub async fn add_rule(tx: &mut Tx, actor: &Actor, input: &RuleInput) -> Result<RuleDocument> {
+/// Adds a rule document to the 制度 column of the body `org_id`. Audited.
+pub async fn add_rule(
+    tx: &mut Tx,
+    actor: &Actor,
+    org_id: OrgId,
+    input: &RuleInput,
+) -> Result<RuleDocument> {
     first_error(input)?;
     let now = now_ms();
     let sql = format!(
         "INSERT INTO rule_documents (title, doc_number, issuer, issued_on, summary, url, \
-         sort_order, active, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {RULE_COLUMNS}"
+         sort_order, active, created_by, created_at, updated_at, org_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING {RULE_COLUMNS}"
     );
     let row: RuleDocument = on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(input.title.trim())
@@ -246,6 +255,7 @@ pub async fn add_rule(tx: &mut Tx, actor: &Actor, input: &RuleInput) -> Result<R
         .bind(input.active)
         .bind(&actor.label)
         .bind(now)
+        .bind(org_id)
         .fetch_one(c)
         .await?);
     audit::append(

@@ -44,6 +44,7 @@ pub mod reminders;
 pub mod reports;
 pub mod search;
 pub mod sessions;
+pub mod sites;
 pub mod statistics;
 pub mod syndication;
 pub mod users;

@@ -125,13 +125,24 @@ pub async fn list(db: &Db) -> Result<Vec<Org>> {
     Ok(on_db!(db, |p| sqlx::query_as(sql).fetch_all(p).await?))
 }
 
-/// The parent relation of every organisation.
+/// The parent relation of every organisation. On a platform of several sites (any `sites`
+/// row, issue #14) the tree knows the platform root — the deployment's own body, [`root`] — so
+/// only grants there reach deployment-wide data (`OrgTree::deployment_roots`).
 pub async fn tree(db: &Db) -> Result<OrgTree> {
-    let pairs: Vec<(i64, Option<i64>)> =
-        on_db!(db, |p| sqlx::query_as("SELECT id, parent_id FROM orgs")
-            .fetch_all(p)
-            .await?);
-    Ok(OrgTree::new(pairs))
+    let rows: Vec<(i64, Option<i64>, i64)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT id, parent_id, sort_order FROM orgs"
+    )
+    .fetch_all(p)
+    .await?);
+    let platform = if crate::sites::any(db).await? {
+        rows.iter()
+            .filter(|(_, parent, _)| parent.is_none())
+            .min_by_key(|(id, _, order)| (*order, *id))
+            .map(|(id, _, _)| *id)
+    } else {
+        None
+    };
+    Ok(OrgTree::new(rows.into_iter().map(|(id, parent, _)| (id, parent))).with_platform(platform))
 }
 
 /// The root organisation (the body itself), if any.
@@ -206,6 +217,19 @@ pub async fn update(tx: &mut Tx, actor: &Actor, id: i64, input: &OrgInput) -> Re
         .await?
         .ok_or_else(|| StoreError::NotFound("机构不存在".into()))?;
     if let Some(parent) = input.parent_id {
+        // A site's body stays at the top of the tree (issue #14): its site would otherwise
+        // swallow, or be swallowed by, another one.
+        let site: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
+            "SELECT name FROM sites WHERE root_org_id = $1"
+        )
+        .bind(id)
+        .fetch_optional(c)
+        .await?);
+        if let Some(name) = site {
+            return Err(StoreError::Invalid(format!(
+                "该机构是站点“{name}”的本级机构，不能设置上级机构"
+            )));
+        }
         let pairs: Vec<(i64, Option<i64>)> =
             on_tx!(tx, |c| sqlx::query_as("SELECT id, parent_id FROM orgs")
                 .fetch_all(c)

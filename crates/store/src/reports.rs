@@ -476,7 +476,7 @@ pub async fn facts(db: &Db, ids: &[OrgId], year: i32, figures: &Figures) -> Resu
     .await?;
     let mail = crate::mailbox::stats::year_statistics(db, Some(ids), year).await?;
     let tree = orgs::tree(db).await?;
-    let is_root = ids.iter().any(|id| tree.roots().contains(id));
+    let is_root = ids.iter().any(|id| tree.deployment_roots().contains(id));
     let mut f = Facts {
         published_items: Some(published),
         applications_received: Some(figures.table3.cells[NEW_RECEIVED][TOTAL]),
@@ -646,15 +646,19 @@ pub async fn list(db: &Db, scopes: &[OrgId]) -> Result<Vec<Report>> {
     }))
 }
 
-/// Published reports, newest year first (the portal's 年报 column).
-pub async fn published(db: &Db) -> Result<Vec<Report>> {
+/// Published reports of the organisations of a site's `scope`, newest year first (the portal's
+/// 年报 column).
+pub async fn published(db: &Db, scope: &crate::sites::Scope) -> Result<Vec<Report>> {
+    let mut args = Vec::new();
+    let in_scope = scope.condition("org_id", &mut args);
     let sql = format!(
-        "SELECT {COLUMNS} FROM reports WHERE status = 'published' \
+        "SELECT {COLUMNS} FROM reports WHERE status = 'published' AND {in_scope} \
          ORDER BY year DESC, org_id, rollup, id"
     );
-    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
-        sql.clone()
-    ))
+    Ok(on_db!(db, |p| crate::bind_args!(
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())),
+        &args
+    )
     .fetch_all(p)
     .await?))
 }
@@ -1121,6 +1125,16 @@ async fn finish(
         narrative,
         processing_fees_fen: facts.processing_fees_fen,
     };
+    Ok(checked(report, facts, previous, frozen))
+}
+
+/// The report with the findings of the REG §3.1 hard and §3.2 soft checks.
+fn checked(
+    report: gongkai_report::Report,
+    facts: Facts,
+    previous: Option<Figures>,
+    frozen: bool,
+) -> Assembled {
     let mut findings = checks::hard(&report.figures);
     let s5 = report.narrative.section5.clone();
     let s6 = report.section6_text();
@@ -1132,13 +1146,68 @@ async fn finish(
             section6: &s6,
         },
     ));
-    Ok(Assembled {
+    Assembled {
         report,
         facts,
         previous,
         findings,
         frozen,
-    })
+    }
+}
+
+/// The consolidated annual report of a government over the top-level `bodies` it chooses on
+/// a platform of several sites (条例 Art. 49 ¶2: the people's government publishes the report of
+/// the year by 3月31日; REG §1.6; issue #14). Counted as a rollup — the same counting over the
+/// union of the bodies' subtrees, never a second counter — with the entered counts (行政许可,
+/// 处罚, 强制, 收费) summed from each body's report of the year (its rollup report, else its
+/// own). Assembled on demand under `government`'s name, never stored; no narrative.
+pub async fn consolidated(
+    db: &Db,
+    government: &str,
+    bodies: &[OrgId],
+    year: i32,
+) -> Result<Assembled> {
+    check_year(year)?;
+    let government = government.trim();
+    if government.is_empty() {
+        return Err(invalid("请填写编制汇总报告的人民政府名称"));
+    }
+    if bodies.is_empty() {
+        return Err(invalid("请至少选择一个要汇总的机关"));
+    }
+    let tree = orgs::tree(db).await?;
+    let mut ids = Vec::new();
+    let mut manual = ManualCounts::default();
+    for body in bodies {
+        if tree.top_of(*body) != Some(*body) {
+            return Err(invalid("汇总报告只能选择顶级机关（各站点的本级机关）"));
+        }
+        ids.extend(scope(db, *body, true).await?);
+        let own = match find(db, *body, year, true).await? {
+            Some(r) => Some(r),
+            None => find(db, *body, year, false).await?,
+        };
+        if let Some(r) = own {
+            let m = r.manual();
+            manual.licensing += m.licensing;
+            manual.penalty += m.penalty;
+            manual.coercion += m.coercion;
+            manual.admin_fees_fen += m.admin_fees_fen;
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let figures = figures(db, &ids, year, CountingUnit::Item, &manual).await?;
+    let facts = facts(db, &ids, year, &figures).await?;
+    let report = gongkai_report::Report {
+        year,
+        org_name: government.to_string(),
+        rollup: true,
+        figures,
+        narrative: Narrative::default(),
+        processing_fees_fen: facts.processing_fees_fen,
+    };
+    Ok(checked(report, facts, None, false))
 }
 
 /// The figures of the previous report of `org` for `year`: its own published (frozen) report,

@@ -554,25 +554,30 @@ pub async fn year_totals(db: &Db, year: i32) -> Result<Vec<TargetTotals>> {
 /// items that are public now (the catalog's single public condition).
 pub async fn feed_items(
     db: &Db,
+    scope: &crate::sites::Scope,
     target_id: i64,
     limit: i64,
 ) -> Result<Vec<items::catalog::CatalogEntry>> {
+    let mut args = vec![
+        items::catalog::Arg::I(now_ms()),
+        items::catalog::Arg::I(target_id),
+    ];
+    let in_scope = scope.condition("i.org_id", &mut args);
     let sql = format!(
         "SELECT i.id, i.index_no, r.title, r.summary, i.org_id, i.publisher_name, i.doc_number, \
          i.catalog_code, i.topic_code, i.genre_code, i.validity, i.formed_on, i.published_on, \
          i.published_at FROM items i JOIN item_revisions r ON r.id = i.published_revision_id \
          WHERE i.id IN (SELECT si.item_id FROM syndication_items si \
            JOIN syndication_submissions s ON s.id = si.submission_id \
-           WHERE s.target_id = $2 AND s.status <> 'withdrawn') AND {} \
+           WHERE s.target_id = $2 AND s.status <> 'withdrawn') AND {} AND {in_scope} \
          ORDER BY i.published_at DESC, i.id DESC LIMIT {}",
         items::catalog::PUBLIC_CONDITION,
         limit.clamp(1, 500)
     );
-    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
-        sql.clone()
-    ))
-    .bind(now_ms())
-    .bind(target_id)
+    Ok(on_db!(db, |p| crate::bind_args!(
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())),
+        &args
+    )
     .fetch_all(p)
     .await?))
 }

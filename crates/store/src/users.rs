@@ -229,6 +229,21 @@ fn grants_json(grants: &[Grant]) -> serde_json::Value {
 }
 
 async fn insert_grants(tx: &mut Tx, user_id: i64, grants: &[Grant]) -> Result<()> {
+    // A global role (the platform administrator, issue #14) is held at the platform root, the
+    // deployment's own body: placed at a site's body it would let that site reach the others.
+    if let Some(g) = grants.iter().find(|g| g.role.is_global()) {
+        let platform: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+            "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY sort_order, id LIMIT 1"
+        )
+        .fetch_optional(c)
+        .await?);
+        if platform != Some(g.scope) {
+            return Err(StoreError::Invalid(format!(
+                "{}只能授予在平台本级机构（本系统的第一个顶级机构）",
+                g.role.label()
+            )));
+        }
+    }
     for g in grants {
         on_tx!(tx, |c| sqlx::query(
             "INSERT INTO user_grants (user_id, role, scope_org_id) VALUES ($1, $2, $3) \

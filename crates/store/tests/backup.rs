@@ -184,6 +184,7 @@ async fn seed(db: &Db) {
     seed_reminders(db, root.id, u.id).await;
     seed_workplan(db, mid.id, late_child.id, u.id).await;
     seed_import(db).await;
+    seed_sites(db, root.id).await;
     // Migration 0016: a pruning mark (everything so far pruned as if a month had passed), an
     // instance's applied position, and a fresh outbox row.
     let month = 30 * 86_400_000;
@@ -197,6 +198,31 @@ async fn seed(db: &Db) {
     gongkai_store::search::enqueue(&mut tx, gongkai_store::search::KIND_ITEM, 1)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The sites of migration 0022: the root body's site with a host name (the logo column left
+/// NULL, the template set).
+async fn seed_sites(db: &Db, root: i64) {
+    let a = Actor::system();
+    let mut tx = db.begin().await.unwrap();
+    gongkai_store::sites::create(
+        &mut tx,
+        &a,
+        &gongkai_store::sites::SiteInput {
+            code: "district".into(),
+            root_org_id: root,
+            name: "区残联“政府信息公开”".into(),
+            footer: "主办：区残联".into(),
+            icp_number: "吉ICP备05001234号-1".into(),
+            psb_number: "吉公网安备 22010202000123号".into(),
+            index_template: "QCL-{YYYY}-{serial:04}".into(),
+            hosts: vec!["District.Example:8080".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -750,6 +776,7 @@ async fn seed_console(db: &Db, org_id: i64, a: &Actor) {
     guide::add_rule(
         &mut tx,
         a,
+        org_id,
         &guide::RuleInput {
             title: "保密审查制度".into(),
             doc_number: String::new(),

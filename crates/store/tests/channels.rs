@@ -304,12 +304,14 @@ both_backends!(grassroots_review_loop_across_scopes, |db| {
     // through the review chain before it replaces it (先审查、后公开).
     assert_eq!(done.state, "submitted");
     assert_eq!(done.publisher_name, "市残联");
-    let public = items::catalog::get_published(db, item.id)
+    let public = items::catalog::get_published(db, &gongkai_store::sites::Scope::All, item.id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(public.revision.title, "甲县残联开展助残日活动");
-    let revs = items::catalog::public_revisions(db, item.id).await.unwrap();
+    let revs = items::catalog::public_revisions(db, &gongkai_store::sites::Scope::All, item.id)
+        .await
+        .unwrap();
     assert_eq!(revs.len(), 1, "the edit is not public before its review");
     let current = items::get(db, item.id).await.unwrap().unwrap();
     assert_ne!(
@@ -805,7 +807,9 @@ both_backends!(syndication_register_scores_totals_package_and_feed, |db| {
     }
 
     // The feed of a target lists its public items only.
-    let feed = syndication::feed_items(db, gov.id, 50).await.unwrap();
+    let feed = syndication::feed_items(db, &gongkai_store::sites::Scope::All, gov.id, 50)
+        .await
+        .unwrap();
     let ids: Vec<i64> = feed.iter().map(|e| e.id).collect();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&a.id) && ids.contains(&b.id));
@@ -820,7 +824,9 @@ both_backends!(syndication_register_scores_totals_package_and_feed, |db| {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let feed = syndication::feed_items(db, gov.id, 50).await.unwrap();
+    let feed = syndication::feed_items(db, &gongkai_store::sites::Scope::All, gov.id, 50)
+        .await
+        .unwrap();
     assert_eq!(feed.iter().map(|e| e.id).collect::<Vec<_>>(), vec![b.id]);
 });
 

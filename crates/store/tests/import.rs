@@ -9,6 +9,7 @@ use gongkai_store::audit::{self, Actor};
 use gongkai_store::import::{self, Plan, Source};
 use gongkai_store::items::{self, catalog};
 use gongkai_store::orgs::{self, OrgInput};
+use gongkai_store::sites::Scope;
 use gongkai_store::{Db, both_backends};
 use std::path::Path;
 
@@ -193,7 +194,7 @@ both_backends!(ten_thousand_rows_with_planted_errors, |db| {
     assert_eq!(summary.rejected, 20 * PLANTED.len());
     assert_eq!(summary.attachments, 20);
     assert_eq!(calls.last(), Some(&(valid, valid)));
-    let page = catalog::catalog(db, &catalog::CatalogFilter::default())
+    let page = catalog::catalog(db, &Scope::All, &catalog::CatalogFilter::default())
         .await
         .unwrap();
     assert_eq!(page.total, (valid + 20) as i64);
@@ -354,7 +355,7 @@ both_backends!(xlsx_and_json_inputs, |db| {
         per_page: 100,
         ..Default::default()
     };
-    let j1 = catalog::catalog(db, &all)
+    let j1 = catalog::catalog(db, &Scope::All, &all)
         .await
         .unwrap()
         .entries
@@ -370,5 +371,8 @@ both_backends!(xlsx_and_json_inputs, |db| {
     assert_eq!(events[0].note, "原系统发布");
     assert_eq!(events[1].action, "migrate");
     // The withdrawn item is not public; its index number is kept.
-    assert_eq!(catalog::catalog(db, &all).await.unwrap().total, 3);
+    assert_eq!(
+        catalog::catalog(db, &Scope::All, &all).await.unwrap().total,
+        3
+    );
 });

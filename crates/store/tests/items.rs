@@ -449,7 +449,10 @@ both_backends!(lifecycle_with_every_return_path, |db| {
         .unwrap()
         .unwrap();
     assert!(!dl.is_open(), "Art. 26 clock closed on publication");
-    let p = catalog::get_published(db, item.id).await.unwrap().unwrap();
+    let p = catalog::get_published(db, &gongkai_store::sites::Scope::All, item.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(p.revision.title, "关于开展某项工作的通知（修改）");
     // Publishing twice is refused.
     assert!(publish_item(db, item.id).await.is_err());
@@ -479,10 +482,16 @@ both_backends!(lifecycle_with_every_return_path, |db| {
         amended.published_revision_id,
         published.published_revision_id
     );
-    let still = catalog::get_published(db, item.id).await.unwrap().unwrap();
+    let still = catalog::get_published(db, &gongkai_store::sites::Scope::All, item.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(still.revision.title, "关于开展某项工作的通知（修改）");
     assert_eq!(
-        catalog::public_revisions(db, item.id).await.unwrap().len(),
+        catalog::public_revisions(db, &gongkai_store::sites::Scope::All, item.id)
+            .await
+            .unwrap()
+            .len(),
         1
     );
     assert!(
@@ -502,11 +511,13 @@ both_backends!(lifecycle_with_every_return_path, |db| {
         "发布日期 stays"
     );
     assert_eq!(republished.published_at, published.published_at);
-    let hist = catalog::public_revisions(db, item.id).await.unwrap();
+    let hist = catalog::public_revisions(db, &gongkai_store::sites::Scope::All, item.id)
+        .await
+        .unwrap();
     assert_eq!(hist.len(), 2);
     assert_eq!(hist[1].note, "更正笔误");
     assert_eq!(
-        catalog::get_published(db, item.id)
+        catalog::get_published(db, &gongkai_store::sites::Scope::All, item.id)
             .await
             .unwrap()
             .unwrap()
@@ -550,12 +561,24 @@ both_backends!(lifecycle_with_every_return_path, |db| {
         validity: Some("repealed".into()),
         ..Default::default()
     };
-    assert_eq!(catalog::catalog(db, &f).await.unwrap().total, 1);
+    assert_eq!(
+        catalog::catalog(db, &gongkai_store::sites::Scope::All, &f)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     let f = CatalogFilter {
         validity: Some("valid".into()),
         ..Default::default()
     };
-    assert_eq!(catalog::catalog(db, &f).await.unwrap().total, 0);
+    assert_eq!(
+        catalog::catalog(db, &gongkai_store::sites::Scope::All, &f)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
 
     // Withdraw: off the portal, 410 with the reason, kept for auditors.
     let w = in_tx(db, |tx| {
@@ -573,14 +596,22 @@ both_backends!(lifecycle_with_every_return_path, |db| {
     .await
     .unwrap();
     assert_eq!(w.state, "withdrawn");
-    assert!(catalog::get_published(db, item.id).await.unwrap().is_none());
     assert!(
-        catalog::public_revisions(db, item.id)
+        catalog::get_published(db, &gongkai_store::sites::Scope::All, item.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        catalog::public_revisions(db, &gongkai_store::sites::Scope::All, item.id)
             .await
             .unwrap()
             .is_empty()
     );
-    match catalog::public_view(db, item.id).await.unwrap() {
+    match catalog::public_view(db, &gongkai_store::sites::Scope::All, item.id)
+        .await
+        .unwrap()
+    {
         PublicView::Withdrawn {
             index_no, reason, ..
         } => {
@@ -590,10 +621,14 @@ both_backends!(lifecycle_with_every_return_path, |db| {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        catalog::catalog(db, &CatalogFilter::default())
-            .await
-            .unwrap()
-            .total,
+        catalog::catalog(
+            db,
+            &gongkai_store::sites::Scope::All,
+            &CatalogFilter::default()
+        )
+        .await
+        .unwrap()
+        .total,
         0
     );
     assert!(items::get(db, item.id).await.unwrap().is_some());
@@ -741,15 +776,19 @@ both_backends!(resident_id_blocks_until_masked, |db| {
 
     chain(db, item.id).await;
     let published = publish_item(db, item.id).await.unwrap();
-    let public = catalog::get_published(db, published.id)
+    let public = catalog::get_published(db, &gongkai_store::sites::Scope::All, published.id)
         .await
         .unwrap()
         .unwrap();
     assert!(!public.revision.body_html.contains(ID));
     assert!(public.revision.body_html.contains(MASKED));
-    let cat = catalog::catalog(db, &CatalogFilter::default())
-        .await
-        .unwrap();
+    let cat = catalog::catalog(
+        db,
+        &gongkai_store::sites::Scope::All,
+        &CatalogFilter::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(cat.total, 1);
 
     // Removal path on another item.
@@ -812,16 +851,27 @@ both_backends!(scheduled_publication_happens_exactly_once, |db| {
     .unwrap();
     assert_eq!(sched.state, "scheduled");
     // Before its time: invisible everywhere public, and the job does nothing.
-    assert!(catalog::get_published(db, item.id).await.unwrap().is_none());
+    assert!(
+        catalog::get_published(db, &gongkai_store::sites::Scope::All, item.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(
-        catalog::public_view(db, item.id).await.unwrap(),
+        catalog::public_view(db, &gongkai_store::sites::Scope::All, item.id)
+            .await
+            .unwrap(),
         PublicView::NotFound
     );
     assert_eq!(
-        catalog::catalog(db, &CatalogFilter::default())
-            .await
-            .unwrap()
-            .total,
+        catalog::catalog(
+            db,
+            &gongkai_store::sites::Scope::All,
+            &CatalogFilter::default()
+        )
+        .await
+        .unwrap()
+        .total,
         0
     );
     assert!(
@@ -849,7 +899,12 @@ both_backends!(scheduled_publication_happens_exactly_once, |db| {
     let it = items::get(db, item.id).await.unwrap().unwrap();
     assert_eq!(it.state, "published");
     assert!(it.index_no.is_some());
-    assert!(catalog::get_published(db, item.id).await.unwrap().is_some());
+    assert!(
+        catalog::get_published(db, &gongkai_store::sites::Scope::All, item.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let pubs = audit_actions(db, item.id)
         .await
         .into_iter()
@@ -942,19 +997,26 @@ both_backends!(catalog_shows_only_published, |db| {
         999_999,
     ] {
         assert!(
-            catalog::get_published(db, hidden).await.unwrap().is_none(),
+            catalog::get_published(db, &gongkai_store::sites::Scope::All, hidden)
+                .await
+                .unwrap()
+                .is_none(),
             "{hidden}"
         );
         assert!(
-            catalog::public_revisions(db, hidden)
+            catalog::public_revisions(db, &gongkai_store::sites::Scope::All, hidden)
                 .await
                 .unwrap()
                 .is_empty()
         );
     }
-    let all = catalog::catalog(db, &CatalogFilter::default())
-        .await
-        .unwrap();
+    let all = catalog::catalog(
+        db,
+        &gongkai_store::sites::Scope::All,
+        &CatalogFilter::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(all.total, 3);
     let ids: Vec<i64> = all.entries.iter().map(|e| e.id).collect();
     let mut newest_first: Vec<i64> = published.iter().map(|p| p.id).collect();
@@ -965,19 +1027,33 @@ both_backends!(catalog_shows_only_published, |db| {
         org_id: Some(s.other),
         ..Default::default()
     };
-    assert_eq!(catalog::catalog(db, &f).await.unwrap().total, 1);
+    assert_eq!(
+        catalog::catalog(db, &gongkai_store::sites::Scope::All, &f)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
     let f = CatalogFilter {
         org_id: Some(s.root),
         ..Default::default()
     };
-    assert_eq!(catalog::catalog(db, &f).await.unwrap().total, 3);
+    assert_eq!(
+        catalog::catalog(db, &gongkai_store::sites::Scope::All, &f)
+            .await
+            .unwrap()
+            .total,
+        3
+    );
     let f = CatalogFilter {
         per_page: 2,
         page: 2,
         sort: Sort::OldestFirst,
         ..Default::default()
     };
-    let p2 = catalog::catalog(db, &f).await.unwrap();
+    let p2 = catalog::catalog(db, &gongkai_store::sites::Scope::All, &f)
+        .await
+        .unwrap();
     assert_eq!((p2.total, p2.entries.len()), (3, 1));
     assert_eq!(p2.entries[0].id, published[2].id);
     let y = deadlines::today().year();
@@ -1026,7 +1102,10 @@ both_backends!(catalog_shows_only_published, |db| {
         ),
     ] {
         assert_eq!(
-            catalog::catalog(db, &filter).await.unwrap().total,
+            catalog::catalog(db, &gongkai_store::sites::Scope::All, &filter)
+                .await
+                .unwrap()
+                .total,
             want,
             "{filter:?}"
         );
@@ -1178,6 +1257,7 @@ both_backends!(index_numbers_unique_under_concurrent_publication, |db| {
     assert_eq!(
         catalog::catalog(
             db,
+            &gongkai_store::sites::Scope::All,
             &CatalogFilter {
                 per_page: 100,
                 ..Default::default()
@@ -1459,7 +1539,12 @@ both_backends!(recordings_need_captions_or_transcript, |db| {
         "{msg}"
     );
     assert!(!msg.contains("预告"), "{msg}");
-    assert!(catalog::get_published(db, item.id).await.unwrap().is_none());
+    assert!(
+        catalog::get_published(db, &gongkai_store::sites::Scope::All, item.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Back to the drafter, who adds the caption track; after the chain again it is published.
     ret(db, item.id, Role::DisclosureOffice).await.unwrap();
@@ -1474,7 +1559,12 @@ both_backends!(recordings_need_captions_or_transcript, |db| {
     chain(db, item.id).await;
     let published = publish_item(db, item.id).await.unwrap();
     assert_eq!(published.state, "published");
-    assert!(catalog::get_published(db, item.id).await.unwrap().is_some());
+    assert!(
+        catalog::get_published(db, &gongkai_store::sites::Scope::All, item.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     // Audio with a plain-text transcript of the same stem is enough as well.
     let audio = create(db, s.child, "政策解读录音", "<p>录音。</p>").await;

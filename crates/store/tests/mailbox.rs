@@ -287,25 +287,45 @@ both_backends!(whole_loop_with_deadlines_and_masking, |db| {
     assert!(!m.public_question.contains("王小明"));
     assert!(m.public_question.contains("110105********002X"));
     assert!(!m.public_reply.contains("王小明"));
-    assert!(public::published_one(db, id).await.unwrap().is_none());
-    assert_eq!(public::published(db, None, 1, 20).await.unwrap().total, 0);
+    assert!(
+        public::published_one(db, &gongkai_store::sites::Scope::All, id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        public::published(db, &gongkai_store::sites::Scope::All, None, 1, 20)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
     // Review puts it online.
     let mut tx = db.begin().await.unwrap();
     public::review(&mut tx, &a, id, true, "", at(2019, 10, 15))
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let qa = public::published_one(db, id).await.unwrap().unwrap();
+    let qa = public::published_one(db, &gongkai_store::sites::Scope::All, id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(qa.topic_label, "优惠政策");
     assert_eq!(
-        public::published(db, Some("benefits"), 1, 20)
-            .await
-            .unwrap()
-            .total,
+        public::published(
+            db,
+            &gongkai_store::sites::Scope::All,
+            Some("benefits"),
+            1,
+            20
+        )
+        .await
+        .unwrap()
+        .total,
         1
     );
     assert_eq!(
-        public::published(db, Some("other"), 1, 20)
+        public::published(db, &gongkai_store::sites::Scope::All, Some("other"), 1, 20)
             .await
             .unwrap()
             .total,
@@ -488,7 +508,12 @@ both_backends!(unconsented_never_public_and_review_gates, |db| {
         Err(StoreError::Conflict(_))
     ));
     drop(tx);
-    assert!(public::published_one(db, id).await.unwrap().is_none());
+    assert!(
+        public::published_one(db, &gongkai_store::sites::Scope::All, id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // A consented one whose public text still holds personal data cannot pass review; a
     // refused review keeps it off the portal.
@@ -544,8 +569,19 @@ both_backends!(unconsented_never_public_and_review_gates, |db| {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    assert!(public::published_one(db, id2).await.unwrap().is_none());
-    assert_eq!(public::published(db, None, 1, 20).await.unwrap().total, 0);
+    assert!(
+        public::published_one(db, &gongkai_store::sites::Scope::All, id2)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        public::published(db, &gongkai_store::sites::Scope::All, None, 1, 20)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
 });
 
 both_backends!(
@@ -726,7 +762,9 @@ both_backends!(demo_2019_statistics_equal_the_seed, |db| {
     }
     assert_eq!(s.by_month.iter().sum::<i64>(), 52);
     // Every published demo answer is masked: no writer's phone number is public.
-    let page = public::published(db, None, 1, 100).await.unwrap();
+    let page = public::published(db, &gongkai_store::sites::Scope::All, None, 1, 100)
+        .await
+        .unwrap();
     assert!(page.total > 0);
     assert!(page.entries.iter().all(|q| !q.question.contains("1390431")));
     // The processing form of each case has every step, and no 2019 deadline is left open.

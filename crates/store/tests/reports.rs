@@ -381,7 +381,9 @@ both_backends!(workflow_checks_lock_and_audit, |db| {
     tx.commit().await.unwrap();
     assert_eq!(p.status(), Status::Published);
     assert!(p.published_at.is_some());
-    let listed = reports::published(db).await.unwrap();
+    let listed = reports::published(db, &gongkai_store::sites::Scope::All)
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 1);
     // Published: search is told (an outbox row in the same transaction) and finds it public.
     let queued = gongkai_store::search::outbox_after(db, head, 100)

@@ -6,7 +6,8 @@
 //!
 //! Cross-cutting pieces live in one place each: errors (`error`), house extractors (`extract`),
 //! page rendering and the layout (`page`), security headers and CSRF (`security`), the staff
-//! session and permission checks (`session`).
+//! session and permission checks (`session`), the site of a request on a platform of several
+//! sites (`site`, issue #14).
 
 pub mod admin;
 pub mod antiabuse;
@@ -27,6 +28,7 @@ pub mod portal;
 pub mod review_form;
 pub mod security;
 pub mod session;
+pub mod site;
 pub mod totp;
 
 use axum::Router;
@@ -124,8 +126,21 @@ impl AppState {
     }
 }
 
-/// The whole application: every surface with its middleware.
+/// The whole application: every surface with its middleware, behind the site resolution
+/// (`site::resolve`), which must see the request before routing (it removes a `/s/<code>`
+/// prefix), so it wraps the router as a service. The security headers wrap it too, so even its
+/// own answers (an unknown site) carry them.
 pub fn router(state: AppState) -> Router {
+    let app = routes(state.clone());
+    let service = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(state, site::resolve))
+        .service(app);
+    Router::new().fallback_service(service)
+}
+
+/// Every surface with its middleware, for [`router`].
+fn routes(state: AppState) -> Router {
     let html = Router::new()
         .merge(portal::routes())
         .nest("/admin", admin::routes())

@@ -88,6 +88,27 @@ pub struct Layout {
     pub flash: Option<String>,
     /// Unread reminders of the staff member (the badge on 提醒 in the console navigation).
     pub unread_reminders: i64,
+    /// The path prefix of the site (`/s/<code>`, issue #14) that every portal link starts
+    /// with; empty for a site reached by its host name, the default site and the console.
+    pub base: String,
+    /// The presentation of a configured site (name, logo, footer with the 备案 numbers); `None`
+    /// for a deployment of one body, which looks as it always did.
+    pub site: Option<SiteLook>,
+}
+
+/// How a configured site presents itself in the layout (issue #14).
+#[derive(Debug, Clone, Default)]
+pub struct SiteLook {
+    pub name: String,
+    /// The logo's URL (decorative beside the name).
+    pub logo: Option<String>,
+    /// Footer lines.
+    pub footer: Vec<String>,
+    /// ICP备案号, linked to the MIIT record site.
+    pub icp: String,
+    /// 公安机关备案号, linked to its record by `psb_code`.
+    pub psb: String,
+    pub psb_code: String,
 }
 
 impl Layout {
@@ -98,6 +119,16 @@ impl Layout {
     /// The speech-reading script (语音阅读): adds a "朗读本页" button where the browser can speak.
     pub fn speech_url(&self) -> String {
         assets::url("speech.js")
+    }
+
+    /// `url` as a link on this site: a local path gets the site's prefix, anything else (an
+    /// official site's address) stays as it is.
+    pub fn href(&self, url: &str) -> String {
+        if url.starts_with('/') && !url.starts_with("//") {
+            format!("{}{url}", self.base)
+        } else {
+            url.to_string()
+        }
     }
 
     /// `aria-current="page"` when `href` is the current section.
@@ -143,6 +174,16 @@ struct ErrorPage<'a> {
 }
 
 fn error_layout(err: &AppError, prefs: Prefs, path: String) -> Layout {
+    error_layout_on(err, prefs, path, None)
+}
+
+fn error_layout_on(
+    err: &AppError,
+    prefs: Prefs,
+    path: String,
+    site: Option<&crate::site::SiteCtx>,
+) -> Layout {
+    let (base, look) = site.map(|s| (s.base.clone(), s.look())).unwrap_or_default();
     Layout {
         title: match err.status.as_u16() {
             404 => "页面不存在".into(),
@@ -153,6 +194,8 @@ fn error_layout(err: &AppError, prefs: Prefs, path: String) -> Layout {
         },
         path,
         prefs,
+        base,
+        site: look,
         ..Default::default()
     }
 }
@@ -186,6 +229,11 @@ pub async fn error_pages_keep_prefs(
     // The path is shown on error pages (links back with the reading preferences): never with a
     // full identity number in it (issue #13).
     let path = gongkai_core::mask::redact_id_numbers(req.uri().path()).into_owned();
+    // Links of the error page stay on the request's site (issue #14).
+    let site = req
+        .extensions()
+        .get::<crate::site::CurrentSite>()
+        .map(|s| s.0.clone());
     let res = next.run(req).await;
     let is_html = res
         .headers()
@@ -199,7 +247,7 @@ pub async fn error_pages_keep_prefs(
         return res;
     }
     let page = ErrorPage {
-        layout: error_layout(&err, prefs, path),
+        layout: error_layout_on(&err, prefs, path, site.as_deref()),
         status: err.status.as_u16(),
         message: &err.message,
     };

@@ -34,6 +34,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use gongkai_store::Db;
+use gongkai_store::sites::SiteView;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -46,6 +47,9 @@ pub const MAX_ENTRY_BYTES: usize = 512 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
+    /// The site the request resolved to (its path prefix and body): `/s/<code>/x` reaches the
+    /// router as `/x`, so the path alone does not tell sites apart.
+    site: String,
     host: String,
     path_and_query: String,
     prefs: String,
@@ -71,7 +75,15 @@ pub struct PageCache {
     /// False while the watcher cannot read the database.
     trusted: AtomicBool,
     entries: RwLock<Entries>,
+    /// Resolved sites by the request's host and path-prefix code (`site::resolve` would
+    /// otherwise read the site tables on every request), dropped with the pages.
+    sites: RwLock<HashMap<SiteKey, SiteView>>,
 }
+
+type SiteKey = (Option<String>, Option<String>);
+/// At most this many (host, code) pairs are remembered: the `Host` header is the visitor's to
+/// choose.
+const MAX_SITE_KEYS: usize = 256;
 
 impl Default for PageCache {
     fn default() -> Self {
@@ -87,7 +99,50 @@ impl PageCache {
             generation: AtomicU64::new(0),
             trusted: AtomicBool::new(true),
             entries: RwLock::default(),
+            sites: RwLock::default(),
         }
+    }
+
+    /// The current generation, to pass back to [`keep_site`](Self::keep_site).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// The remembered resolution of (host, code), when the cache is on and current.
+    pub fn site(&self, host: Option<&str>, code: Option<&str>) -> Option<SiteView> {
+        if !self.enabled() || !self.trusted.load(Ordering::SeqCst) {
+            return None;
+        }
+        let sites = self.sites.read().ok()?;
+        sites
+            .get(&(host.map(str::to_string), code.map(str::to_string)))
+            .cloned()
+    }
+
+    /// Remembers a resolution made under `generation` (unless invalidated meanwhile).
+    pub fn keep_site(
+        &self,
+        generation: u64,
+        host: Option<&str>,
+        code: Option<&str>,
+        view: &SiteView,
+    ) {
+        if !self.enabled() {
+            return;
+        }
+        let Ok(mut sites) = self.sites.write() else {
+            return;
+        };
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        if sites.len() >= MAX_SITE_KEYS {
+            sites.clear();
+        }
+        sites.insert(
+            (host.map(str::to_string), code.map(str::to_string)),
+            view.clone(),
+        );
     }
 
     pub fn enabled(&self) -> bool {
@@ -100,6 +155,9 @@ impl PageCache {
         if let Ok(mut e) = self.entries.write() {
             e.map.clear();
             e.bytes = 0;
+        }
+        if let Ok(mut s) = self.sites.write() {
+            s.clear();
         }
     }
 
@@ -223,7 +281,13 @@ pub fn cacheable(path: &str) -> bool {
 
 fn key(req: &Request) -> Key {
     let headers = req.headers();
+    let site = req
+        .extensions()
+        .get::<crate::site::CurrentSite>()
+        .map(|s| format!("{}#{:?}", s.0.base, s.0.view.root_id()))
+        .unwrap_or_default();
     Key {
+        site,
         host: headers
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
@@ -370,6 +434,7 @@ mod tests {
 
     fn k(path: &str) -> Key {
         Key {
+            site: String::new(),
             host: "a".into(),
             path_and_query: path.into(),
             prefs: String::new(),

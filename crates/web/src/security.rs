@@ -155,7 +155,18 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     let req = if is_safe(&parts.method) {
         Request::from_parts(parts, body)
     } else {
-        if cross_site(&parts.headers, state.config.public_origin.as_deref()) {
+        // A site named by its own host name (issue #14) is its own origin; otherwise the
+        // configured public URL is.
+        let by_host = parts
+            .extensions
+            .get::<crate::site::CurrentSite>()
+            .is_some_and(|s| s.0.view.by_host);
+        let expected = if by_host {
+            None
+        } else {
+            state.config.public_origin.as_deref()
+        };
+        if cross_site(&parts.headers, expected) {
             return AppError::csrf().into_response();
         }
         let content_type = parts

@@ -34,6 +34,9 @@ pub struct Staff {
     pub notice: Option<String>,
     /// Unread reminders (issues #6/#9), for the navigation's badge.
     pub unread_reminders: i64,
+    /// The name of the site the staff member's organisation belongs to, when it is a configured
+    /// site of a platform (issue #14): console pages show it.
+    pub site_name: Option<String>,
 }
 
 /// Console navigation: (href, label, the actions any one of which shows it). 用户管理 serves
@@ -69,6 +72,7 @@ pub const CONSOLE_NAV: &[(&str, &str, &[Action])] = &[
         "用户管理",
         &[Action::ManageUsers, Action::ManageGrants],
     ),
+    ("/admin/sites", "站点管理", &[Action::ManageSites]),
     (
         "/admin/items/deadlines",
         "发布期限督办",
@@ -179,7 +183,19 @@ impl Staff {
                 .collect(),
             flash: self.notice.clone(),
             unread_reminders: self.unread_reminders,
+            base: String::new(),
+            site: self.site_name.as_ref().map(|name| crate::page::SiteLook {
+                name: name.clone(),
+                ..Default::default()
+            }),
         }
+    }
+
+    /// May this staff member see organisation `org` in the console's lists? Only inside the
+    /// sites their grants reach (issue #14: one site's staff never see another site's
+    /// organisations or accounts); a global role sees every site.
+    pub fn sees_site_of(&self, org: OrgId) -> bool {
+        gongkai_core::auth::reaches_site_of(&self.grants, org, &self.tree)
     }
 }
 
@@ -246,6 +262,13 @@ impl FromRequestParts<AppState> for Staff {
         let unread_reminders = gongkai_store::reminders::unread_count(db, user.id, &grants)
             .await
             .map_err(|e| AppError::from(e).into_response())?;
+        let site_name = match tree.top_of(user.org_id) {
+            Some(top) => gongkai_store::sites::of_root(db, top)
+                .await
+                .map_err(|e| AppError::from(e).into_response())?
+                .map(|s| s.name),
+            None => None,
+        };
         let ip = crate::security::client_ip(
             parts
                 .extensions
@@ -262,6 +285,7 @@ impl FromRequestParts<AppState> for Staff {
             password_expired,
             notice,
             unread_reminders,
+            site_name,
         })
     }
 }
@@ -276,12 +300,15 @@ fn full_path(parts: &Parts) -> String {
         .unwrap_or_else(|| parts.uri.path().to_string())
 }
 
-/// The layout of a public (anonymous) page: preferences and the anonymous CSRF token.
+/// The layout of a public (anonymous) page: preferences, the anonymous CSRF token and the
+/// request's site (issue #14), whose scope every public query of the page takes.
 pub struct PublicCtx {
     pub prefs: Prefs,
     pub csrf: String,
+    /// The path inside the site (without a `/s/<code>` prefix).
     pub path: String,
     pub ip: String,
+    pub site: std::sync::Arc<crate::site::SiteCtx>,
 }
 
 impl PublicCtx {
@@ -291,23 +318,40 @@ impl PublicCtx {
             path: self.path.clone(),
             prefs: self.prefs,
             csrf: self.csrf.clone(),
+            base: self.site.base.clone(),
+            site: self.site.look(),
             ..Default::default()
         }
+    }
+
+    /// The site's scope.
+    pub fn scope(&self) -> &gongkai_store::sites::Scope {
+        self.site.scope()
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for PublicCtx {
-    type Rejection = std::convert::Infallible;
+    type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let site = crate::site::CurrentSite::from_request_parts(parts, state)
+            .await?
+            .0;
+        let full = full_path(parts);
+        let path = match full.strip_prefix(site.base.as_str()) {
+            Some("") => "/".to_string(),
+            Some(rest) if !site.base.is_empty() => rest.to_string(),
+            _ => full,
+        };
         Ok(PublicCtx {
+            site,
             prefs: Prefs::from_headers(&parts.headers),
             csrf: parts
                 .extensions
                 .get::<AnonCsrf>()
                 .map(|a| a.0.clone())
                 .unwrap_or_default(),
-            path: full_path(parts),
+            path,
             ip: crate::security::client_ip(
                 parts
                     .extensions

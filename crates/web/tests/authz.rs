@@ -13,7 +13,8 @@
 //!   shows up in review.
 //! - No IDOR: what the city's office reaches under an id and the county office does not reach by
 //!   crawling, the county office cannot open or post to by typing the URL (403 or 404); the same
-//!   for a department's drafter against other departments' objects.
+//!   for a department's drafter against other departments' objects, and for each site of the
+//!   platform against the other (issue #14).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
@@ -385,9 +386,14 @@ both_backends_app!(every_route_for_every_role, |app| {
 
     // 4. No IDOR across scopes: the county office against what only the city office reaches,
     //    and the rehabilitation department's drafter against what only the office reaches.
+    //    Across the two sites of the platform (issue #14), each site's office and administrator
+    //    against the other site's.
     for (outsider, insider) in [
         ("demo-county-office", "demo-office"),
         ("demo-drafter", "demo-office"),
+        ("demo-gzl-office", "demo-office"),
+        ("demo-office", "demo-gzl-office"),
+        ("demo-gzl-admin", "demo-admin"),
     ] {
         let own = &crawls[outsider];
         let theirs = &crawls[insider];

@@ -141,7 +141,10 @@ both_backends_app!(only_root_administrators_may_use_the_page, |app| {
         .filter(|u| u != "demo-admin")
         .collect();
     others.push("county-admin".into());
-    assert_eq!(others.len(), 9);
+    // The demo's second site (issue #14) has its own system administrator at its body, a root
+    // of the tree but not the platform's: the calendar is not theirs either.
+    assert!(others.contains(&"demo-gzl-admin".to_string()));
+    assert_eq!(others.len(), 12);
     let before = calendar_audit_total(&app).await;
     for user in &others {
         app.login_demo(user).await;

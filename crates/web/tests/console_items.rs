@@ -1090,7 +1090,10 @@ console_test!(guide_and_rules_are_edited_in_the_console, |app, dir| {
         "demo rules"
     );
     // Hidden rules leave the portal.
-    let rules = gongkai_store::guide::rules(&app.db, false).await.unwrap();
+    let body = app.org_id("ccdpf").await;
+    let rules = gongkai_store::guide::rules(&app.db, body, false)
+        .await
+        .unwrap();
     let rid = rules
         .iter()
         .find(|r| r.title == "长春市残联依申请公开工作规程")

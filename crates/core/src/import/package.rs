@@ -219,6 +219,26 @@ pub struct AuditIn {
     pub scope: String,
 }
 
+/// The presentation of the exported site (a `sites` row of a consolidated platform): restored
+/// by an import into a deployment that has no site over that body yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SiteIn {
+    pub code: String,
+    pub name: String,
+    pub footer: String,
+    pub icp_number: String,
+    pub psb_number: String,
+    /// Empty: the default 索引号 template.
+    pub index_template: String,
+    /// Vocabulary overrides: `{"catalog"|"topic"|"genre": [[code, label], ...]}`.
+    pub vocab: serde_json::Value,
+    pub hosts: Vec<String>,
+    /// The logo, a file of the folder (`files/<sha256>`), when the site has one.
+    pub logo_file: String,
+    pub logo_sha256: String,
+}
+
 /// A whole package.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -229,6 +249,8 @@ pub struct Package {
     pub generator: String,
     /// Code of the exported subtree's root organisation.
     pub org_code: String,
+    /// The site's presentation, when the exported body is a site of a consolidated platform.
+    pub site: Option<SiteIn>,
     pub orgs: Vec<OrgIn>,
     /// Items, read one by one ([`ItemIn`]).
     pub items: Vec<serde_json::Value>,

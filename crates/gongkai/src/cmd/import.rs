@@ -169,6 +169,9 @@ async fn import_with(
         summary.imported as f64 / secs,
         summary.run_id
     );
+    if let Some(code) = &summary.site_created {
+        println!("已恢复站点“{code}”的设置（名称、页脚、备案号、域名、索引号模板、标志）。");
+    }
     if summary.rejected > 0 || problems > 0 {
         return Err(Failed {
             code: 1,

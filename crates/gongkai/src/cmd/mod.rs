@@ -13,5 +13,6 @@ pub mod progress;
 pub mod report;
 pub mod search;
 pub mod serve;
+pub mod site;
 pub mod text;
 pub mod user;

@@ -102,7 +102,8 @@ async fn org_id(db: &Db, code: Option<&str>) -> anyhow::Result<i64> {
             .ok_or_else(|| anyhow!("机构代码“{code}”不存在（可用 gongkai org list 查看）"))?
             .id);
     }
-    let roots = orgs::tree(db).await?.roots();
+    // On a platform of several sites, the platform's own body (issue #14).
+    let roots = orgs::tree(db).await?.deployment_roots();
     match roots.as_slice() {
         [one] => Ok(*one),
         [] => Err(anyhow!("还没有任何机构：请先用 gongkai org add 添加本机关")),

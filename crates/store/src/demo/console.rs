@@ -106,7 +106,7 @@ pub(super) async fn load(
         },
     ];
     for r in &rules {
-        guide::add_rule(tx, actor, r).await?;
+        guide::add_rule(tx, actor, root.id, r).await?;
     }
     if let Some(signed_on) = date(2019, 3, 1) {
         registers::add_commitment(

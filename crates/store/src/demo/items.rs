@@ -1072,6 +1072,38 @@ async fn advance(
     Ok(id)
 }
 
+/// Publishes `item` of organisation `org_id` on `on` (YYYY-MM-DD) through the whole chain, the
+/// `system` actor doing each step with that step's one role (the demo's second site, which has
+/// no drafting accounts of its own: `demo::site`). Returns the item's id.
+pub(super) async fn publish_as_system(
+    tx: &mut Tx,
+    item: &DemoItem,
+    org_id: i64,
+    on: &str,
+) -> Result<i64> {
+    let system = |role: Role| (Actor::system(), Capabilities::from_roles(&[role]));
+    let crew = Crew {
+        drafter: system(Role::Drafter),
+        head: system(Role::DepartmentHead),
+        secrecy: system(Role::ConfidentialityReviewer),
+        leader: system(Role::ApprovingLeader),
+        office: system(Role::DisclosureOffice),
+    };
+    let on = date(on)?;
+    let id = advance(
+        tx,
+        item,
+        &crew,
+        org_id,
+        on - Duration::days(7),
+        State::Approved,
+    )
+    .await?;
+    let (office, ocaps) = &crew.office;
+    publish::publish_as_of(tx, office, id, *ocaps, morning_ms(on)?).await?;
+    Ok(id)
+}
+
 /// Loads [`DEMO_ITEMS`] in the open demo transaction: published items oldest first (so the
 /// 索引号 serials follow the dates), then validity changes and withdrawals, then the items that
 /// are still in progress.

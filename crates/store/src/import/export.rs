@@ -25,7 +25,7 @@ use std::path::Path;
 
 use gongkai_core::import::package::{
     AcknowledgementIn, AttachmentIn, AuditIn, EventIn, FILE_NAME, FORMAT, InterpretationIn, ItemIn,
-    JustifiedIn, OrgIn, Package, PastReportIn, ReportIn, RevisionIn, VERSION,
+    JustifiedIn, OrgIn, Package, PastReportIn, ReportIn, RevisionIn, SiteIn, VERSION,
 };
 use gongkai_core::vault::Vault;
 use serde::Serialize;
@@ -146,6 +146,44 @@ async fn records<'a>(
     }
     parent_ids.remove("orgs");
     Ok((out, parent_ids))
+}
+
+/// The presentation of the site over `root` (none on a deployment of one body), its logo
+/// written among the files.
+async fn export_site(
+    db: &Db,
+    data_dir: &Path,
+    out_dir: &Path,
+    root: i64,
+    files_written: &mut HashSet<String>,
+) -> Result<Option<SiteIn>> {
+    let Some(site) = crate::sites::of_root(db, root).await? else {
+        return Ok(None);
+    };
+    let hosts = crate::sites::get(db, site.id)
+        .await?
+        .map(|s| s.hosts)
+        .unwrap_or_default();
+    let mut logo_file = String::new();
+    if let Some(sha) = &site.logo_sha256 {
+        logo_file = format!("files/{sha}");
+        if files_written.insert(sha.clone()) {
+            let bytes = attachments::read_verified(data_dir, sha)?;
+            write_file(&out_dir.join(&logo_file), &bytes)?;
+        }
+    }
+    Ok(Some(SiteIn {
+        vocab: serde_json::from_str(&site.vocab_json).unwrap_or_else(|_| json!({})),
+        index_template: site.index_template.clone().unwrap_or_default(),
+        logo_sha256: site.logo_sha256.clone().unwrap_or_default(),
+        logo_file,
+        hosts,
+        code: site.code,
+        name: site.name,
+        footer: site.footer,
+        icp_number: site.icp_number,
+        psb_number: site.psb_number,
+    }))
 }
 
 /// A timestamp in China Standard Time, ISO 8601 with its offset.
@@ -317,6 +355,7 @@ pub async fn export(
             progress(n + 1, items.len());
         }
     }
+    let site = export_site(db, data_dir, out_dir, root.id, &mut files_written).await?;
     summary.items = out_items.len();
     summary.files = files_written.len();
 
@@ -357,6 +396,7 @@ pub async fn export(
         exported_at: cst_timestamp(crate::now_ms()),
         generator: format!("gongkai {}", env!("CARGO_PKG_VERSION")),
         org_code: org_code.to_string(),
+        site,
         orgs,
         items: out_items,
         reports: reports.0,

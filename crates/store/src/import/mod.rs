@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 use gongkai_core::extract;
 use gongkai_core::filetype;
-use gongkai_core::import::package::{OrgIn, Package, PastReportIn, ReportIn};
+use gongkai_core::import::package::{OrgIn, Package, PastReportIn, ReportIn, SiteIn};
 use gongkai_core::import::{
     self as core_import, Checked, Column, Context, Existing, Format, Problem, Record, Vocab,
 };
@@ -47,6 +47,7 @@ use crate::attachments::{self, Limits};
 use crate::audit::{self, Actor, Change};
 use crate::items::migrate::{MigratedFile, Provenance, insert_published};
 use crate::orgs::{self, Org, OrgInput};
+use crate::sites;
 use crate::{Db, Result, StoreError, Tx, now_ms, on_db, on_tx};
 
 /// Rows per transaction of a real run.
@@ -80,6 +81,8 @@ pub struct Plan {
     files_dir: Option<PathBuf>,
     /// Organisations of a package that the deployment lacks, parents first.
     orgs_to_create: Vec<OrgIn>,
+    /// The package's site presentation, when it can be restored (see [`site_obstacle`]).
+    site_to_create: Option<SiteIn>,
 }
 
 impl Plan {
@@ -102,6 +105,8 @@ pub struct RunSummary {
     pub orgs_created: usize,
     pub reports: usize,
     pub attachments: usize,
+    /// The code of the site restored from the package, if one was.
+    pub site_created: Option<String>,
 }
 
 fn invalid(msg: impl Into<String>) -> StoreError {
@@ -204,7 +209,14 @@ pub async fn plan(db: &Db, org_code: &str, source: Source) -> Result<Plan> {
                 orgs_to_create.push(o.clone());
             }
         }
-        if !p.applications.is_empty() || !p.messages.is_empty() {
+        let rows = |section: &serde_json::Map<String, serde_json::Value>| {
+            section
+                .values()
+                .filter_map(serde_json::Value::as_array)
+                .map(Vec::len)
+                .sum::<usize>()
+        };
+        if rows(&p.applications) + rows(&p.messages) > 0 {
             notices.push(
                 "数据包中的依申请公开和信箱记录不恢复（随导出存档，见 docs/import.md）".into(),
             );
@@ -215,9 +227,26 @@ pub async fn plan(db: &Db, org_code: &str, source: Source) -> Result<Plan> {
             "机构“{org_code}”不存在：请先用 gongkai org add 建立，或导入含该机构的数据包"
         )));
     }
+    let files_dir = source.files_dir.clone();
+    let site_to_create = match parsed
+        .package
+        .as_ref()
+        .and_then(|p| p.site.clone().filter(|_| p.org_code == org_code))
+    {
+        None => None,
+        Some(site) => {
+            let root = existing_tree.as_ref().map(|(r, _)| r);
+            match site_obstacle(db, root, &site, files_dir.as_deref()).await? {
+                None => Some(site),
+                Some(why) => {
+                    notices.push(format!("数据包中的站点设置（{}）不恢复：{why}", site.code));
+                    None
+                }
+            }
+        }
+    };
     let vocab = vocab(db).await?;
     let existing = existing(db, &org_ids).await?;
-    let files_dir = source.files_dir.clone();
     let file_exists = |path: &str| files_dir.as_ref().is_some_and(|d| d.join(path).is_file());
     let scanner = Scanner::new(ScanConfig::default()).map_err(|e| invalid(e.to_string()))?;
     let ctx = Context {
@@ -253,7 +282,75 @@ pub async fn plan(db: &Db, org_code: &str, source: Source) -> Result<Plan> {
         package: parsed.package,
         files_dir,
         orgs_to_create,
+        site_to_create,
     })
+}
+
+/// Why the site presentation of a package cannot be restored here, if it cannot: the body
+/// already has a site, or is not top-level, or the code, a host name or the logo file is taken
+/// or missing.
+async fn site_obstacle(
+    db: &Db,
+    root: Option<&Org>,
+    site: &SiteIn,
+    files_dir: Option<&Path>,
+) -> Result<Option<String>> {
+    if let Some(root) = root {
+        if root.parent_id.is_some() {
+            return Ok(Some("导入的机构不是顶级机构".into()));
+        }
+        if sites::of_root(db, root.id).await?.is_some() {
+            return Ok(Some("该机构已有站点".into()));
+        }
+    }
+    if sites::by_code(db, &site.code).await?.is_some() {
+        return Ok(Some(format!("站点代码“{}”已被使用", site.code)));
+    }
+    for host in &site.hosts {
+        if sites::host_taken(db, host).await? {
+            return Ok(Some(format!("域名“{host}”已属于另一个站点")));
+        }
+    }
+    if !site.logo_file.is_empty() && !files_dir.is_some_and(|d| d.join(&site.logo_file).is_file()) {
+        return Ok(Some(format!("缺少站点标志文件 {}", site.logo_file)));
+    }
+    Ok(None)
+}
+
+/// Creates the package's site over `root_id` (with its logo), audited like one made in the
+/// console.
+async fn restore_site(
+    tx: &mut Tx,
+    actor: &Actor,
+    site: &SiteIn,
+    root_id: i64,
+    files_dir: Option<&Path>,
+    data_dir: &Path,
+) -> Result<()> {
+    let input = sites::SiteInput {
+        code: site.code.clone(),
+        root_org_id: root_id,
+        name: site.name.clone(),
+        footer: site.footer.clone(),
+        icp_number: site.icp_number.clone(),
+        psb_number: site.psb_number.clone(),
+        index_template: site.index_template.clone(),
+        vocab: serde_json::from_value(site.vocab.clone()).unwrap_or_default(),
+        hosts: site.hosts.clone(),
+    };
+    let created = sites::create(tx, actor, &input).await?;
+    if let (false, Some(dir)) = (site.logo_file.is_empty(), files_dir) {
+        let bytes = std::fs::read(dir.join(&site.logo_file))?;
+        if !site.logo_sha256.is_empty() && hex::encode(Sha256::digest(&bytes)) != site.logo_sha256 {
+            return Err(invalid(format!(
+                "站点标志文件 {} 与数据包记录的摘要不符",
+                site.logo_file
+            )));
+        }
+        let stored = attachments::store_file(data_dir, &bytes, "logo", &Limits::default())?;
+        sites::set_logo(tx, actor, created.site.id, Some(&stored)).await?;
+    }
+    Ok(())
 }
 
 /// Reads each attachment of the valid rows: type, size, alt text of images, and the scanner
@@ -466,6 +563,21 @@ pub async fn apply(
         Some(p) => restore_reports(&mut tx, actor, p, &codes, &plan.org_code).await?,
         None => 0,
     };
+    let site_created = match &plan.site_to_create {
+        Some(site) => {
+            restore_site(
+                &mut tx,
+                actor,
+                site,
+                root_id,
+                plan.files_dir.as_deref(),
+                data_dir,
+            )
+            .await?;
+            Some(site.code.clone())
+        }
+        None => None,
+    };
     let problems: Vec<String> = plan.problem_lines();
     let summary = RunSummary {
         run_id,
@@ -478,6 +590,7 @@ pub async fn apply(
         orgs_created,
         reports,
         attachments: files_done,
+        site_created,
     };
     on_tx!(&mut tx, |c| sqlx::query(
         "UPDATE import_runs SET imported = $2, unchanged = $3, rejected = $4, problems_json = $5, \

@@ -5,6 +5,10 @@
 //! publication time has come, it is 主动公开 and 非涉密 — [`PUBLIC_CONDITION`], used by every
 //! public query here, so no public query can reach a draft, a scheduled item before its time, or
 //! a withdrawn item.
+//!
+//! **Sites** (issue #14): every public query takes the [`Scope`] of the site it answers for and
+//! puts it in its `WHERE` clause, so one site's portal, feeds, sitemap and API never reach an
+//! item of another site (its id answers exactly like an unknown one).
 
 use chrono::NaiveDate;
 use gongkai_core::items::State;
@@ -12,6 +16,7 @@ use gongkai_core::org::OrgId;
 use serde::Serialize;
 
 use super::{ITEM_COLUMNS, Item, REVISION_COLUMNS, Revision};
+use crate::sites::Scope;
 use crate::{Db, Result, now_ms, on_db, orgs};
 
 /// The visibility condition of every public query (`$1` = now in ms; table alias `i`). An item
@@ -127,10 +132,12 @@ pub struct CatalogPage {
     pub per_page: i64,
 }
 
-/// The public catalog (published items only, see [`PUBLIC_CONDITION`]).
-pub async fn catalog(db: &Db, f: &CatalogFilter) -> Result<CatalogPage> {
+/// The public catalog of a site (published items only, see [`PUBLIC_CONDITION`], of the
+/// organisations in `scope`).
+pub async fn catalog(db: &Db, scope: &Scope, f: &CatalogFilter) -> Result<CatalogPage> {
     let mut args = vec![Arg::I(now_ms())];
     let mut conds = vec![PUBLIC_CONDITION.to_string()];
+    conds.push(scope.condition("i.org_id", &mut args));
     let mut text_eq = |col: &str, v: &Option<String>, args: &mut Vec<Arg>| {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
             args.push(Arg::S(v.to_string()));
@@ -207,20 +214,24 @@ pub struct PublishedItem {
     pub revision: Revision,
 }
 
-/// A published item, or `None` (never a draft, a scheduled item before its time, or a
-/// withdrawn item).
-pub async fn get_published(db: &Db, id: i64) -> Result<Option<PublishedItem>> {
+/// A published item of the site of `scope`, or `None` (never a draft, a scheduled item before
+/// its time, a withdrawn item, or an item of another site).
+pub async fn get_published(db: &Db, scope: &Scope, id: i64) -> Result<Option<PublishedItem>> {
     let cols = ITEM_COLUMNS
         .split(", ")
         .map(|c| format!("i.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!("SELECT {cols} FROM items i WHERE i.id = $2 AND {PUBLIC_CONDITION}");
-    let item: Option<Item> = on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(now_ms())
-        .bind(id)
-        .fetch_optional(p)
-        .await?);
+    let mut args = vec![Arg::I(now_ms()), Arg::I(id)];
+    let in_scope = scope.condition("i.org_id", &mut args);
+    let sql =
+        format!("SELECT {cols} FROM items i WHERE i.id = $2 AND {PUBLIC_CONDITION} AND {in_scope}");
+    let item: Option<Item> = on_db!(db, |p| crate::bind_args!(
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())),
+        &args
+    )
+    .fetch_optional(p)
+    .await?);
     let Some(item) = item else {
         return Ok(None);
     };
@@ -247,18 +258,22 @@ pub enum PublicView {
     NotFound,
 }
 
-/// The public view of an item id.
-pub async fn public_view(db: &Db, id: i64) -> Result<PublicView> {
-    if let Some(p) = get_published(db, id).await? {
+/// The public view of an item id on the site of `scope` (an item of another site is
+/// [`PublicView::NotFound`], withdrawn or not).
+pub async fn public_view(db: &Db, scope: &Scope, id: i64) -> Result<PublicView> {
+    if let Some(p) = get_published(db, scope, id).await? {
         return Ok(PublicView::Published(Box::new(p)));
     }
+    let mut args = vec![Arg::I(id)];
+    let in_scope = scope.condition("org_id", &mut args);
+    let sql = format!(
+        "SELECT index_no, withdrawn_at, withdrawn_reason, state FROM items \
+         WHERE id = $1 AND {in_scope}"
+    );
     let row: Option<(Option<String>, Option<i64>, String, String)> = on_db!(db, |p| {
-        sqlx::query_as(
-            "SELECT index_no, withdrawn_at, withdrawn_reason, state FROM items WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(p)
-        .await?
+        crate::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
+            .fetch_optional(p)
+            .await?
     });
     Ok(match row {
         Some((Some(index_no), Some(at), reason, state)) if state == State::Withdrawn.code() => {
@@ -285,10 +300,10 @@ pub async fn next_publication_after(db: &Db, now: i64) -> Result<Option<i64>> {
     .await?))
 }
 
-/// The public revision history of a public item (revisions that were the public text), oldest
-/// first; empty when the item is not public.
-pub async fn public_revisions(db: &Db, id: i64) -> Result<Vec<Revision>> {
-    if get_published(db, id).await?.is_none() {
+/// The public revision history of a public item of the site of `scope` (revisions that were
+/// the public text), oldest first; empty when the item is not public there.
+pub async fn public_revisions(db: &Db, scope: &Scope, id: i64) -> Result<Vec<Revision>> {
+    if get_published(db, scope, id).await?.is_none() {
         return Ok(Vec::new());
     }
     let sql = format!(

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use gongkai_core::items::index_no::Values;
 use gongkai_core::items::{
-    Capabilities, DEFAULT_TEMPLATE, Disclosure, ItemAction, State, Template, Validity, transition,
+    Capabilities, Disclosure, ItemAction, State, Template, Validity, transition,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -29,15 +29,10 @@ fn conflict(e: gongkai_core::items::WorkflowError) -> StoreError {
     StoreError::Conflict(e.to_string())
 }
 
-/// The 索引号 template of an organisation (its own, or [`DEFAULT_TEMPLATE`]).
+/// The 索引号 template of an organisation (its own, its site's, or the default).
 pub(crate) async fn template_tx(tx: &mut Tx, org_id: i64) -> Result<Template> {
-    let text: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
-        "SELECT template FROM item_index_templates WHERE org_id = $1"
-    )
-    .bind(org_id)
-    .fetch_optional(c)
-    .await?);
-    Template::parse(text.as_deref().unwrap_or(DEFAULT_TEMPLATE)).map_err(|e| invalid(e.to_string()))
+    let text = super::registers::template_text_tx(tx, org_id).await?;
+    Template::parse(&text).map_err(|e| invalid(e.to_string()))
 }
 
 /// Draws the next serial and renders the index number, inside the publishing transaction. The

@@ -151,15 +151,37 @@ pub async fn vocab_put(tx: &mut Tx, actor: &Actor, input: &VocabInput) -> Result
     Ok(after)
 }
 
-/// The 索引号 template text of an organisation (its own or the default).
+/// The 索引号 template text of an organisation: its own, else its site's (issue #14), else the
+/// default.
 pub async fn template(db: &Db, org_id: OrgId) -> Result<String> {
-    let text: Option<String> = on_db!(db, |p| sqlx::query_scalar(
+    let own: Option<String> = on_db!(db, |p| sqlx::query_scalar(
         "SELECT template FROM item_index_templates WHERE org_id = $1"
     )
     .bind(org_id)
     .fetch_optional(p)
     .await?);
-    Ok(text.unwrap_or_else(|| DEFAULT_TEMPLATE.to_string()))
+    Ok(match own {
+        Some(t) => t,
+        None => crate::sites::template_override(db, org_id)
+            .await?
+            .unwrap_or_else(|| DEFAULT_TEMPLATE.to_string()),
+    })
+}
+
+/// [`template`] inside a transaction (publication assigns the number with it).
+pub(crate) async fn template_text_tx(tx: &mut Tx, org_id: OrgId) -> Result<String> {
+    let own: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT template FROM item_index_templates WHERE org_id = $1"
+    )
+    .bind(org_id)
+    .fetch_optional(c)
+    .await?);
+    Ok(match own {
+        Some(t) => t,
+        None => crate::sites::template_override_tx(tx, org_id)
+            .await?
+            .unwrap_or_else(|| DEFAULT_TEMPLATE.to_string()),
+    })
 }
 
 /// Sets an organisation's 索引号 template (validated by core's parser; stored in canonical form).

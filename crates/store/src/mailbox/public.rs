@@ -319,9 +319,11 @@ pub struct QaPage {
     pub per_page: i64,
 }
 
-/// Published Q&A ([`PUBLIC_CONDITION`]), newest first.
+/// Published Q&A ([`PUBLIC_CONDITION`]) of the boxes of a site's `scope` (the box's
+/// organisation, issue #14), newest first.
 pub async fn published(
     db: &Db,
+    scope: &crate::sites::Scope,
     topic_code: Option<&str>,
     page: i64,
     per_page: i64,
@@ -338,7 +340,11 @@ pub async fn published(
         args.push(Arg::S(t.to_string()));
         cond.push_str(&format!(" AND m.topic_code = ${}", args.len()));
     }
-    let count_sql = format!("SELECT COUNT(*) FROM mailbox_messages m WHERE {cond}");
+    cond.push_str(&format!(" AND {}", scope.condition("b.org_id", &mut args)));
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM mailbox_messages m JOIN mailbox_boxes b ON b.id = m.box_id \
+         WHERE {cond}"
+    );
     let total: i64 = on_db!(db, |p| {
         let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone()));
         for a in &args {
@@ -372,13 +378,20 @@ pub async fn published(
     })
 }
 
-/// One published Q&A, or `None` when it is not public ([`PUBLIC_CONDITION`]).
-pub async fn published_one(db: &Db, id: i64) -> Result<Option<PublicQa>> {
-    let sql = format!("{QA_SELECT} WHERE m.id = $1 AND {PUBLIC_CONDITION}");
-    Ok(on_db!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(
-        sql.clone()
-    ))
-    .bind(id)
+/// One published Q&A of a box of a site's `scope`, or `None` when it is not public there
+/// ([`PUBLIC_CONDITION`]).
+pub async fn published_one(
+    db: &Db,
+    scope: &crate::sites::Scope,
+    id: i64,
+) -> Result<Option<PublicQa>> {
+    let mut args = vec![Arg::I(id)];
+    let in_scope = scope.condition("b.org_id", &mut args);
+    let sql = format!("{QA_SELECT} WHERE m.id = $1 AND {PUBLIC_CONDITION} AND {in_scope}");
+    Ok(on_db!(db, |p| crate::bind_args!(
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())),
+        &args
+    )
     .fetch_optional(p)
     .await?))
 }

@@ -1,6 +1,7 @@
 //! The editable parts of the public disclosure column (REG §4.4): the 政府信息公开指南 with the
 //! fields of 条例 Art. 12 ¶2, and the 政府信息公开制度 list of rule documents. Both belong to
-//! the body at the root of the organisation tree and need `EditGuide` there (政务公开办公室).
+//! the body at the root of the organisation tree and need `EditGuide` there (政务公开办公室);
+//! on a platform of several sites (issue #14), to the body of the staff member's own site.
 
 use askama::Template;
 use axum::Router;
@@ -31,11 +32,21 @@ pub fn routes() -> Router<AppState> {
 
 /// The root organisation, after checking `EditGuide` on it.
 async fn root(state: &AppState, staff: &Staff) -> AppResult<Org> {
-    let org = gongkai_store::orgs::root(&state.db)
+    let none = || AppError::not_found("尚未建立机构，请先在“机构管理”中建立本机关。");
+    let top = staff.tree.top_of(staff.user.org_id).ok_or_else(none)?;
+    let org = gongkai_store::orgs::get(&state.db, top)
         .await?
-        .ok_or_else(|| AppError::not_found("尚未建立机构，请先在“机构管理”中建立本机关。"))?;
+        .ok_or_else(none)?;
     staff.require(Action::EditGuide, Some(org.id))?;
     Ok(org)
+}
+
+/// A rule document of the staff member's body (another site's is as unknown, issue #14).
+async fn rule_of(state: &AppState, root: &Org, id: i64) -> AppResult<RuleDocument> {
+    guide::rule(&state.db, id)
+        .await?
+        .filter(|r| r.org_id == Some(root.id))
+        .ok_or_else(|| AppError::not_found("该制度文件不存在。"))
 }
 
 fn error_for<'a>(errors: &'a [(String, String)], field: &str) -> Option<&'a str> {
@@ -371,13 +382,14 @@ impl RulesPage {
 async fn rules_page(
     state: &AppState,
     staff: &Staff,
+    root: &Org,
     editing: Option<i64>,
     form: RuleForm,
     errors: Vec<(String, String)>,
 ) -> AppResult<RulesPage> {
     Ok(RulesPage {
         layout: staff.layout("政府信息公开制度"),
-        rules: guide::rules(&state.db, false).await?,
+        rules: guide::rules(&state.db, root.id, false).await?,
         editing,
         form,
         errors,
@@ -390,12 +402,12 @@ async fn list_rules(
     staff: Staff,
     Query(q): Query<SavedQuery>,
 ) -> AppResult<Response> {
-    root(&state, &staff).await?;
+    let root = root(&state, &staff).await?;
     let form = RuleForm {
         active: "on".into(),
         ..Default::default()
     };
-    let mut page = rules_page(&state, &staff, None, form, Vec::new()).await?;
+    let mut page = rules_page(&state, &staff, &root, None, form, Vec::new()).await?;
     if q.saved == "1" {
         page.layout.flash = Some("制度文件已保存，公众页面已更新。".into());
     }
@@ -407,16 +419,16 @@ async fn add_rule(
     staff: Staff,
     Form(form): Form<RuleForm>,
 ) -> AppResult<Response> {
-    root(&state, &staff).await?;
+    let root = root(&state, &staff).await?;
     let (input, errors) = form.parse();
     if errors.is_empty() {
         let mut tx = state.db.begin().await?;
-        guide::add_rule(&mut tx, &staff.actor(), &input).await?;
+        guide::add_rule(&mut tx, &staff.actor(), root.id, &input).await?;
         tx.commit().await?;
         return Ok(see_other("/admin/rules?saved=1"));
     }
     render_with_status(
-        &rules_page(&state, &staff, None, form, errors).await?,
+        &rules_page(&state, &staff, &root, None, form, errors).await?,
         StatusCode::BAD_REQUEST,
     )
 }
@@ -426,14 +438,13 @@ async fn show_rule(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    root(&state, &staff).await?;
-    let rule = guide::rule(&state.db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("该制度文件不存在。"))?;
+    let root = root(&state, &staff).await?;
+    let rule = rule_of(&state, &root, id).await?;
     render(
         &rules_page(
             &state,
             &staff,
+            &root,
             Some(id),
             RuleForm::from_rule(&rule),
             Vec::new(),
@@ -448,10 +459,8 @@ async fn update_rule(
     Path(id): Path<i64>,
     Form(form): Form<RuleForm>,
 ) -> AppResult<Response> {
-    root(&state, &staff).await?;
-    guide::rule(&state.db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("该制度文件不存在。"))?;
+    let root = root(&state, &staff).await?;
+    rule_of(&state, &root, id).await?;
     let (input, errors) = form.parse();
     if errors.is_empty() {
         let mut tx = state.db.begin().await?;
@@ -460,7 +469,7 @@ async fn update_rule(
         return Ok(see_other("/admin/rules?saved=1"));
     }
     render_with_status(
-        &rules_page(&state, &staff, Some(id), form, errors).await?,
+        &rules_page(&state, &staff, &root, Some(id), form, errors).await?,
         StatusCode::BAD_REQUEST,
     )
 }

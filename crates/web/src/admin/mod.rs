@@ -8,6 +8,7 @@ mod auth;
 mod calendar;
 mod channel_settings;
 mod channels;
+mod consolidated;
 mod guide;
 mod items;
 pub(crate) mod letters;
@@ -18,6 +19,7 @@ mod registers;
 mod reminders;
 mod reports;
 mod search_terms;
+mod sites;
 mod statistics;
 mod tokens;
 mod users;
@@ -56,6 +58,8 @@ pub fn routes() -> Router<AppState> {
         .merge(statistics::routes())
         .merge(workplan::routes())
         .merge(records::routes())
+        .merge(sites::routes())
+        .merge(consolidated::routes())
 }
 
 #[derive(Template)]

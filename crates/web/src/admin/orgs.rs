@@ -1,7 +1,9 @@
 //! 机构管理: the organisation tree (product.md C1). Viewing needs `ViewOrganisations`; creating
 //! and editing need `ManageOrganisations` on the organisation itself and on its (new) parent, so an
 //! administrator scoped to a county can only work inside that county. A new top-level
-//! organisation needs a grant scoped at a root of the tree.
+//! organisation needs a grant scoped at a root of the tree (on a platform of several sites, at
+//! the platform root: a site's administrators stay inside their site, issue #14). The list shows
+//! the sites the staff member's grants reach.
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -71,6 +73,8 @@ struct OrgsPage {
     layout: Layout,
     rows: Vec<OrgRow>,
     can_create: bool,
+    /// 站点设置, for the administrator of a configured site (issue #14).
+    site_href: Option<String>,
 }
 
 /// 机构管理: the whole tree, indented, with kind labels.
@@ -80,7 +84,11 @@ async fn list_orgs(
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     staff.require(Action::ViewOrganisations, None)?;
-    let all = orgs::list(&state.db).await?;
+    let all: Vec<Org> = orgs::list(&state.db)
+        .await?
+        .into_iter()
+        .filter(|o| staff.sees_site_of(o.id))
+        .collect();
     let rows = tree_order(&all)
         .into_iter()
         .map(|(org, depth)| OrgRow {
@@ -93,10 +101,16 @@ async fn list_orgs(
     if q.saved.is_some() {
         layout.flash = Some("机构信息已保存。".into());
     }
+    let site_href = gongkai_store::sites::list(&state.db)
+        .await?
+        .iter()
+        .find(|s| staff.can(Action::ManageOrganisations, Some(s.root_org_id)))
+        .map(|s| format!("/admin/sites/{}/edit", s.id));
     render(&OrgsPage {
         layout,
         rows,
         can_create: staff.can(Action::ManageOrganisations, None),
+        site_href,
     })
 }
 
@@ -243,9 +257,10 @@ impl OrgForm {
     }
 }
 
-/// True when the staff member manages organisations from a root of the tree.
+/// True when the staff member manages organisations from a root of the tree (the platform root
+/// on a platform of several sites).
 fn manages_a_root(staff: &Staff) -> bool {
-    let roots = staff.tree.roots();
+    let roots = staff.tree.deployment_roots();
     staff
         .scopes(Action::ManageOrganisations)
         .iter()

@@ -244,7 +244,9 @@ async fn templates_page(
 ) -> AppResult<TemplatesPage> {
     let mut rows = Vec::new();
     for o in gongkai_store::orgs::list(&state.db).await? {
-        if !staff.can(Action::ManageSettings, Some(o.id)) {
+        // A site's own template is set on its site page (issue #14); here the organisations of
+        // the sites the administrator's grants reach.
+        if !staff.can(Action::ManageSettings, Some(o.id)) || !staff.sees_site_of(o.id) {
             continue;
         }
         let template = registers::template(&state.db, o.id).await?;
@@ -295,7 +297,7 @@ async fn save_template(
     staff.require(Action::ManageSettings, None)?;
     let mut errors = Vec::new();
     let org_id = match form.org_id.trim().parse::<i64>() {
-        Ok(id) if staff.can(Action::ManageSettings, Some(id)) => Some(id),
+        Ok(id) if staff.can(Action::ManageSettings, Some(id)) && staff.sees_site_of(id) => Some(id),
         _ => {
             errors.push(("org_id".to_string(), "请从列表中选择机构".to_string()));
             None

@@ -330,18 +330,30 @@ async fn page(
     }
     let draft = r.status() == Status::Draft;
     let office = staff.can(Action::EditGuide, Some(r.org_id));
-    let root = gongkai_store::orgs::root(&state.db).await?;
+    // The report's page on its own site's portal (issue #14: a configured site by its prefix,
+    // which works on any host; else the default site).
+    let site = gongkai_store::sites::of_org(&state.db, r.org_id).await?;
+    let (base, root) = match &site {
+        Some(site) => (
+            format!("{}{}", gongkai_store::sites::PATH_PREFIX, site.code),
+            Some(site.root_org_id),
+        ),
+        None => (
+            String::new(),
+            gongkai_store::orgs::root(&state.db).await?.map(|o| o.id),
+        ),
+    };
     let public_href = if r.status() == Status::Published {
         let org = gongkai_store::orgs::get(&state.db, r.org_id).await?;
-        match (org, root) {
-            (Some(o), Some(root)) if o.id == root.id && !r.rollup => format!("/reports/{}", r.year),
-            (Some(o), _) => format!(
-                "/reports/{}?org={}{}",
+        match org {
+            Some(o) if Some(o.id) == root && !r.rollup => format!("{base}/reports/{}", r.year),
+            Some(o) => format!(
+                "{base}/reports/{}?org={}{}",
                 r.year,
                 o.code,
                 if r.rollup { "&scope=all" } else { "" }
             ),
-            _ => String::new(),
+            None => String::new(),
         }
     } else {
         String::new()

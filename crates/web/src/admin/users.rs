@@ -20,7 +20,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use gongkai_core::auth::{Action, Grant, Role, separation_conflict};
+use gongkai_core::auth::{Action, Grant, Role};
 use gongkai_store::StoreError;
 use gongkai_store::orgs::{self, Org};
 use gongkai_store::sessions;
@@ -441,19 +441,25 @@ async fn update_grants(
             return render_with_status(&page, StatusCode::BAD_REQUEST);
         }
     }
-    if let Some(m) = separation_conflict(&grants) {
-        let page = user_page(
-            &state,
-            &staff,
-            user,
-            vec![("add_role", format!("{m}。"))],
-            None,
-        )
-        .await?;
-        return render_with_status(&page, StatusCode::BAD_REQUEST);
-    }
     let mut tx = state.db.begin().await?;
-    users::set_grants(&mut tx, &staff.actor(), user.id, &grants).await?;
+    match users::set_grants(&mut tx, &staff.actor(), user.id, &grants).await {
+        Ok(()) => {}
+        // The store refuses 三员分立 conflicts (`auth::separation_conflict`) and a platform
+        // administrator granted away from the platform root (issue #14): shown by the field.
+        Err(StoreError::Invalid(m)) => {
+            drop(tx);
+            let page = user_page(
+                &state,
+                &staff,
+                user,
+                vec![("add_role", format!("{m}。"))],
+                None,
+            )
+            .await?;
+            return render_with_status(&page, StatusCode::BAD_REQUEST);
+        }
+        Err(e) => return Err(e.into()),
+    }
     tx.commit().await?;
     Ok(see_other(&format!("/admin/users/{}?done=grants", user.id)))
 }

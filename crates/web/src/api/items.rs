@@ -17,6 +17,8 @@
 //!   `public_revisions`, all built on `PUBLIC_CONDITION`), so nothing unreviewed, unapproved,
 //!   scheduled-before-its-time or withdrawn is reachable; a withdrawn item answers 410 with the
 //!   reason (条例 Art. 19–26, product.md: "a withdrawn item gives 410 with an explanation").
+//!   They answer for the site of the request's host or prefix (issue #14): another site's item
+//!   is a 404 like an unknown id.
 
 use std::collections::BTreeMap;
 
@@ -981,6 +983,7 @@ pub struct CatalogQuery {
 /// The public catalog (法定主动公开内容): published items only.
 pub async fn list_catalog(
     State(state): State<AppState>,
+    crate::site::CurrentSite(site): crate::site::CurrentSite,
     Query(q): Query<CatalogQuery>,
 ) -> ItemResult<Response> {
     let mut fields = BTreeMap::new();
@@ -1003,6 +1006,7 @@ pub async fn list_catalog(
     refuse(fields)?;
     let page = catalog::catalog(
         &state.db,
+        site.scope(),
         &CatalogFilter {
             catalog_code: q.catalog,
             org_id: q.org,
@@ -1028,10 +1032,11 @@ fn public_revision(r: &Revision) -> Value {
 pub async fn show_catalog_item(
     ApiPath(id): ApiPath<i64>,
     State(state): State<AppState>,
+    crate::site::CurrentSite(site): crate::site::CurrentSite,
 ) -> ItemResult<Response> {
-    match catalog::public_view(&state.db, id).await? {
+    match catalog::public_view(&state.db, site.scope(), id).await? {
         PublicView::Published(p) => {
-            let history = catalog::public_revisions(&state.db, id).await?;
+            let history = catalog::public_revisions(&state.db, site.scope(), id).await?;
             let (i, r) = (&p.item, &p.revision);
             Ok(axum::Json(json!({
                 "id": i.id,

@@ -301,14 +301,16 @@ pub struct QaQuery {
     per_page: Option<i64>,
 }
 
-/// Published questions and answers (public).
+/// Published questions and answers of the request's site (public).
 pub async fn list_qa(
     State(state): State<AppState>,
+    crate::site::CurrentSite(site): crate::site::CurrentSite,
     Query(q): Query<QaQuery>,
 ) -> AppResult<axum::Json<QaPage>> {
     Ok(axum::Json(
         public::published(
             &state.db,
+            site.scope(),
             q.topic.as_deref(),
             q.page.unwrap_or(1),
             q.per_page.unwrap_or(20),
@@ -320,9 +322,10 @@ pub async fn list_qa(
 /// One published question and answer (public; 404 unless public).
 pub async fn show_qa(
     State(state): State<AppState>,
+    crate::site::CurrentSite(site): crate::site::CurrentSite,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<axum::Json<PublicQa>> {
-    public::published_one(&state.db, id)
+    public::published_one(&state.db, site.scope(), id)
         .await?
         .map(axum::Json)
         .ok_or_else(|| {

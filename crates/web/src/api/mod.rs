@@ -285,16 +285,21 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
         }
         None => return res,
     };
-    let mut out = (
-        err.status,
-        axum::Json(serde_json::json!({"error": err.code, "message": err.message})),
-    )
-        .into_response();
+    let mut out = json_error(&err);
     if let Some(v) = res.headers().get(header::WWW_AUTHENTICATE) {
         out.headers_mut()
             .insert(header::WWW_AUTHENTICATE, v.clone());
     }
     out
+}
+
+/// The API's JSON shape of an error: `{"error": "<code>", "message": "<中文>"}`.
+pub fn json_error(err: &AppError) -> Response {
+    (
+        err.status,
+        axum::Json(serde_json::json!({"error": err.code, "message": err.message})),
+    )
+        .into_response()
 }
 
 /// Marks a response that is already a JSON answer in its final shape (e.g. an `invalid` error
@@ -370,13 +375,20 @@ async fn show_me(staff: ApiStaff) -> AppResult<axum::Json<Me>> {
     }))
 }
 
-/// The organisation tree (needs a role that may view organisations).
+/// The organisation tree of the caller's sites (needs a role that may view organisations).
 async fn list_orgs(
     State(state): State<AppState>,
     staff: ApiStaff,
 ) -> AppResult<axum::Json<Vec<gongkai_store::orgs::Org>>> {
     staff.require(Action::ViewOrganisations, None)?;
-    Ok(axum::Json(gongkai_store::orgs::list(&state.db).await?))
+    // Only the sites the caller's grants reach (issue #14).
+    Ok(axum::Json(
+        gongkai_store::orgs::list(&state.db)
+            .await?
+            .into_iter()
+            .filter(|o| gongkai_core::auth::reaches_site_of(&staff.grants, o.id, &staff.tree))
+            .collect(),
+    ))
 }
 
 /// The OpenAPI 3.1 document of this API.

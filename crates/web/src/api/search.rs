@@ -6,6 +6,8 @@
 //! of the organisations inside the caller's mailbox and application scopes (never their
 //! personal data: it is not in the index). The scope is a clause of the query, never a filter
 //! over a page of results, so `total` and snippets only ever come from permitted documents.
+//! Both answer for the site of the request's host or prefix (issue #14): its organisations are
+//! a clause of the query too.
 
 use super::ApiStaff;
 use crate::AppState;
@@ -84,12 +86,13 @@ fn hit_view(h: &Hit, staff: bool) -> Value {
 
 async fn run(
     state: &AppState,
+    site: &crate::site::SiteCtx,
     q: &SearchQuery,
     audience: impl FnOnce() -> Audience,
     staff: bool,
 ) -> AppResult<Response> {
-    let vocab = Vocab::load(&state.db).await?;
-    let parsed = parse(state, q, &vocab).await?;
+    let vocab = Vocab::load(&state.db, site).await?;
+    let parsed = parse(state, site, q, &vocab).await?;
     if gongkai_search::index::parts(&parsed.q).is_empty() {
         return Err(AppError::bad_request("请填写搜索关键词（q）。"));
     }
@@ -128,10 +131,12 @@ async fn run(
 /// Public search.
 pub async fn public_search(
     State(state): State<AppState>,
+    crate::site::CurrentSite(site): crate::site::CurrentSite,
     Query(q): Query<SearchQuery>,
 ) -> AppResult<Response> {
     run(
         &state,
+        &site,
         &q,
         || Audience::Public {
             now_ms: gongkai_store::now_ms(),
@@ -144,6 +149,7 @@ pub async fn public_search(
 /// Staff search: public documents plus everything of the organisations in the caller's scope.
 pub async fn staff_search(
     State(state): State<AppState>,
+    crate::site::CurrentSite(site): crate::site::CurrentSite,
     staff: ApiStaff,
     Query(q): Query<SearchQuery>,
 ) -> AppResult<Response> {
@@ -167,6 +173,7 @@ pub async fn staff_search(
     }
     run(
         &state,
+        &site,
         &q,
         move || Audience::Staff {
             now_ms: gongkai_store::now_ms(),

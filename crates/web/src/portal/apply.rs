@@ -51,16 +51,18 @@ impl ApplyPage {
     }
 }
 
-async fn public_orgs(state: &AppState) -> AppResult<Vec<(i64, String)>> {
+/// The organisations an applicant may address on this site (issue #14: its own only).
+async fn public_orgs(state: &AppState, ctx: &PublicCtx) -> AppResult<Vec<(i64, String)>> {
     Ok(orgs::list(&state.db)
         .await?
         .into_iter()
+        .filter(|o| ctx.scope().contains(o.id))
         .map(|o| (o.id, o.full_name))
         .collect())
 }
 
 async fn show_apply(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
-    let orgs = public_orgs(&state).await?;
+    let orgs = public_orgs(&state, &ctx).await?;
     render(&ApplyPage {
         layout: ctx.layout("依申请公开"),
         form: ApplicationForm::default(),
@@ -138,7 +140,7 @@ async fn submit_apply(
     let (f, files): (ApplyForm, _) =
         multipart::form_with_files(&headers, body, APPLY_BODY_LIMIT).await?;
     let vault = state.config.vault.get();
-    let orgs = public_orgs(&state).await?;
+    let orgs = public_orgs(&state, &ctx).await?;
     let today = deadlines::today();
     let org_id = f.org_id.trim().parse::<i64>().unwrap_or(0);
     let (input, mut errors) = f.form.parse(org_id, Some("online"), today);
@@ -356,7 +358,10 @@ async fn lookup_status(
             );
         }
     }
-    let found = applications::find_for_applicant(&state.db, &f.tracking_no, &f.secret).await?;
+    // An application of another site answers exactly like a wrong pair (issue #14).
+    let found = applications::find_for_applicant(&state.db, &f.tracking_no, &f.secret)
+        .await?
+        .filter(|a| ctx.scope().contains(a.org_id));
     match found {
         Some(a) => {
             let status = status_of(&state, &a).await?;

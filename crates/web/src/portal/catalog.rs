@@ -11,6 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::extract::Query;
 use crate::page::{Layout, render};
 use crate::session::PublicCtx;
+use crate::site::SiteCtx;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -213,11 +214,14 @@ pub struct Vocab {
 }
 
 impl Vocab {
-    pub async fn load(db: &gongkai_store::Db) -> AppResult<Vocab> {
+    /// The vocabularies as the site shows them (its overrides applied, issue #14).
+    pub async fn load(db: &gongkai_store::Db, site: &SiteCtx) -> AppResult<Vocab> {
+        let own = site.view.vocab();
+        let (c, t, g) = (VocabKind::Catalog, VocabKind::Topic, VocabKind::Genre);
         Ok(Vocab {
-            catalog: registers::vocab_list(db, VocabKind::Catalog, false).await?,
-            topic: registers::vocab_list(db, VocabKind::Topic, false).await?,
-            genre: registers::vocab_list(db, VocabKind::Genre, false).await?,
+            catalog: own.apply(c, registers::vocab_list(db, c, false).await?),
+            topic: own.apply(t, registers::vocab_list(db, t, false).await?),
+            genre: own.apply(g, registers::vocab_list(db, g, false).await?),
         })
     }
 
@@ -308,17 +312,30 @@ pub fn page_window(page: i64, pages: i64) -> Vec<i64> {
     out
 }
 
+/// The organisations of the site (issue #14), in display order: the publishers its catalog
+/// and search offer.
+pub async fn site_orgs(
+    db: &gongkai_store::Db,
+    site: &SiteCtx,
+) -> AppResult<Vec<gongkai_store::orgs::Org>> {
+    Ok(gongkai_store::orgs::list(db)
+        .await?
+        .into_iter()
+        .filter(|o| site.scope().contains(o.id))
+        .collect())
+}
+
 /// The catalog page.
 pub async fn show_catalog(
     State(state): State<AppState>,
     ctx: PublicCtx,
     Query(q): Query<CatalogQuery>,
 ) -> AppResult<Response> {
-    let vocab = Vocab::load(&state.db).await?;
-    let orgs = gongkai_store::orgs::list(&state.db).await?;
+    let vocab = Vocab::load(&state.db, &ctx.site).await?;
+    let orgs = site_orgs(&state.db, &ctx.site).await?;
     let this_year = gongkai_store::deadlines::today().year();
     let (filter, shown) = parse(&q, &vocab, &orgs, this_year)?;
-    let result = catalog::catalog(&state.db, &filter).await?;
+    let result = catalog::catalog(&state.db, ctx.scope(), &filter).await?;
     let pages = if result.total == 0 {
         0
     } else {

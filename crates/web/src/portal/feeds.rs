@@ -2,14 +2,16 @@
 //! and the sitemap (sitemaps.org protocol) listing the public sections and every public item.
 //!
 //! **Rule.** Entries come only from `gongkai_store::items::catalog::catalog`, whose
-//! `PUBLIC_CONDITION` keeps drafts, scheduled-not-yet-due and withdrawn items out. Every URL
-//! is absolute (`origin()`), as both formats require.
+//! `PUBLIC_CONDITION` keeps drafts, scheduled-not-yet-due and withdrawn items out, and which
+//! takes the request's site scope (issue #14): a site's feeds and sitemap list its items only.
+//! Every URL is absolute (`SiteCtx::origin`, the site's prefix included), as both formats
+//! require.
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::extract::Path;
 use crate::portal::catalog::Vocab;
-use crate::portal::{origin, site_name};
+use crate::site::{CurrentSite, SiteCtx};
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -46,6 +48,7 @@ fn strip_atom(name: &str) -> AppResult<&str> {
 /// `/feeds/{feed}`: only `all.atom`.
 pub async fn show_feed(
     State(state): State<AppState>,
+    CurrentSite(site): CurrentSite,
     headers: HeaderMap,
     Path(feed): Path<String>,
 ) -> AppResult<Response> {
@@ -54,6 +57,7 @@ pub async fn show_feed(
     }
     feed_response(
         &state,
+        &site,
         &headers,
         &format!("/feeds/{feed}"),
         "全部主动公开信息",
@@ -66,11 +70,12 @@ pub async fn show_feed(
 /// `/feeds/category/{code}.atom`.
 pub async fn show_category_feed(
     State(state): State<AppState>,
+    CurrentSite(site): CurrentSite,
     headers: HeaderMap,
     Path(feed): Path<String>,
 ) -> AppResult<Response> {
     let code = strip_atom(&feed)?;
-    let vocab = Vocab::load(&state.db).await?;
+    let vocab = Vocab::load(&state.db, &site).await?;
     let entry = vocab
         .catalog
         .iter()
@@ -83,6 +88,7 @@ pub async fn show_category_feed(
     .url(1);
     feed_response(
         &state,
+        &site,
         &headers,
         &format!("/feeds/category/{}.atom", entry.code),
         &format!("主动公开：{}", entry.label),
@@ -98,12 +104,15 @@ pub async fn show_category_feed(
 /// `/feeds/org/{code}.atom` (the organisation and everything under it).
 pub async fn show_org_feed(
     State(state): State<AppState>,
+    CurrentSite(site): CurrentSite,
     headers: HeaderMap,
     Path(feed): Path<String>,
 ) -> AppResult<Response> {
     let code = strip_atom(&feed)?;
+    // An organisation of another site has no feed here (issue #14).
     let org = gongkai_store::orgs::by_code(&state.db, code)
         .await?
+        .filter(|o| site.scope().contains(o.id))
         .ok_or_else(|| AppError::not_found(NO_FEED))?;
     let alternate = crate::portal::catalog::Filters {
         org: org.code.clone(),
@@ -112,6 +121,7 @@ pub async fn show_org_feed(
     .url(1);
     feed_response(
         &state,
+        &site,
         &headers,
         &format!("/feeds/org/{}.atom", org.code),
         &format!("{}主动公开信息", org.full_name),
@@ -128,6 +138,7 @@ pub async fn show_org_feed(
 /// target (C4), so the higher-level site can harvest them.
 pub async fn show_syndication_feed(
     State(state): State<AppState>,
+    CurrentSite(site): CurrentSite,
     headers: HeaderMap,
     Path(feed): Path<String>,
 ) -> AppResult<Response> {
@@ -136,11 +147,11 @@ pub async fn show_syndication_feed(
         .await?
         .ok_or_else(|| AppError::not_found("报送目标的订阅源不存在"))?;
     let entries =
-        gongkai_store::syndication::feed_items(&state.db, target.id, FEED_ENTRIES).await?;
-    let site = site_name(&state).await?;
-    let base = origin(&state, &headers);
+        gongkai_store::syndication::feed_items(&state.db, site.scope(), target.id, FEED_ENTRIES)
+            .await?;
+    let base = site.origin(&state, &headers);
     let body = atom(
-        &site,
+        &site.name(),
         &base,
         &format!("/feeds/syndication/{}.atom", target.code),
         &format!("报送{}的信息", target.name),
@@ -201,6 +212,7 @@ pub fn atom(
 
 async fn feed_response(
     state: &AppState,
+    site: &SiteCtx,
     headers: &HeaderMap,
     self_path: &str,
     title: &str,
@@ -210,11 +222,12 @@ async fn feed_response(
     filter.sort = Sort::NewestFirst;
     filter.page = 1;
     filter.per_page = FEED_ENTRIES;
-    let entries = catalog::catalog(&state.db, &filter).await?.entries;
-    let site = site_name(state).await?;
-    let base = origin(state, headers);
+    let entries = catalog::catalog(&state.db, site.scope(), &filter)
+        .await?
+        .entries;
+    let base = site.origin(state, headers);
     let body = atom(
-        &site,
+        &site.name(),
         &base,
         self_path,
         title,
@@ -237,9 +250,10 @@ const SECTIONS: &[&str] = &[
 /// The sitemap: the sections, then every public item (newest first) with its 发布日期.
 pub async fn show_sitemap(
     State(state): State<AppState>,
+    CurrentSite(site): CurrentSite,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let base = xml_escape(&origin(&state, &headers));
+    let base = xml_escape(&site.origin(&state, &headers));
     let mut body = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
@@ -251,6 +265,7 @@ pub async fn show_sitemap(
     'pages: loop {
         let got = catalog::catalog(
             &state.db,
+            site.scope(),
             &CatalogFilter {
                 page,
                 per_page: 100,

@@ -217,7 +217,7 @@ pub async fn show_item(
     let Some(id) = parse_id(&raw) else {
         return Err(AppError::not_found(NOT_PUBLIC));
     };
-    let p = match catalog::public_view(&state.db, id).await? {
+    let p = match catalog::public_view(&state.db, ctx.scope(), id).await? {
         PublicView::Published(p) => p,
         PublicView::Withdrawn {
             index_no,
@@ -236,7 +236,7 @@ pub async fn show_item(
         }
         PublicView::NotFound => return Err(AppError::not_found(NOT_PUBLIC)),
     };
-    let vocab = Vocab::load(&state.db).await?;
+    let vocab = Vocab::load(&state.db, &ctx.site).await?;
     let mark = match p.item.validity() {
         Some(v @ (Validity::Expired | Validity::Repealed)) => Some(ValidityMark {
             label: v.label().to_string(),
@@ -265,7 +265,7 @@ pub async fn show_item(
             alt: a.alt_text,
         })
         .collect();
-    let revisions = catalog::public_revisions(&state.db, id)
+    let revisions = catalog::public_revisions(&state.db, ctx.scope(), id)
         .await?
         .into_iter()
         .map(|r| RevisionRow {
@@ -289,8 +289,18 @@ pub async fn show_item(
             }
             _ => i.kind_label().to_string(),
         });
-    let explains = gongkai_store::interpretations::documents_of(&state.db, id).await?;
-    let explained_by = gongkai_store::interpretations::interpretations_of(&state.db, id).await?;
+    let explains = on_this_site(
+        &state,
+        &ctx,
+        gongkai_store::interpretations::documents_of(&state.db, id).await?,
+    )
+    .await?;
+    let explained_by = on_this_site(
+        &state,
+        &ctx,
+        gongkai_store::interpretations::interpretations_of(&state.db, id).await?,
+    )
+    .await?;
     render(&ItemPage {
         interpretation,
         explains,
@@ -309,6 +319,24 @@ pub async fn show_item(
         .url(1),
         category_label,
     })
+}
+
+/// The linked items that are public on this site (a link never leads to another site's item).
+async fn on_this_site(
+    state: &AppState,
+    ctx: &PublicCtx,
+    links: Vec<gongkai_store::interpretations::Link>,
+) -> AppResult<Vec<gongkai_store::interpretations::Link>> {
+    let mut out = Vec::with_capacity(links.len());
+    for l in links {
+        if catalog::get_published(&state.db, ctx.scope(), l.id)
+            .await?
+            .is_some()
+        {
+            out.push(l);
+        }
+    }
+    Ok(out)
 }
 
 /// An ASCII-only stand-in for the file name (old clients), keeping the extension.
@@ -356,9 +384,10 @@ fn percent_encode_attr(s: &str) -> String {
     out
 }
 
-/// `/files/{attachment_id}/{filename}`: an attachment of a public item, else 404.
+/// `/files/{attachment_id}/{filename}`: an attachment of an item public on this site, else 404.
 pub async fn show_file(
     State(state): State<AppState>,
+    crate::site::CurrentSite(site): crate::site::CurrentSite,
     Path((raw_id, filename)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let missing = || AppError::not_found("您要下载的附件不存在或所属信息尚未公开。");
@@ -367,34 +396,58 @@ pub async fn show_file(
     if a.owner_type != OBJECT_TYPE || a.filename != filename {
         return Err(missing());
     }
-    if catalog::get_published(&state.db, a.owner_id)
+    if catalog::get_published(&state.db, site.scope(), a.owner_id)
         .await?
         .is_none()
     {
         return Err(missing());
     }
-    let data_dir = state.config.data_dir.clone();
-    let sha = a.sha256.clone();
-    let bytes = tokio::task::spawn_blocking(move || attachments::read_verified(&data_dir, &sha))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(|e| match e {
-            attachments::AttachmentError::NotFound(_) => missing(),
-            other => AppError::internal(other),
-        })?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
+    let bytes = read_stored(&state, &a.sha256, missing).await?;
     let media = if a.media_type.starts_with("text/") && !a.media_type.contains("charset") {
         format!("{}; charset=utf-8", a.media_type)
     } else {
         a.media_type.clone()
     };
+    Ok(public_file(
+        bytes,
+        &media,
+        Some(content_disposition(&a.media_type, &a.filename)),
+    ))
+}
+
+/// The bytes of a content-addressed file under the data folder, checked against its digest
+/// (`missing` when the file is not there).
+pub(crate) async fn read_stored(
+    state: &AppState,
+    sha256: &str,
+    missing: impl Fn() -> AppError,
+) -> AppResult<Vec<u8>> {
+    let data_dir = state.config.data_dir.clone();
+    let sha = sha256.to_string();
+    tokio::task::spawn_blocking(move || attachments::read_verified(&data_dir, &sha))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|e| match e {
+            attachments::AttachmentError::NotFound(_) => missing(),
+            other => AppError::internal(other),
+        })
+}
+
+/// A public file: its media type, `nosniff`, a short public cache and, when given, its
+/// `Content-Disposition`.
+pub(crate) fn public_file(
+    body: impl IntoResponse,
+    media: &str,
+    disposition: Option<String>,
+) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&media)
+        HeaderValue::from_str(media)
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    if let Ok(v) = HeaderValue::from_str(&content_disposition(&a.media_type, &a.filename)) {
+    if let Some(v) = disposition.and_then(|d| HeaderValue::from_str(&d).ok()) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(
@@ -405,7 +458,7 @@ pub async fn show_file(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
     );
-    Ok(res)
+    res
 }
 
 #[cfg(test)]

@@ -37,11 +37,12 @@ fn public_actor(ctx: &PublicCtx) -> Actor {
     }
 }
 
-async fn active_boxes(state: &AppState) -> AppResult<Vec<MailBox>> {
+/// The active boxes of the request's site (issue #14: a site offers its own boxes only).
+async fn active_boxes(state: &AppState, site: &crate::site::SiteCtx) -> AppResult<Vec<MailBox>> {
     Ok(list_boxes(&state.db)
         .await?
         .into_iter()
-        .filter(|b| b.active)
+        .filter(|b| b.active && site.scope().contains(b.org_id))
         .collect())
 }
 
@@ -66,9 +67,11 @@ struct HomePage {
 pub async fn show_mailbox(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
     render(&HomePage {
         layout: ctx.layout("信箱与咨询"),
-        boxes: active_boxes(&state).await?,
+        boxes: active_boxes(&state, &ctx.site).await?,
         topics: active_topics(&state).await?,
-        latest: public::published(&state.db, None, 1, 5).await?.entries,
+        latest: public::published(&state.db, ctx.scope(), None, 1, 5)
+            .await?
+            .entries,
     })
 }
 
@@ -142,7 +145,7 @@ pub async fn show_write(
     ctx: PublicCtx,
     Query(q): Query<WriteQuery>,
 ) -> AppResult<Response> {
-    let boxes = active_boxes(&state).await?;
+    let boxes = active_boxes(&state, &ctx.site).await?;
     let box_id = q
         .box_id
         .filter(|b| boxes.iter().any(|x| x.id.to_string() == *b))
@@ -179,7 +182,7 @@ pub async fn submit_message(
     ctx: PublicCtx,
     Form(f): Form<WriteForm>,
 ) -> AppResult<Response> {
-    let boxes = active_boxes(&state).await?;
+    let boxes = active_boxes(&state, &ctx.site).await?;
     let topics = active_topics(&state).await?;
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     let mb = f
@@ -391,7 +394,7 @@ pub async fn post_query(
         errors.push(("secret", "请填写查询密码".to_string()));
     }
     let found = if errors.is_empty() {
-        lookup_guarded(&state, &ctx.ip, &f.query_no, &f.secret).await?
+        lookup_guarded(&state, &ctx, &f.query_no, &f.secret).await?
     } else {
         None
     };
@@ -421,12 +424,14 @@ pub async fn post_query(
 
 /// Looks a message up by query number + secret, guarded against guessing: once an address or a
 /// number has too many failures, the secret is not even compared (429), and each failure counts.
+/// A message of another site answers exactly like a wrong pair (issue #14).
 async fn lookup_guarded(
     state: &AppState,
-    ip: &str,
+    ctx: &PublicCtx,
     query_no: &str,
     secret: &str,
 ) -> AppResult<Option<messages::Message>> {
+    let ip = ctx.ip.as_str();
     let limits = state.config.public_forms;
     let number = query_no.trim().to_string();
     let guards = [
@@ -440,7 +445,9 @@ async fn lookup_guarded(
     for (bucket, key, limit) in guards {
         antiabuse::lookup_guard(state, bucket, key, limit).await?;
     }
-    let found = messages::lookup(&state.db, query_no, secret).await?;
+    let found = messages::lookup(&state.db, query_no, secret)
+        .await?
+        .filter(|m| ctx.scope().contains(m.org_id));
     if found.is_none() {
         for (bucket, key, limit) in guards {
             antiabuse::lookup_failed(state, bucket, key, limit).await?;
@@ -455,7 +462,7 @@ pub async fn post_rating(
     ctx: PublicCtx,
     Form(f): Form<QueryForm>,
 ) -> AppResult<Response> {
-    let Some(m) = lookup_guarded(&state, &ctx.ip, &f.query_no, &f.secret).await? else {
+    let Some(m) = lookup_guarded(&state, &ctx, &f.query_no, &f.secret).await? else {
         return render_with_status(
             &QueryPage {
                 layout: ctx.layout("留言查询"),
@@ -575,6 +582,7 @@ pub async fn list_qa(
     let (code, label) = topic.unwrap_or_default();
     let page = public::published(
         &state.db,
+        ctx.scope(),
         Some(code.as_str()).filter(|c| !c.is_empty()),
         q.page.unwrap_or(1),
         20,
@@ -603,6 +611,7 @@ pub async fn list_qa(
 /// [`public::PUBLIC_CONDITION`]: consented, masked, reviewed and published.
 pub async fn show_qa_feed(
     State(state): State<AppState>,
+    crate::site::CurrentSite(on): crate::site::CurrentSite,
     headers: HeaderMap,
     Query(q): Query<QaQuery>,
 ) -> AppResult<Response> {
@@ -614,11 +623,17 @@ pub async fn show_qa_feed(
             "没有这个留言主题的订阅源。可用的订阅源：/mailbox/qa.atom、/mailbox/qa.atom?topic=<主题代码>",
         ));
     }
-    let entries = public::published(&state.db, topic.map(|t| t.code.as_str()), 1, FEED_ENTRIES)
-        .await?
-        .entries;
-    let site = xml_escape(&crate::portal::site_name(&state).await?);
-    let base = crate::portal::origin(&state, &headers);
+    let entries = public::published(
+        &state.db,
+        on.scope(),
+        topic.map(|t| t.code.as_str()),
+        1,
+        FEED_ENTRIES,
+    )
+    .await?
+    .entries;
+    let site = xml_escape(&on.name());
+    let base = on.origin(&state, &headers);
     let (self_path, alternate, title) = match topic {
         Some(t) => (
             format!("/mailbox/qa.atom?topic={}", t.code),
@@ -679,7 +694,7 @@ pub async fn show_qa(
     ctx: PublicCtx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let qa = public::published_one(&state.db, id)
+    let qa = public::published_one(&state.db, ctx.scope(), id)
         .await?
         .ok_or_else(|| AppError::not_found("该留言答复不存在或未公开。"))?;
     render(&QaOnePage {
@@ -726,7 +741,7 @@ pub async fn show_stats(
         year: year.to_string(),
         error: None,
         v: Some(StatsView::new(
-            year_statistics(&state.db, None, year).await?,
+            year_statistics(&state.db, ctx.site.roots().as_deref(), year).await?,
         )),
     })
 }

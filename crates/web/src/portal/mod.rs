@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/sitemap.xml", get(feeds::show_sitemap))
         .route("/prefs", get(set_prefs))
+        .route("/site-logo", get(show_logo))
         .merge(apply::routes())
 }
 
@@ -107,16 +108,9 @@ struct HomePage {
     column: &'static [(&'static str, &'static str, &'static str)],
 }
 
-pub(crate) async fn site_name(state: &AppState) -> AppResult<String> {
-    Ok(gongkai_store::orgs::root(&state.db)
-        .await?
-        .map(|o| o.full_name)
-        .unwrap_or_else(|| "本机关".to_string()))
-}
-
 /// The home page: the disclosure column.
-async fn show_home(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
-    let site_name = site_name(&state).await?;
+async fn show_home(ctx: PublicCtx) -> AppResult<Response> {
+    let site_name = ctx.site.name();
     render(&HomePage {
         layout: ctx.layout("首页"),
         site_name,
@@ -151,13 +145,14 @@ fn paragraphs(body: &str) -> Vec<String> {
 
 /// 政府信息公开指南 (条例 Art. 12 ¶2): the guide written in the console with every Art. 12
 /// field; before one exists, the older free-text page and the office's contact details.
+/// On a platform of several sites (issue #14) each site shows its body's guide.
 async fn show_guide(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
-    let org = gongkai_store::orgs::root(&state.db).await?;
+    let org = ctx.site.view.root.clone();
     let guide = match &org {
         Some(o) => gongkai_store::guide::get(&state.db, o.id).await?,
         None => None,
     };
-    let page = gongkai_store::pages::get(&state.db, "guide").await?;
+    let page = legacy_page(&state, &ctx, "guide").await?;
     let updated = match (&guide, &page) {
         (Some(g), _) => crate::page::cst(g.updated_at),
         (None, Some(p)) => crate::page::cst(p.updated_at),
@@ -186,8 +181,11 @@ struct RulesPage {
 
 /// 政府信息公开制度: the rule documents managed in the console (and any older free text).
 async fn show_rules(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
-    let rules = gongkai_store::guide::rules(&state.db, true).await?;
-    let page = gongkai_store::pages::get(&state.db, "rules").await?;
+    let rules = match ctx.site.view.root_id() {
+        Some(root) => gongkai_store::guide::rules(&state.db, root, true).await?,
+        None => Vec::new(),
+    };
+    let page = legacy_page(&state, &ctx, "rules").await?;
     let updated = rules
         .iter()
         .map(|r| r.updated_at)
@@ -206,20 +204,17 @@ async fn show_rules(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<
     })
 }
 
-/// The absolute origin of this site: the configured public URL, else the request's `Host`.
-pub(crate) fn origin(state: &AppState, headers: &axum::http::HeaderMap) -> String {
-    if let Some(o) = &state.config.public_origin {
-        return o.trim_end_matches('/').to_string();
+/// The older free-text page (`pages`) of the deployment's own body: only its default site
+/// shows it.
+async fn legacy_page(
+    state: &AppState,
+    ctx: &PublicCtx,
+    key: &str,
+) -> AppResult<Option<gongkai_store::pages::Page>> {
+    if !ctx.site.view.is_default {
+        return Ok(None);
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
+    Ok(gongkai_store::pages::get(&state.db, key).await?)
 }
 
 #[derive(Deserialize)]
@@ -271,6 +266,19 @@ async fn set_prefs(
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
+}
+
+/// The logo of the request's site (issue #14): its content-addressed file, checked against its
+/// digest; 404 when the site has none.
+async fn show_logo(
+    State(state): State<AppState>,
+    crate::site::CurrentSite(site): crate::site::CurrentSite,
+) -> AppResult<Response> {
+    let missing = || AppError::not_found("本站点没有设置标志图片。");
+    let s = site.view.site.as_ref().ok_or_else(missing)?;
+    let sha = s.logo_sha256.as_deref().ok_or_else(missing)?;
+    let bytes = item::read_stored(&state, sha, missing).await?;
+    Ok(item::public_file(bytes, &s.logo_media_type, None))
 }
 
 /// The portal's 404 page (also the fallback of the whole application).

@@ -47,9 +47,11 @@ pub async fn show_reader(
     let Some(id) = parse_id(&raw) else {
         return Err(AppError::not_found(NOT_PUBLIC));
     };
-    let p = match catalog::public_view(&state.db, id).await? {
+    let p = match catalog::public_view(&state.db, ctx.scope(), id).await? {
         PublicView::Published(p) => p,
-        PublicView::Withdrawn { .. } => return Ok(see_other(&format!("/items/{id}"))),
+        PublicView::Withdrawn { .. } => {
+            return Ok(see_other(&ctx.site.href(&format!("/items/{id}"))));
+        }
         PublicView::NotFound => return Err(AppError::not_found(NOT_PUBLIC)),
     };
     let mark = match p.item.validity() {

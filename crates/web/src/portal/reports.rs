@@ -3,8 +3,10 @@
 //! downloads. Only *published* reports are reachable, and always with the figures frozen at
 //! their lock date; a report in any other state answers exactly like a year without one (404).
 //!
-//! URLs: `/reports/{year}` is the report of the body at the root of the organisation tree (its
-//! own level); another organisation's, or a rollup, adds `?org=CODE` and `&scope=all`.
+//! URLs: `/reports/{year}` is the report of the site's body (its own level; on a deployment of
+//! one body, the root of the organisation tree); another organisation's, or a rollup, adds
+//! `?org=CODE` and `&scope=all`. A site lists and serves only reports of its own organisations
+//! (issue #14): another site's answers like a year without one.
 //! Downloads: `/reports/{year}/report.pdf|docx|json` with the same query.
 //!
 //! The PDF is typeset once per published version (about a second of CPU each) and kept in this
@@ -22,8 +24,7 @@ use axum::body::Bytes;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use gongkai_documents::{to_docx, to_html_fragment, to_pdf};
 use gongkai_store::reports::{self, Status};
 use serde::Deserialize;
@@ -115,14 +116,14 @@ fn query_of(code: &str, is_root: bool, rollup: bool) -> String {
 
 /// 政府信息公开年报: every published report, newest year first.
 pub async fn list_reports(State(state): State<AppState>, ctx: PublicCtx) -> AppResult<Response> {
-    let root = gongkai_store::orgs::root(&state.db).await?;
+    let root = ctx.site.view.root_id();
     let orgs = gongkai_store::orgs::list(&state.db).await?;
     let mut entries = Vec::new();
-    for r in reports::published(&state.db).await? {
+    for r in reports::published(&state.db, ctx.scope()).await? {
         let Some(org) = orgs.iter().find(|o| o.id == r.org_id) else {
             continue;
         };
-        let is_root = root.as_ref().is_some_and(|x| x.id == org.id);
+        let is_root = root == Some(org.id);
         let scope = if r.rollup {
             "（含所属单位）"
         } else {
@@ -166,13 +167,15 @@ fn parse_year(s: &str) -> AppResult<i32> {
 /// The published report of `year` chosen by `which`, assembled from its frozen figures.
 async fn published(
     state: &AppState,
+    site: &crate::site::SiteCtx,
     year: i32,
     which: &Which,
 ) -> AppResult<(reports::Report, reports::Assembled, String)> {
     let org = match which.org.as_deref().filter(|s| !s.is_empty()) {
         Some(code) => gongkai_store::orgs::by_code(&state.db, code).await?,
-        None => gongkai_store::orgs::root(&state.db).await?,
+        None => site.view.root.clone(),
     }
+    .filter(|o| site.scope().contains(o.id))
     .ok_or_else(|| not_published(year))?;
     let rollup = match which.scope.as_deref() {
         None | Some("") => false,
@@ -184,8 +187,7 @@ async fn published(
         .filter(|r| r.status() == Status::Published && r.is_locked())
         .ok_or_else(|| not_published(year))?;
     let a = reports::assemble(&state.db, &r).await?;
-    let root = gongkai_store::orgs::root(&state.db).await?;
-    let query = query_of(&org.code, root.is_some_and(|x| x.id == org.id), rollup);
+    let query = query_of(&org.code, site.view.root_id() == Some(org.id), rollup);
     Ok((r, a, query))
 }
 
@@ -197,7 +199,7 @@ pub async fn show_report(
     Query(which): Query<Which>,
 ) -> AppResult<Response> {
     let year = parse_year(&year)?;
-    let (r, a, query) = published(&state, year, &which).await?;
+    let (r, a, query) = published(&state, &ctx.site, year, &which).await?;
     let doc = a.report.document();
     let body = to_html_fragment(&doc).map_err(AppError::internal)?;
     render(&ReportPage {
@@ -213,6 +215,7 @@ pub async fn show_report(
 /// A download of one year's report: `report.pdf`, `report.docx` or `report.json`.
 pub async fn download_report(
     State(state): State<AppState>,
+    crate::site::CurrentSite(site): crate::site::CurrentSite,
     Path((year, file)): Path<(String, String)>,
     Query(which): Query<Which>,
 ) -> AppResult<Response> {
@@ -226,7 +229,7 @@ pub async fn download_report(
         "report.json" => ("application/json", "json"),
         _ => return Err(AppError::not_found("您访问的页面不存在。")),
     };
-    let (r, a, _) = published(&state, year, &which).await?;
+    let (r, a, _) = published(&state, &site, year, &which).await?;
     let doc = a.report.document();
     let bytes = match ext {
         "pdf" => {
@@ -256,21 +259,9 @@ pub async fn download_report(
         }
     };
     let filename = format!("{}.{ext}", a.report.title());
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
-    if let Ok(v) =
-        HeaderValue::from_str(&crate::portal::item::content_disposition(media, &filename))
-    {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    Ok(res)
+    Ok(crate::portal::item::public_file(
+        bytes,
+        media,
+        Some(crate::portal::item::content_disposition(media, &filename)),
+    ))
 }

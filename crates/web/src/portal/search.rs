@@ -4,7 +4,8 @@
 //!
 //! **Rule.** The public audience is built into the query (`gongkai_search::Audience::Public`):
 //! only public documents whose publication time has come can match, so withdrawn, scheduled
-//! and draft items never appear, not even in the count.
+//! and draft items never appear, not even in the count. The site's organisations (issue #14)
+//! are a clause of the same query (`Request::orgs`), so another site's documents never match.
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -12,6 +13,7 @@ use crate::extract::Query;
 use crate::page::{Layout, render};
 use crate::portal::catalog::{self, CatalogQuery, Opt, PageLink, Vocab, page_window};
 use crate::session::PublicCtx;
+use crate::site::SiteCtx;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -85,8 +87,13 @@ impl Parsed {
 
 /// Validates the query string (the catalog's rules for the shared filters). Errors are Chinese
 /// 400s.
-pub async fn parse(state: &AppState, q: &SearchQuery, vocab: &Vocab) -> AppResult<Parsed> {
-    let orgs = gongkai_store::orgs::list(&state.db).await?;
+pub async fn parse(
+    state: &AppState,
+    site: &SiteCtx,
+    q: &SearchQuery,
+    vocab: &Vocab,
+) -> AppResult<Parsed> {
+    let orgs = catalog::site_orgs(&state.db, site).await?;
     let this_year = gongkai_store::deadlines::today().year();
     let (filter, filters) = catalog::parse(
         &CatalogQuery {
@@ -131,9 +138,14 @@ pub async fn parse(state: &AppState, q: &SearchQuery, vocab: &Vocab) -> AppResul
                 AppError::bad_request(format!("页码无效，请填写 1 至 {MAX_PAGE} 之间的整数页码。"))
             })?,
     };
+    // The chosen publisher's subtree (inside the site: `orgs` holds the site's only), else the
+    // site's organisations.
     let orgs = match filter.org_id {
-        Some(id) => Some(gongkai_store::items::catalog::expand_scopes(&state.db, &[id]).await?),
-        None => None,
+        Some(id) => Some(
+            site.scope()
+                .narrow(&gongkai_store::items::catalog::expand_scopes(&state.db, &[id]).await?),
+        ),
+        None => site.scope().org_ids().map(<[i64]>::to_vec),
     };
     // Published text never holds a full identity number (the scanner gate masks them), so a
     // search for one can find nothing; it is masked before it is searched or echoed (issue #13).
@@ -244,8 +256,8 @@ pub async fn show_search(
     ctx: PublicCtx,
     Query(query): Query<SearchQuery>,
 ) -> AppResult<Response> {
-    let vocab = Vocab::load(&state.db).await?;
-    let parsed = parse(&state, &query, &vocab).await?;
+    let vocab = Vocab::load(&state.db, &ctx.site).await?;
+    let parsed = parse(&state, &ctx.site, &query, &vocab).await?;
     let searched = !gongkai_search::index::parts(&parsed.q).is_empty();
     let mut unavailable = None;
     let mut results = gongkai_search::Results {
@@ -277,7 +289,7 @@ pub async fn show_search(
     let first = usize::try_from(page - 1).unwrap_or(0) * PER_PAGE + 1;
     let rows: Vec<ResultRow> = results.hits.into_iter().map(ResultRow::of).collect();
     let last = first + rows.len().saturating_sub(1);
-    let orgs = gongkai_store::orgs::list(&state.db).await?;
+    let orgs = catalog::site_orgs(&state.db, &ctx.site).await?;
     let this_year = gongkai_store::deadlines::today().year().max(2008);
     let f = &parsed.filters;
     let title = if searched {

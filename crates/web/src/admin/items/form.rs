@@ -236,14 +236,26 @@ async fn form_page(
         ),
         None => (false, false),
     };
+    // The vocabularies as the drafter's site uses them (its overrides, issue #14).
+    let own = gongkai_store::sites::of_org(db, staff.user.org_id)
+        .await?
+        .map(|s| s.vocab())
+        .unwrap_or_default();
+    let (c, t, g) = (VocabKind::Catalog, VocabKind::Topic, VocabKind::Genre);
+    let offered = |kind, list| {
+        own.apply(kind, list)
+            .into_iter()
+            .filter(|e| e.active)
+            .collect::<Vec<_>>()
+    };
     Ok(FormPage {
         layout: staff.layout(title),
         id,
         form,
         orgs,
-        catalogs: registers::vocab_list(db, VocabKind::Catalog, true).await?,
-        topics: registers::vocab_list(db, VocabKind::Topic, true).await?,
-        genres: registers::vocab_list(db, VocabKind::Genre, true).await?,
+        catalogs: offered(c, registers::vocab_list(db, c, true).await?),
+        topics: offered(t, registers::vocab_list(db, t, true).await?),
+        genres: offered(g, registers::vocab_list(db, g, true).await?),
         disclosures: Disclosure::ALL
             .iter()
             .map(|d| (d.code(), d.label()))

@@ -19,10 +19,12 @@ use gongkai_store::mailbox::boxes::{self, BoxInput, MailBox, Topic, validate_box
 use gongkai_store::orgs;
 use serde::Deserialize;
 
+/// Topics are shared by every box (on a platform of several sites, by every site): the office
+/// at the platform root keeps them.
 fn manages_topics(staff: &Staff) -> bool {
     staff
         .tree
-        .roots()
+        .deployment_roots()
         .iter()
         .any(|r| staff.can(Action::ManageMailbox, Some(*r)))
 }
