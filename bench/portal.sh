@@ -108,12 +108,13 @@ rps() {
   wait "$w"
   awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/rps.txt"
 }
-# Latency at a fixed rate: each connection waits `delay` ms before its next request (wrk's
-# delay() hook), so the offered load is about conns*1000/delay requests per second.
+# Latency at a fixed rate: each connection waits 10 ms (wrk's delay() hook) after each answer
+# before its next request, so enough connections are opened for the offered load to be about
+# `rate` requests per second (conns = rate × (10 ms + ~0.5 ms per answer) / 1000).
 latency_at() {
-  local url=$1 rate=$2 conns=16
-  local delay=$(( conns * 1000 / (rate > 0 ? rate : 1) ))
-  [ "$delay" -lt 1 ] && delay=1
+  local url=$1 rate=$2 delay=10
+  local conns=$(( (rate * 105 + 9999) / 10000 ))
+  [ "$conns" -lt 1 ] && conns=1
   printf 'function delay() return %d end\n' "$delay" >"$WORK/delay.lua"
   wrk -t1 -c"$conns" -d"${DURATION}s" --latency -s "$WORK/delay.lua" "$url" >"$WORK/lat.txt"
   local achieved p50 p99

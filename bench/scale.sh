@@ -17,6 +17,7 @@ CARGO_TARGET_DIR="$TARGET" cargo build --release --quiet --bin gongkai --bin ben
 GK_BIN="$TARGET/release/gongkai"
 LOAD="$TARGET/release/bench-load"
 WORK="${BENCH_DIR:-$(mktemp -d /var/tmp/gk-bench-scale.XXXXXX)}"
+mkdir -p "$WORK"
 DATA="$WORK/data"
 PID=""
 cleanup() {

@@ -61,6 +61,11 @@ const PUBLIC_PAGES = [
   '/search?q=' + encodeURIComponent('补贴 康复') + '&validity=valid&page=2',
   '/search?q=' + encodeURIComponent('龘龘'),
   '/no-such-page',
+  // The demo's second site on the platform (issue #14), by its path prefix.
+  '/s/gongzhuling/',
+  '/s/gongzhuling/guide',
+  '/s/gongzhuling/catalog',
+  '/s/gongzhuling/mailbox',
 ];
 const CONSOLE_PAGES = [
   '/admin',
@@ -129,8 +134,12 @@ const CONSOLE_PAGES = [
   '/admin/records/proposals/1',
   '/admin/records/proposals/1/edit',
   '/admin/records/publicity',
+  '/admin/sites',
+  '/admin/sites/new',
+  '/admin/sites/1/edit',
+  '/admin/consolidated-report',
 ];
-const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office', 'demo-drafter'];
+const CONSOLE_USERS = ['demo-admin', 'demo-security', 'demo-auditor', 'demo-office', 'demo-drafter', 'demo-platform'];
 const MODES = [
   { name: 'default', buttons: [], bodyClass: [] },
   { name: 'large-text', buttons: ['大字模式'], bodyClass: ['pref-large'] },

@@ -280,6 +280,23 @@ impl Db {
         Ok(())
     }
 
+    /// Which database this is (the SQLite file, or the PostgreSQL host and database), for
+    /// process-wide memos that must not mix deployments.
+    pub fn identity(&self) -> String {
+        match self {
+            Db::Sqlite { path, .. } => format!("sqlite:{}", path.display()),
+            Db::Postgres(pool) => {
+                let o = pool.connect_options();
+                format!(
+                    "postgres:{}:{}/{}",
+                    o.get_host(),
+                    o.get_port(),
+                    o.get_database().unwrap_or_default()
+                )
+            }
+        }
+    }
+
     /// Fails unless the schema is exactly the binary's (used by `serve` after migrating and by
     /// maintenance commands that must not run on a half-migrated database).
     pub async fn require_current(&self) -> Result<()> {

@@ -170,3 +170,11 @@ pub fn png_with_author() -> Vec<u8> {
     png.extend(chunk(b"IEND", &[]));
     png
 }
+
+/// Keeps catalog counts of `min_total` items or more between requests (production: 10,000), so
+/// tests with a handful of items exercise the memo of `items::catalog::catalog`. Process-wide:
+/// nextest runs every test in its own process.
+pub fn memoise_catalog_counts_from(min_total: i64) {
+    crate::items::catalog::count_memo::MIN_TOTAL
+        .store(min_total, std::sync::atomic::Ordering::Relaxed);
+}

@@ -1586,3 +1586,68 @@ both_backends!(recordings_need_captions_or_transcript, |db| {
     chain(db, plain.id).await;
     assert_eq!(publish_item(db, plain.id).await.unwrap().state, "published");
 });
+
+// The catalog's count memo (issue #11: counting a million public items on every page is too
+// slow) must never show a stale total: it follows publication, withdrawal and the clock passing
+// a scheduled publication time. The memo is switched on for every count here.
+both_backends!(memoised_catalog_counts_follow_every_change, |db| {
+    gongkai_store::testing::memoise_catalog_counts_from(0);
+    let s = setup(db).await;
+    let all = || async {
+        catalog::catalog(
+            db,
+            &gongkai_store::sites::Scope::All,
+            &CatalogFilter::default(),
+        )
+        .await
+        .unwrap()
+        .total
+    };
+    assert_eq!(all().await, 0);
+    let a = create(db, s.child, "公开甲", "x").await;
+    chain(db, a.id).await;
+    publish_item(db, a.id).await.unwrap();
+    assert_eq!(all().await, 1);
+    assert_eq!(all().await, 1, "the kept count");
+    let b = create(db, s.other, "公开乙", "x").await;
+    chain(db, b.id).await;
+    publish_item(db, b.id).await.unwrap();
+    assert_eq!(all().await, 2, "a publication drops the kept count");
+
+    // Scheduled: counted once the publication job has published it (its own write).
+    let c = create(db, s.child, "定时公开", "x").await;
+    chain(db, c.id).await;
+    let at = gongkai_store::now_ms() + 1_500;
+    in_tx(db, |tx| {
+        Box::pin(async move {
+            publish::schedule(tx, &actor(), c.id, caps(Role::DisclosureOffice), at).await
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(all().await, 2);
+    while gongkai_store::now_ms() <= at {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(all().await, 2, "not public before the job runs");
+    let job = loop {
+        let job = jobs::claim(db, "test", 60_000)
+            .await
+            .unwrap()
+            .expect("the publication job is due");
+        if job.kind == publish::PUBLISH_JOB {
+            break job;
+        }
+    };
+    assert!(publish::run_job(db, &job).await.unwrap());
+    assert_eq!(all().await, 3, "the scheduled item, once published");
+
+    in_tx(db, |tx| {
+        Box::pin(async move {
+            publish::withdraw(tx, &actor(), a.id, caps(Role::DisclosureOffice), "错误").await
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(all().await, 2, "a withdrawal drops the kept count");
+});

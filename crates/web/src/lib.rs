@@ -134,6 +134,11 @@ pub fn router(state: AppState) -> Router {
     let app = routes(state.clone());
     let service = tower::ServiceBuilder::new()
         .layer(axum::middleware::from_fn(security::headers))
+        // Cached public pages are answered here, before the site is resolved.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::serve_cached,
+        ))
         .layer(axum::middleware::from_fn_with_state(state, site::resolve))
         .service(app);
     Router::new().fallback_service(service)
@@ -144,7 +149,7 @@ fn routes(state: AppState) -> Router {
     let html = Router::new()
         .merge(portal::routes())
         .nest("/admin", admin::routes())
-        // Inside the CSRF guard: cached pages still give a new visitor their token cookie.
+        // Inside the CSRF guard: a page that carries the visitor's token is never stored.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             page_cache::layer,
@@ -169,7 +174,7 @@ fn routes(state: AppState) -> Router {
             state.clone(),
             security::request_timeout,
         ))
-        .layer(axum::middleware::from_fn(security::headers))
+        // (The security headers wrap all of this in `router`.)
         // Console uploads may be up to the attachment limit; every form body is limited again
         // by the CSRF middleware and every JSON body by axum's default (2 MB).
         .layer(tower_http::limit::RequestBodyLimitLayer::new(

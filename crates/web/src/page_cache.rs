@@ -45,11 +45,11 @@ pub const POLL: Duration = Duration::from_millis(250);
 /// Pages larger than this are not kept.
 pub const MAX_ENTRY_BYTES: usize = 512 * 1024;
 
+/// What a public page depends on: the host and the path as the visitor sent them (before the
+/// site's `/s/<code>` prefix is removed, so together they name the site) and the reading
+/// preferences.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
-    /// The site the request resolved to (its path prefix and body): `/s/<code>/x` reaches the
-    /// router as `/x`, so the path alone does not tell sites apart.
-    site: String,
     host: String,
     path_and_query: String,
     prefs: String,
@@ -281,13 +281,7 @@ pub fn cacheable(path: &str) -> bool {
 
 fn key(req: &Request) -> Key {
     let headers = req.headers();
-    let site = req
-        .extensions()
-        .get::<crate::site::CurrentSite>()
-        .map(|s| format!("{}#{:?}", s.0.base, s.0.view.root_id()))
-        .unwrap_or_default();
     Key {
-        site,
         host: headers
             .get(header::HOST)
             .and_then(|v| v.to_str().ok())
@@ -311,9 +305,31 @@ fn storable(res: &Response) -> Option<HeaderValue> {
     (s.starts_with("text/html") || s.contains("xml")).then(|| ct.clone())
 }
 
-/// The middleware (on the HTML router, inside the CSRF guard so the visitor still gets their
-/// token cookie): serves cached pages, stores new ones, and drops everything after a successful
-/// state-changing request.
+/// The outer half (around the site resolution, inside only the security headers): answers a
+/// cached page before any other work — no site lookup, no CSRF token, no timer — and hands the
+/// key of a miss to [`layer`], which stores the page once it is rendered. A cached page carries
+/// no form that posts (see the module header), so it needs no token cookie.
+pub async fn serve_cached(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let cache = &state.page_cache;
+    if !cache.enabled() || req.method() != Method::GET {
+        return next.run(req).await;
+    }
+    let path = req.uri().path();
+    let routed = crate::site::split_prefix(path).map_or(path, |(_, rest)| rest);
+    if !cacheable(routed) {
+        return next.run(req).await;
+    }
+    let key = key(&req);
+    if let Some(hit) = cache.get(&key) {
+        return hit;
+    }
+    req.extensions_mut().insert(key);
+    next.run(req).await
+}
+
+/// The inner half (on the HTML router, inside the CSRF guard so that a page carrying the
+/// visitor's token is recognised): stores the pages [`serve_cached`] missed, and drops
+/// everything after a successful state-changing request.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let cache = &state.page_cache;
     if !cache.enabled() {
@@ -322,13 +338,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     if req.method() != Method::GET {
         return invalidate_after_writes(State(state), req, next).await;
     }
-    if !cacheable(req.uri().path()) {
+    let Some(key) = req.extensions().get::<Key>().cloned() else {
         return next.run(req).await;
-    }
-    let key = key(&req);
-    if let Some(hit) = cache.get(&key) {
-        return hit;
-    }
+    };
     let anon_token = req
         .extensions()
         .get::<crate::security::AnonCsrf>()
@@ -434,7 +446,6 @@ mod tests {
 
     fn k(path: &str) -> Key {
         Key {
-            site: String::new(),
             host: "a".into(),
             path_and_query: path.into(),
             prefs: String::new(),

@@ -149,7 +149,7 @@ fn is_api(path: &str) -> bool {
 }
 
 /// Splits `/s/<code>/rest` into the code and `/rest` (`None` when the path has no prefix).
-fn split_prefix(path: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_prefix(path: &str) -> Option<(&str, &str)> {
     let rest = path.strip_prefix(PATH_PREFIX)?;
     Some(match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),

@@ -1180,6 +1180,10 @@ async fn render_cache_follows_the_workflow(fx: Fixture) {
         g.status == StatusCode::OK && g.body.contains("关于缓存页面的通知")
     })
     .await;
+    // Let the watcher see the publication's commit (else its next poll may drop the page after
+    // it was cached, and the check below would read a fresh render), then cache the page.
+    tokio::time::sleep(gongkai_web::page_cache::POLL * 4).await;
+    fx.get(&page).await;
 
     // Served from memory: a change made behind the application's back (no audit record, so
     // nothing tells the cache) does not show until the cache is dropped.

@@ -153,6 +153,19 @@ pub async fn catalog(db: &Db, scope: &Scope, f: &CatalogFilter) -> Result<Catalo
         conds.push(format!("i.published_on >= ${}", args.len()));
         args.push(Arg::S(format!("{:04}-01-01", y + 1)));
         conds.push(format!("i.published_on < ${}", args.len()));
+        // The same year as a range of publication times (a day of slack each side), so the
+        // ordered index is read over that year only. Every writer keeps `published_on` the
+        // China-time date of `published_at` (publication, scheduling, import).
+        if let (Some(from), Some(to)) = (
+            NaiveDate::from_ymd_opt(y, 1, 1),
+            NaiveDate::from_ymd_opt(y.saturating_add(1), 1, 1),
+        ) {
+            const DAY_MS: i64 = 86_400_000;
+            args.push(Arg::I(super::migrate::cst_midnight_ms(from) - DAY_MS));
+            conds.push(format!("i.published_at >= ${}", args.len()));
+            args.push(Arg::I(super::migrate::cst_midnight_ms(to) + DAY_MS));
+            conds.push(format!("i.published_at < ${}", args.len()));
+        }
     }
     if let Some(org) = f.org_id {
         let ids = expand_scopes(db, &[org]).await?;
@@ -177,22 +190,45 @@ pub async fn catalog(db: &Db, scope: &Scope, f: &CatalogFilter) -> Result<Catalo
         Sort::OldestFirst => "i.published_at ASC, i.id ASC",
     };
     let where_sql = conds.join(" AND ");
-    let count_sql = format!("SELECT COUNT(*) FROM items i WHERE {where_sql}");
+    // SQLite's planner takes `state IN (…)` for selective and picks `items_published` (state,
+    // published_at): it then reads every public row and sorts them all for one page. The
+    // partial index `items_public_order` (migration 0024) is read in publication order and
+    // stops after the page, and answers the count from the index alone. Its WHERE is implied
+    // by `PUBLIC_CONDITION` (else SQLite refuses the hint, and every catalog test fails).
+    // PostgreSQL's planner chooses by its statistics.
+    let from = match db.backend() {
+        crate::Backend::Sqlite => "items i INDEXED BY items_public_order",
+        crate::Backend::Postgres => "items i",
+    };
+    let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {where_sql}");
     let list_sql = format!(
         "SELECT i.id, i.index_no, r.title, r.summary, i.org_id, i.publisher_name, i.doc_number, \
          i.catalog_code, i.topic_code, i.genre_code, i.validity, i.formed_on, i.published_on, \
-         i.published_at FROM items i JOIN item_revisions r ON r.id = i.published_revision_id \
+         i.published_at FROM {from} JOIN item_revisions r ON r.id = i.published_revision_id \
          WHERE {where_sql} ORDER BY {order} LIMIT {per_page} OFFSET {}",
         (page - 1).saturating_mul(per_page)
     );
-    let total: i64 = on_db!(db, |p| {
-        crate::bind_args!(
-            sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())),
-            &args
-        )
-        .fetch_one(p)
-        .await?
-    });
+    let memo_key = format!("{}\u{1}{count_sql}\u{1}{:?}", db.identity(), &args[1..]);
+    let head = crate::audit::head(db).await?;
+    let now = now_of(&args);
+    let total = match count_memo::get(&memo_key, head, now) {
+        Some(total) => total,
+        None => {
+            let total: i64 = on_db!(db, |p| {
+                crate::bind_args!(
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())),
+                    &args
+                )
+                .fetch_one(p)
+                .await?
+            });
+            if count_memo::worth_keeping(total) {
+                let until = next_publication_after(db, now).await?.unwrap_or(i64::MAX);
+                count_memo::put(memo_key, head, until, total);
+            }
+            total
+        }
+    };
     let entries: Vec<CatalogEntry> = on_db!(db, |p| {
         crate::bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(list_sql.clone())), &args)
             .fetch_all(p)
@@ -204,6 +240,60 @@ pub async fn catalog(db: &Db, scope: &Scope, f: &CatalogFilter) -> Result<Catalo
         page,
         per_page,
     })
+}
+
+fn now_of(args: &[Arg]) -> i64 {
+    match args.first() {
+        Some(Arg::I(now)) => *now,
+        _ => now_ms(),
+    }
+}
+
+/// Counts of large catalogs, kept between requests. Counting every public item of a site of a
+/// million takes hundreds of milliseconds even from the covering index, and a reader paging
+/// through the catalog asks for the same count on every page. A count is reused only while
+/// nothing was committed — every state change appends an audit record, so the newest audit id
+/// is unchanged — and the clock has not passed the next publication time (an item scheduled
+/// earlier becomes public by the clock alone). Small catalogs are always counted afresh.
+pub(crate) mod count_memo {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    /// Counts below this are cheap and not kept (tests lower it through
+    /// `testing::memoise_catalog_counts_from`).
+    pub static MIN_TOTAL: AtomicI64 = AtomicI64::new(10_000);
+    const MAX_ENTRIES: usize = 1024;
+
+    pub fn worth_keeping(total: i64) -> bool {
+        total >= MIN_TOTAL.load(Ordering::Relaxed)
+    }
+
+    struct Entry {
+        head: i64,
+        until: i64,
+        total: i64,
+    }
+
+    static COUNTS: LazyLock<Mutex<HashMap<String, Entry>>> = LazyLock::new(Mutex::default);
+
+    pub fn get(key: &str, head: i64, now: i64) -> Option<i64> {
+        let counts = COUNTS.lock().ok()?;
+        counts
+            .get(key)
+            .filter(|e| e.head == head && now < e.until)
+            .map(|e| e.total)
+    }
+
+    pub fn put(key: String, head: i64, until: i64, total: i64) {
+        if let Ok(mut counts) = COUNTS.lock() {
+            if counts.len() >= MAX_ENTRIES {
+                counts.clear();
+            }
+            counts.insert(key, Entry { head, until, total });
+        }
+    }
 }
 
 /// A published item as the public sees it.
