@@ -3,6 +3,7 @@
 -- holds only what can ever be public (its WHERE is implied by `PUBLIC_CONDITION`), in
 -- publication order, with the columns the filters and the site scope test, so a page is read
 -- in order without sorting every match, and the count reads the index alone.
-CREATE INDEX items_public_order ON items (published_at, org_id, state, catalog_code, topic_code, genre_code, validity)
+CREATE INDEX items_public_order ON items (published_at, org_id, state, catalog_code, topic_code, genre_code, validity, published_on,
+    withdrawn_at, published_revision_id, disclosure, classified)
     WHERE withdrawn_at IS NULL AND published_revision_id IS NOT NULL AND published_at IS NOT NULL
       AND disclosure = 'proactive' AND classified = FALSE;

@@ -161,10 +161,12 @@ pub async fn catalog(db: &Db, scope: &Scope, f: &CatalogFilter) -> Result<Catalo
             NaiveDate::from_ymd_opt(y.saturating_add(1), 1, 1),
         ) {
             const DAY_MS: i64 = 86_400_000;
+            // First in the WHERE: of two upper bounds on `published_at` (this one and
+            // `PUBLIC_CONDITION`'s "not after now"), SQLite ranges the index on the first.
             args.push(Arg::I(super::migrate::cst_midnight_ms(from) - DAY_MS));
-            conds.push(format!("i.published_at >= ${}", args.len()));
+            conds.insert(0, format!("i.published_at >= ${}", args.len()));
             args.push(Arg::I(super::migrate::cst_midnight_ms(to) + DAY_MS));
-            conds.push(format!("i.published_at < ${}", args.len()));
+            conds.insert(1, format!("i.published_at < ${}", args.len()));
         }
     }
     if let Some(org) = f.org_id {
@@ -201,11 +203,14 @@ pub async fn catalog(db: &Db, scope: &Scope, f: &CatalogFilter) -> Result<Catalo
         crate::Backend::Postgres => "items i",
     };
     let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {where_sql}");
+    // The page's ids first, from the index alone (a deep page skips thousands of entries),
+    // then the rows and texts of those ids only.
     let list_sql = format!(
         "SELECT i.id, i.index_no, r.title, r.summary, i.org_id, i.publisher_name, i.doc_number, \
          i.catalog_code, i.topic_code, i.genre_code, i.validity, i.formed_on, i.published_on, \
-         i.published_at FROM {from} JOIN item_revisions r ON r.id = i.published_revision_id \
-         WHERE {where_sql} ORDER BY {order} LIMIT {per_page} OFFSET {}",
+         i.published_at FROM items i JOIN item_revisions r ON r.id = i.published_revision_id \
+         WHERE i.id IN (SELECT i.id FROM {from} WHERE {where_sql} ORDER BY {order} \
+         LIMIT {per_page} OFFSET {}) ORDER BY {order}",
         (page - 1).saturating_mul(per_page)
     );
     let memo_key = format!("{}\u{1}{count_sql}\u{1}{:?}", db.identity(), &args[1..]);
@@ -382,8 +387,13 @@ pub async fn public_view(db: &Db, scope: &Scope, id: i64) -> Result<PublicView> 
 /// runs ahead) becomes public by the clock alone (`published_at <= now` in
 /// [`PUBLIC_CONDITION`]). The portal's render cache is dropped when it passes (issue #11).
 pub async fn next_publication_after(db: &Db, now: i64) -> Result<Option<i64>> {
+    // Only items that can be public count (the conditions of the partial index
+    // `items_public_order`, which answers this from its first entry past `now`: without them
+    // the whole table is read, and the render cache's watcher asks every 250 ms).
     Ok(on_db!(db, |p| sqlx::query_scalar(
-        "SELECT MIN(published_at) FROM items WHERE published_at > $1"
+        "SELECT MIN(published_at) FROM items WHERE published_at > $1 \
+         AND withdrawn_at IS NULL AND published_revision_id IS NOT NULL \
+         AND disclosure = 'proactive' AND classified = FALSE"
     )
     .bind(now)
     .fetch_one(p)
