@@ -448,8 +448,11 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     }
     // Date-times: the date part.
     let t = t.split(['T', ' ']).next().unwrap_or(t);
+    // Every form keeps to the same years (from 1949), so whatever is accepted also reads back
+    // from its own `YYYY-MM-DD` (found by fuzzing: "201" was day 201 of Excel's 1900).
+    let in_range = |d: &NaiveDate| d.year() >= 1949;
     if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(t, "%Y%m%d").ok();
+        return NaiveDate::parse_from_str(t, "%Y%m%d").ok().filter(in_range);
     }
     if (1..=6).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) {
         // Excel serial day (1900 date system; day 60 is the fictitious 1900-02-29).
@@ -458,7 +461,9 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
             return None;
         }
         let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
-        return base.checked_add_signed(chrono::Duration::days(n));
+        return base
+            .checked_add_signed(chrono::Duration::days(n))
+            .filter(in_range);
     }
     let unified: String = t
         .replace(['年', '月'], "-")
@@ -471,8 +476,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     if parts.next().is_some() || y.len() != 4 {
         return None;
     }
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
-        .filter(|d| d.year() >= 1949)
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).filter(in_range)
 }
 
 fn resolve_vocab(list: &[VocabEntry], value: &str) -> Option<String> {

@@ -55,6 +55,12 @@ fn dates_in_the_usual_spellings() {
     for s in ["2019-02-30", "19-3-5", "abc", "", "2019-13-01", "12"] {
         assert_eq!(parse_date(s), None, "{s}");
     }
+    // Before 1949 in any spelling (fuzzing found "201", Excel's day 201 of 1900, accepted
+    // while its own 1900-07-19 was not).
+    for s in ["201", "19000719", "1900-07-19", "17898"] {
+        assert_eq!(parse_date(s), None, "{s}");
+    }
+    assert_eq!(parse_date("17899"), NaiveDate::from_ymd_opt(1949, 1, 1));
 }
 
 #[test]
