@@ -178,3 +178,22 @@ pub fn memoise_catalog_counts_from(min_total: i64) {
     crate::items::catalog::count_memo::MIN_TOTAL
         .store(min_total, std::sync::atomic::Ordering::Relaxed);
 }
+
+/// Claims the due publication job of a scheduled item (skipping other due jobs) and runs it, as
+/// the worker would; asserts that it published.
+pub async fn run_due_publication(db: &Db) {
+    let job = loop {
+        let job = crate::jobs::claim(db, "test", 60_000)
+            .await
+            .expect("claim a job")
+            .expect("the publication job is due");
+        if job.kind == crate::items::publish::PUBLISH_JOB {
+            break job;
+        }
+    };
+    assert!(
+        crate::items::publish::run_job(db, &job)
+            .await
+            .expect("run the publication job")
+    );
+}

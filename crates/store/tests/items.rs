@@ -1630,16 +1630,7 @@ both_backends!(memoised_catalog_counts_follow_every_change, |db| {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(all().await, 2, "not public before the job runs");
-    let job = loop {
-        let job = jobs::claim(db, "test", 60_000)
-            .await
-            .unwrap()
-            .expect("the publication job is due");
-        if job.kind == publish::PUBLISH_JOB {
-            break job;
-        }
-    };
-    assert!(publish::run_job(db, &job).await.unwrap());
+    gongkai_store::testing::run_due_publication(db).await;
     assert_eq!(all().await, 3, "the scheduled item, once published");
 
     in_tx(db, |tx| {

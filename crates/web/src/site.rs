@@ -195,14 +195,10 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
             }
         }),
     };
-    let failed = match resolved {
-        Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(AppError::not_found(
-            "您访问的站点不存在。请检查网址，或从平台首页进入。",
-        )),
-        Err(e) => Err(AppError::from(e)),
-    };
-    let view = match failed {
+    let found = resolved.map_err(AppError::from).and_then(|v| {
+        v.ok_or_else(|| AppError::not_found("您访问的站点不存在。请检查网址，或从平台首页进入。"))
+    });
+    let view = match found {
         Ok(v) => v,
         // The API answers in its own JSON shape even before routing (a database that is down).
         Err(e) if is_api(req.uri().path()) => return crate::api::json_error(&e),

@@ -1290,16 +1290,7 @@ async fn render_cache_follows_the_workflow(fx: Fixture) {
             .body
             .contains("定时发布的缓存测试通知")
     );
-    let job = loop {
-        let job = gongkai_store::jobs::claim(fx.db(), "test", 60_000)
-            .await
-            .unwrap()
-            .expect("the publication job is due");
-        if job.kind == publish::PUBLISH_JOB {
-            break job;
-        }
-    };
-    assert!(publish::run_job(fx.db(), &job).await.unwrap());
+    gongkai_store::testing::run_due_publication(fx.db()).await;
     eventually(
         &fx,
         "/catalog",
