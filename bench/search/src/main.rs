@@ -10,7 +10,7 @@
 
 use gongkai_search::corpus::{self, Rng};
 use gongkai_search::tokenize::segmenter;
-use gongkai_search::{Audience, Request, SearchIndex};
+use gongkai_search::{Audience, Request, SearchIndex, WriterSetup};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,10 @@ struct Args {
     queries: usize,
     threads: usize,
     dir: PathBuf,
+    heap_mb: usize,
+    merge: bool,
+    /// Keep the index after the run, and reuse a kept one of the same size (query work).
+    keep: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -27,6 +31,9 @@ fn args() -> Result<Args, String> {
         queries: 1000,
         threads: 2,
         dir: std::env::temp_dir().join("gongkai-bench-search"),
+        keep: false,
+        heap_mb: 64,
+        merge: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -36,6 +43,9 @@ fn args() -> Result<Args, String> {
             "--queries" => a.queries = v.parse().map_err(|_| "bad --queries")?,
             "--threads" => a.threads = v.parse().map_err(|_| "bad --threads")?,
             "--dir" => a.dir = PathBuf::from(v),
+            "--keep" => a.keep = v == "1" || v == "yes",
+            "--heap-mb" => a.heap_mb = v.parse().map_err(|_| "bad --heap-mb")?,
+            "--merge" => a.merge = v == "1" || v == "yes",
             _ => return Err(format!("unknown option {k}")),
         }
     }
@@ -64,14 +74,27 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a = args()?;
-    let _ = std::fs::remove_dir_all(&a.dir);
     let jieba = segmenter(&["残疾人两项补贴".into(), "一网通办".into(), "放管服".into()]);
-    let index = SearchIndex::open_or_create(&a.dir, jieba, a.threads)?;
+    let setup = WriterSetup {
+        threads: a.threads,
+        heap: a.heap_mb * 1024 * 1024,
+        merge: a.merge,
+    };
+    let reuse = a.keep
+        && SearchIndex::open_or_create(&a.dir, jieba.clone(), setup)
+            .is_ok_and(|i| i.num_docs() == a.docs);
+    if !reuse {
+        let _ = std::fs::remove_dir_all(&a.dir);
+    }
+    let index = SearchIndex::open_or_create(&a.dir, jieba, setup)?;
 
     let (mut gen_time, mut index_time) = (Duration::ZERO, Duration::ZERO);
     let mut bytes = 0u64;
     let batch = 2000u64;
-    let mut i = 0;
+    let mut i = if reuse { a.docs } else { 0 };
+    if reuse {
+        eprintln!("reusing the kept index in {}", a.dir.display());
+    }
     while i < a.docs {
         let n = batch.min(a.docs - i);
         let t = Instant::now();
@@ -93,7 +116,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let t = Instant::now();
-    index.apply(false, &[], &[], Some(&Default::default()))?;
+    if !reuse {
+        index.apply(false, &[], &[], Some(&Default::default()))?;
+    }
     let commit = t.elapsed();
     index_time += commit;
     let size = dir_size(&a.dir);
@@ -123,13 +148,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         total_hits += index.search(q, &audience)?.total;
     }
     let mut times = Vec::with_capacity(queries.len());
+    let mut slowest = Vec::with_capacity(queries.len());
     for q in &queries {
         let t = Instant::now();
         let res = index.search(q, &audience)?;
-        times.push(t.elapsed());
+        let took = t.elapsed();
+        times.push(took);
+        slowest.push((took, q, res.total, res.exact));
         std::hint::black_box(res);
     }
+    if let Ok(path) = std::env::var("GK_TIMES") {
+        let lines: Vec<String> = slowest
+            .iter()
+            .map(|(t, q, total, _)| {
+                format!(
+                    "{:.3}\t{}\t{:?}\t{:?}\t{:?}\t{total}",
+                    t.as_secs_f64() * 1e3,
+                    q.q,
+                    q.year,
+                    q.category,
+                    q.validity
+                )
+            })
+            .collect();
+        std::fs::write(path, lines.join("\n"))?;
+    }
     times.sort();
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
+    for (took, q, total, exact) in slowest.iter().take(12) {
+        eprintln!(
+            "slow: {:.2} ms {:?} year={:?} category={:?} validity={:?} → {}{total}",
+            took.as_secs_f64() * 1e3,
+            q.q,
+            q.year,
+            q.category,
+            q.validity,
+            if *exact { "" } else { "约" }
+        );
+    }
     let mb = bytes as f64 / 1e6;
     println!("documents:        {}", a.docs);
     println!(
@@ -162,6 +218,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pct(&times, 0.99).as_secs_f64() * 1e3,
         times.last().map(|d| d.as_secs_f64() * 1e3).unwrap_or(0.0)
     );
-    let _ = std::fs::remove_dir_all(&a.dir);
+    if !a.keep {
+        let _ = std::fs::remove_dir_all(&a.dir);
+    }
     Ok(())
 }

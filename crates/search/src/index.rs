@@ -9,30 +9,54 @@
 //! after a crash index and checkpoint always agree.
 
 use crate::doc::Doc;
-use crate::tokenize::{self, CJK, CjkTokenizer, WORDS, WordTokenizer};
+use crate::either::Probe;
+use crate::tokenize::{self, CJK, CjkTokenizer, UNIGRAMS, UnigramTokenizer, WORDS, WordTokenizer};
 use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
-    TermSetQuery,
+    BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, Occur, PhraseQuery, Query, RangeQuery,
+    Scorer, TermQuery, TermSetQuery, Weight,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+    DocAddress, DocId, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher,
+    TERMINATED, TantivyDocument, Term,
 };
 
 /// Version of the schema and analyzers. An index directory is named after it
 /// (`<data>/search/v<N>`); changing it makes every instance rebuild on start-up.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-/// Writer memory budget (tantivy splits it over its threads).
-const WRITER_HEAP: usize = 64 * 1024 * 1024;
+/// How an index's writer is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterSetup {
+    /// Indexing threads.
+    pub threads: usize,
+    /// Memory budget in bytes, split over the threads; a thread writes a segment when its
+    /// share is full.
+    pub heap: usize,
+    /// Whether segments are merged in the background as they are written (tantivy's log merge
+    /// policy). Off, they stay as written.
+    pub merge: bool,
+}
+
+impl WriterSetup {
+    /// The serving instance's writer: small commits, kept merged.
+    pub fn live(threads: usize) -> Self {
+        WriterSetup {
+            threads: threads.max(1),
+            heap: 64 * 1024 * 1024,
+            merge: true,
+        }
+    }
+}
 
 /// Errors of the index.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +108,8 @@ pub(crate) struct Fields {
     text_cjk: Field,
     title_ws: Field,
     text_ws: Field,
+    title_uni: Field,
+    text_uni: Field,
     meta: Field,
 }
 
@@ -97,6 +123,11 @@ fn schema() -> (Schema, Fields) {
     let ws = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(WORDS)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let uni = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(UNIGRAMS)
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let f = Fields {
@@ -119,6 +150,8 @@ fn schema() -> (Schema, Fields) {
         text_cjk: b.add_text_field("text_cjk", cjk),
         title_ws: b.add_text_field("title_ws", ws.clone()),
         text_ws: b.add_text_field("text_ws", ws),
+        title_uni: b.add_text_field("title_uni", uni.clone()),
+        text_uni: b.add_text_field("text_uni", uni),
         meta: b.add_text_field("meta", STORED),
     };
     (b.build(), f)
@@ -190,8 +223,335 @@ pub struct Hit {
 /// A page of results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Results {
+    /// How many documents match: exact when `exact`, otherwise an estimate rounded to two
+    /// significant figures (more than [`COUNT_CAP`] match; the page says 约).
     pub total: usize,
+    pub exact: bool,
     pub hits: Vec<Hit>,
+}
+
+impl Default for Results {
+    fn default() -> Self {
+        Results {
+            total: 0,
+            exact: true,
+            hits: Vec::new(),
+        }
+    }
+}
+
+/// With more than [`COUNT_CAP`] matches, this many more than asked for (at least) are taken by
+/// the cover terms and rescored in full.
+pub const RERANK_POOL: usize = 90;
+
+/// With up to this many times [`COUNT_CAP`] matches by the estimate, every match is read and the
+/// count is exact.
+const READ_ALL_UP_TO: usize = 4;
+
+/// Seeds read per hit wanted (see the many-matches path of [`SearchIndex::search`]).
+const SEEDS_PER_HIT: usize = 10;
+
+/// Matches are counted exactly up to this many; beyond it the total is estimated and the top
+/// hits come from WAND pruning (see [`SearchIndex::search`]).
+pub const COUNT_CAP: usize = 500;
+
+/// The matches of a filter read by [`count_matches`].
+struct Counted {
+    /// The live matching documents read, per segment, in document order.
+    seen: Vec<Vec<DocId>>,
+    /// Whether `seen` is every match.
+    exhausted: bool,
+    /// The number of matches (an estimate when not `exhausted`).
+    total: usize,
+    /// Where reading stopped (segment, document), when not `exhausted`.
+    stopped: Option<(usize, DocId)>,
+}
+
+/// Reads the live matches of `w` up to `cap`. When there are more, the total is estimated from
+/// the share of the index read before the cap was reached.
+fn count_matches(searcher: &Searcher, w: &dyn Weight, cap: usize) -> tantivy::Result<Counted> {
+    let empty = Counted {
+        seen: vec![Vec::new(); searcher.segment_readers().len()],
+        exhausted: false,
+        total: 0,
+        stopped: Some((0, 0)),
+    };
+    read_matches(searcher, w, cap, empty)
+}
+
+/// Goes on reading the matches of `w` where `from` stopped, up to `cap` in all.
+fn read_matches(
+    searcher: &Searcher,
+    w: &dyn Weight,
+    cap: usize,
+    from: Counted,
+) -> tantivy::Result<Counted> {
+    let Counted {
+        mut seen, stopped, ..
+    } = from;
+    let Some((first_seg, first_doc)) = stopped else {
+        return Ok(Counted {
+            total: seen.iter().map(Vec::len).sum(),
+            seen,
+            exhausted: true,
+            stopped: None,
+        });
+    };
+    let readers = searcher.segment_readers();
+    let all: u64 = readers.iter().map(|r| u64::from(r.max_doc())).sum();
+    let mut n: usize = seen.iter().map(Vec::len).sum();
+    let mut read: u64 = readers[..first_seg]
+        .iter()
+        .map(|r| u64::from(r.max_doc()))
+        .sum();
+    for (seg, reader) in readers.iter().enumerate().skip(first_seg) {
+        let mut scorer = w.scorer(reader, 1.0)?;
+        let alive = reader.alive_bitset();
+        let mut d = scorer.doc();
+        if seg == first_seg && d < first_doc {
+            d = scorer.seek(first_doc);
+        }
+        while d != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(d)) {
+                if n >= cap {
+                    let share = (read + u64::from(d)).max(1) as f64 / all.max(1) as f64;
+                    let estimate = (n as f64 / share) as usize;
+                    return Ok(Counted {
+                        seen,
+                        exhausted: false,
+                        total: two_figures(estimate).max(n),
+                        stopped: Some((seg, d)),
+                    });
+                }
+                seen[seg].push(d);
+                n += 1;
+            }
+            d = scorer.advance();
+        }
+        read += u64::from(reader.max_doc());
+    }
+    Ok(Counted {
+        seen,
+        exhausted: true,
+        total: n,
+        stopped: None,
+    })
+}
+
+/// `n` rounded to two significant figures (an estimate should not look exact).
+fn two_figures(n: usize) -> usize {
+    let mut unit = 1usize;
+    while n / unit >= 100 {
+        unit *= 10;
+    }
+    (n + unit / 2) / unit * unit
+}
+
+/// The filter as separate weights, for checking single candidates: each part's phrase on the
+/// title and on the text, and the other conditions, each asked only about the candidate
+/// ([`Probe`]): a phrase scorer's `seek` would match positions in every document up to its next
+/// match.
+struct FilterCheck {
+    parts: Vec<(Box<dyn Weight>, Box<dyn Weight>)>,
+    conditions: Box<dyn Weight>,
+}
+
+impl FilterCheck {
+    fn new(
+        index: &SearchIndex,
+        searcher: &Searcher,
+        req: &Request,
+        audience: &Audience,
+        parts: &[String],
+    ) -> tantivy::Result<Self> {
+        let off = || EnableScoring::disabled_from_searcher(searcher);
+        let mut ws = Vec::with_capacity(parts.len());
+        for p in parts {
+            ws.push((
+                index.phrase(true, p).weight(off())?,
+                index.phrase(false, p).weight(off())?,
+            ));
+        }
+        Ok(FilterCheck {
+            parts: ws,
+            conditions: index.conditions(req, audience).weight(off())?,
+        })
+    }
+
+    fn scorers(&self, reader: &tantivy::SegmentReader) -> tantivy::Result<SegmentCheck> {
+        let mut parts = Vec::with_capacity(self.parts.len());
+        for (title, text) in &self.parts {
+            parts.push((
+                Probe::new(title.scorer(reader, 1.0)?),
+                Probe::new(text.scorer(reader, 1.0)?),
+            ));
+        }
+        Ok(SegmentCheck {
+            parts,
+            conditions: Probe::new(self.conditions.scorer(reader, 1.0)?),
+        })
+    }
+}
+
+/// [`FilterCheck`] in one segment; ask in increasing document order.
+struct SegmentCheck {
+    parts: Vec<(Probe, Probe)>,
+    conditions: Probe,
+}
+
+impl SegmentCheck {
+    fn matches(&mut self, d: DocId) -> bool {
+        self.conditions.has(d)
+            && self
+                .parts
+                .iter_mut()
+                .all(|(title, text)| title.has(d) || text.has(d))
+    }
+}
+
+/// The two rankings of [`SearchIndex::ranking`], as their term clauses (should-clauses:
+/// the score is their sum).
+struct Ranking {
+    cover: Vec<(Occur, Box<dyn Query>)>,
+    full: Vec<(Occur, Box<dyn Query>)>,
+}
+
+impl Ranking {
+    /// One weight per clause of `clauses`, for [`score_docs`].
+    fn weights(
+        clauses: &[(Occur, Box<dyn Query>)],
+        searcher: &Searcher,
+    ) -> tantivy::Result<Vec<Box<dyn Weight>>> {
+        clauses
+            .iter()
+            .map(|(_, q)| q.weight(EnableScoring::enabled_from_searcher(searcher)))
+            .collect()
+    }
+
+    fn union(clauses: &[(Occur, Box<dyn Query>)]) -> BooleanQuery {
+        BooleanQuery::new(clauses.iter().map(|(o, q)| (*o, q.box_clone())).collect())
+    }
+}
+
+/// For each `(title, text, term)`, a should-clause on the title field (boosted) and one on the
+/// text field.
+fn should_terms(
+    terms: &std::collections::BTreeSet<(Field, Field, String)>,
+    boost: Score,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let term = |field: Field, t: &str| {
+        TermQuery::new(
+            Term::from_field_text(field, t),
+            IndexRecordOption::WithFreqs,
+        )
+    };
+    terms
+        .iter()
+        .flat_map(|(title, text, t)| {
+            [
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term(*title, t)), boost)) as Box<dyn Query>,
+                ),
+                (Occur::Should, Box::new(term(*text, t)) as Box<dyn Query>),
+            ]
+        })
+        .collect()
+}
+
+/// The best `k` of `docs` (per segment, in document order) by the sum of the scores of the
+/// term weights `ws`. Each term's postings seek on their own, through the skip lists: a union
+/// scorer would read every document of a 4,096-document window around each one.
+fn score_docs(
+    searcher: &Searcher,
+    ws: &[Box<dyn Weight>],
+    docs: &[Vec<DocId>],
+    k: usize,
+) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+    let mut top = TopK::new(k);
+    for (seg, docs) in docs.iter().enumerate() {
+        if docs.is_empty() {
+            continue;
+        }
+        let reader = searcher.segment_reader(seg as u32);
+        let mut scorers = ws
+            .iter()
+            .map(|w| w.scorer(reader, 1.0))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        for &d in docs {
+            let mut score = 0.0;
+            for s in scorers.iter_mut() {
+                if s.doc() < d {
+                    s.seek(d);
+                }
+                if s.doc() == d {
+                    score += s.score();
+                }
+            }
+            top.push(score, DocAddress::new(seg as u32, d));
+        }
+    }
+    Ok(top.into_sorted())
+}
+
+/// A hit with its score; better is greater (higher score, then the earlier document).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ranked(Score, DocAddress);
+
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0
+            .total_cmp(&other.0)
+            .then_with(|| other.1.cmp(&self.1))
+    }
+}
+
+/// The best `k` hits seen so far.
+struct TopK {
+    k: usize,
+    heap: BinaryHeap<Reverse<Ranked>>,
+}
+
+impl TopK {
+    fn new(k: usize) -> Self {
+        TopK {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+
+    fn push(&mut self, score: Score, addr: DocAddress) {
+        let r = Ranked(score, addr);
+        if self.heap.len() < self.k {
+            self.heap.push(Reverse(r));
+        } else if self.heap.peek().is_some_and(|w| r > w.0) {
+            self.heap.pop();
+            self.heap.push(Reverse(r));
+        }
+    }
+
+    /// The score a candidate must beat to enter (WAND's threshold).
+    fn threshold(&self) -> Score {
+        match self.heap.peek() {
+            Some(w) if self.heap.len() >= self.k => w.0.0,
+            _ => Score::MIN,
+        }
+    }
+
+    /// Best first.
+    fn into_sorted(self) -> Vec<(Score, DocAddress)> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Reverse(Ranked(s, a))| (s, a))
+            .collect()
+    }
 }
 
 /// Stored display fields not needed for querying.
@@ -227,16 +587,25 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
-    fn wrap(index: Index, jieba: Arc<jieba_rs::Jieba>, threads: usize) -> Result<Self, IndexError> {
+    fn wrap(
+        index: Index,
+        jieba: Arc<jieba_rs::Jieba>,
+        setup: WriterSetup,
+    ) -> Result<Self, IndexError> {
         let (_, f) = schema();
         index.tokenizers().register(CJK, CjkTokenizer);
+        index.tokenizers().register(UNIGRAMS, UnigramTokenizer);
         index.tokenizers().register(
             WORDS,
             WordTokenizer {
                 jieba: jieba.clone(),
             },
         );
-        let writer = index.writer_with_num_threads(threads.max(1), WRITER_HEAP)?;
+        let writer: IndexWriter =
+            index.writer_with_num_threads(setup.threads.max(1), setup.heap)?;
+        if !setup.merge {
+            writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        }
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -253,7 +622,7 @@ impl SearchIndex {
     /// An index in memory (tests, benchmarks).
     pub fn in_ram(jieba: Arc<jieba_rs::Jieba>) -> Result<Self, IndexError> {
         let (schema, _) = schema();
-        Self::wrap(Index::create_in_ram(schema), jieba, 1)
+        Self::wrap(Index::create_in_ram(schema), jieba, WriterSetup::live(1))
     }
 
     /// Opens the index in `dir`, or creates an empty one there. Fails on a corrupt index or
@@ -261,13 +630,13 @@ impl SearchIndex {
     pub fn open_or_create(
         dir: &Path,
         jieba: Arc<jieba_rs::Jieba>,
-        threads: usize,
+        setup: WriterSetup,
     ) -> Result<Self, IndexError> {
         std::fs::create_dir_all(dir)?;
         let (schema, _) = schema();
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
         let index = Index::open_or_create(mmap, schema)?;
-        let s = Self::wrap(index, jieba, threads)?;
+        let s = Self::wrap(index, jieba, setup)?;
         // Read the metas now so that a broken file shows here, not in the first search.
         s.checkpoint()?;
         s.reader.searcher().num_docs();
@@ -318,6 +687,8 @@ impl SearchIndex {
         t.add_text(f.text_cjk, &d.text);
         t.add_text(f.title_ws, &d.title);
         t.add_text(f.text_ws, &d.text);
+        t.add_text(f.title_uni, &d.title);
+        t.add_text(f.text_uni, &d.text);
         let meta = Meta {
             kind: if d.subkind.is_empty() {
                 d.kind.clone()
@@ -380,57 +751,89 @@ impl SearchIndex {
         Ok(())
     }
 
-    fn part_query(&self, part: &str) -> Box<dyn Query> {
-        let terms = tokenize::query_terms(part);
-        let phrase = |field: Field| -> Box<dyn Query> {
-            if terms.len() == 1 {
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, &terms[0].1),
-                    IndexRecordOption::WithFreqs,
-                ))
-            } else {
-                Box::new(PhraseQuery::new_with_offset(
-                    terms
-                        .iter()
-                        .map(|(o, t)| (*o, Term::from_field_text(field, t)))
-                        .collect(),
-                ))
-            }
-        };
-        // Recall: the part occurs in the title or the text (exact substring).
-        Box::new(BooleanQuery::new(vec![
-            (
-                Occur::Should,
-                Box::new(BoostQuery::new(phrase(self.f.title_cjk), 3.0)) as Box<dyn Query>,
-            ),
-            (Occur::Should, phrase(self.f.text_cjk)),
-        ]))
+    /// The field pair (title, text) that answers `part`, with its terms: the unigram fields for
+    /// one character (every character's unigram is there), otherwise the substring fields.
+    fn fields_for(&self, part: &str) -> ((Field, Field), Vec<(usize, String)>) {
+        let terms = tokenize::phrase_terms(part);
+        let one_char = matches!(&terms[..], [(_, t)]
+            if t.chars().count() == 1 && !t.chars().all(|c| c.is_ascii_alphanumeric()));
+        if one_char {
+            ((self.f.title_uni, self.f.text_uni), terms)
+        } else {
+            ((self.f.title_cjk, self.f.text_cjk), terms)
+        }
     }
 
-    fn ranking_query(&self, parts: &[String]) -> Option<Box<dyn Query>> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for p in parts {
-            for w in tokenize::words(&self.jieba, p) {
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(self.f.title_ws, &w.text),
-                            IndexRecordOption::WithFreqs,
-                        )),
-                        2.0,
-                    )),
-                ));
-                clauses.push((
-                    Occur::Should,
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(self.f.text_ws, &w.text),
-                        IndexRecordOption::WithFreqs,
-                    )),
-                ));
-            }
+    /// The exact-substring query of one part, on the title or on the text.
+    fn phrase(&self, title: bool, part: &str) -> Box<dyn Query> {
+        let ((t, x), terms) = self.fields_for(part);
+        let field = if title { t } else { x };
+        if terms.len() == 1 {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, &terms[0].1),
+                IndexRecordOption::WithFreqs,
+            ))
+        } else {
+            Box::new(PhraseQuery::new_with_offset(
+                terms
+                    .iter()
+                    .map(|(o, t)| (*o, Term::from_field_text(field, t)))
+                    .collect(),
+            ))
         }
-        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    }
+
+    /// Recall: the part occurs in the title or the text (exact substring); with `title_only`,
+    /// in the title.
+    fn part_query(&self, part: &str, title_only: bool) -> Box<dyn Query> {
+        if title_only {
+            return self.phrase(true, part);
+        }
+        Box::new(crate::either::EitherQuery(
+            self.phrase(true, part),
+            self.phrase(false, part),
+        ))
+    }
+
+    /// The ranking, as two flat unions of term queries (so that tantivy can prune them with
+    /// block-max WAND):
+    /// - `cover`: for each part, its rarest substring term (title ×3, text). Every match of a
+    ///   part holds all of the part's substring terms in its title or its text, so every match
+    ///   of the filter has a positive score here;
+    /// - `full`: `cover` plus the parts' jieba words (title ×2, text), for word-level BM25.
+    ///   This is the score shown and sorted by.
+    fn ranking(&self, searcher: &Searcher, parts: &[String]) -> Option<Ranking> {
+        let f = self.f;
+        // (title field, text field, term)
+        let mut cover: std::collections::BTreeSet<(Field, Field, String)> = Default::default();
+        let mut words: std::collections::BTreeSet<String> = Default::default();
+        for p in parts {
+            let ((title, text), terms) = self.fields_for(p);
+            let rarest = terms
+                .into_iter()
+                .map(|(_, t)| {
+                    let df = searcher
+                        .doc_freq(&Term::from_field_text(text, &t))
+                        .unwrap_or(0);
+                    (df, t)
+                })
+                .min();
+            if let Some((_, t)) = rarest {
+                cover.insert((title, text, t));
+            }
+            words.extend(tokenize::words(&self.jieba, p).into_iter().map(|w| w.text));
+        }
+        if cover.is_empty() {
+            return None;
+        }
+        let words: std::collections::BTreeSet<(Field, Field, String)> = words
+            .into_iter()
+            .map(|w| (f.title_ws, f.text_ws, w))
+            .collect();
+        let cover = should_terms(&cover, 3.0);
+        let mut full: Vec<_> = cover.iter().map(|(o, q)| (*o, q.box_clone())).collect();
+        full.extend(should_terms(&words, 2.0));
+        Some(Ranking { cover, full })
     }
 
     fn public_clause(&self, now_ms: i64) -> Box<dyn Query> {
@@ -457,15 +860,28 @@ impl SearchIndex {
     /// audience's permission clause — permissions are part of the query, never a filter over
     /// a page of results, so counts and snippets can only come from permitted documents.
     pub fn build_query(&self, req: &Request, audience: &Audience) -> Box<dyn Query> {
-        let f = self.f;
+        self.filter_query(req, audience, false)
+    }
+
+    /// [`Self::build_query`]; with `title_only`, every part must be in the title.
+    fn filter_query(&self, req: &Request, audience: &Audience, title_only: bool) -> Box<dyn Query> {
         let parts = parts(&req.q);
+        if parts.is_empty() {
+            // Nothing to search for: no results (the page asks for a query).
+            return Box::new(EmptyQuery);
+        }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for p in &parts {
-            clauses.push((Occur::Must, self.part_query(p)));
+            clauses.push((Occur::Must, self.part_query(p, title_only)));
         }
-        if let Some(r) = self.ranking_query(&parts) {
-            clauses.push((Occur::Should, r));
-        }
+        clauses.push((Occur::Must, self.conditions(req, audience)));
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Everything the filter asks besides the parts: the filters and the audience's permission.
+    fn conditions(&self, req: &Request, audience: &Audience) -> Box<dyn Query> {
+        let f = self.f;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let text_eq = |field: Field, v: &Option<String>| -> Option<Box<dyn Query>> {
             v.as_deref().filter(|v| !v.is_empty()).map(|v| {
                 Box::new(TermQuery::new(
@@ -543,10 +959,6 @@ impl SearchIndex {
             }
         };
         clauses.push((Occur::Must, permission));
-        if parts.is_empty() {
-            // Nothing to search for: no results (the page asks for a query).
-            return Box::new(EmptyQuery);
-        }
         Box::new(BooleanQuery::new(clauses))
     }
 
@@ -574,26 +986,184 @@ impl SearchIndex {
         Ok(out)
     }
 
+    /// The `k` newest of `docs` (per segment), newest first.
+    fn newest(
+        &self,
+        searcher: &Searcher,
+        docs: &[Vec<DocId>],
+        k: usize,
+    ) -> Result<Vec<(Score, DocAddress)>, IndexError> {
+        let mut all = self.dated(searcher, docs)?;
+        all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        all.truncate(k);
+        Ok(all.into_iter().map(|(_, a)| (0.0, a)).collect())
+    }
+
+    /// The `k`-th newest date of `docs` (which hold at least `k`; the oldest date otherwise).
+    fn kth_newest_date(
+        &self,
+        searcher: &Searcher,
+        docs: &[Vec<DocId>],
+        k: usize,
+    ) -> Result<i64, IndexError> {
+        let mut dates: Vec<i64> = self
+            .dated(searcher, docs)?
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect();
+        dates.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(dates
+            .get(k.saturating_sub(1))
+            .or(dates.last())
+            .copied()
+            .unwrap_or(i64::MIN))
+    }
+
+    fn dated(
+        &self,
+        searcher: &Searcher,
+        docs: &[Vec<DocId>],
+    ) -> Result<Vec<(i64, DocAddress)>, IndexError> {
+        let mut out = Vec::new();
+        for (seg, docs) in docs.iter().enumerate() {
+            if docs.is_empty() {
+                continue;
+            }
+            let dates = searcher
+                .segment_reader(seg as u32)
+                .fast_fields()
+                .i64("date")?;
+            for &d in docs {
+                out.push((
+                    dates.first(d).unwrap_or(i64::MIN),
+                    DocAddress::new(seg as u32, d),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
     /// Runs a search.
+    ///
+    /// The work is bounded however common the words are (issue #8: p99 < 20 ms warm at
+    /// 1,000,000 documents). Which documents match is decided by the filter alone (every part
+    /// as a substring, the filters, the audience); the order by [`Self::ranking`]. Then:
+    /// - the filter's matches are counted up to [`COUNT_CAP`]. If that is all of them, the
+    ///   count is exact and every match is scored by the full ranking;
+    /// - otherwise the total is an estimate from the share of the index read (`exact: false`,
+    ///   shown as 约…), block-max WAND over the cover terms finds the best `k + RERANK_POOL`
+    ///   matches by those terms (each candidate checked against the filter, and only documents
+    ///   that could still enter are looked at), and those are rescored by the full ranking.
+    ///
+    /// Both paths are tested against tantivy's exhaustive collector
+    /// (`tests::pruned_ranking_equals_exhaustive_scoring`); newest-first against sorting every
+    /// match.
     pub fn search(&self, req: &Request, audience: &Audience) -> Result<Results, IndexError> {
-        let query = self.build_query(req, audience);
+        self.search_capped(req, audience, COUNT_CAP)
+    }
+
+    pub(crate) fn search_capped(
+        &self,
+        req: &Request,
+        audience: &Audience,
+        cap: usize,
+    ) -> Result<Results, IndexError> {
+        let parts = parts(&req.q);
         let searcher = self.reader.searcher();
+        let filter = self.build_query(req, audience);
+        let Some(ranking) = self.ranking(&searcher, &parts) else {
+            return Ok(Results::default());
+        };
         let limit = req.limit.clamp(1, 100);
-        let collector = TopDocs::with_limit(limit).and_offset(req.offset);
-        let (addrs, total): (Vec<(f32, DocAddress)>, usize) = match req.sort {
-            Sort::Relevance => searcher.search(&query, &(collector.order_by_score(), Count))?,
-            Sort::Newest => {
-                let (docs, total): (Vec<(Option<i64>, DocAddress)>, usize) = searcher.search(
-                    &query,
-                    &(
-                        collector.order_by_fast_field::<i64>("date", Order::Desc),
-                        Count,
+        let k = req.offset.saturating_add(limit);
+        let filter_w = filter.weight(EnableScoring::disabled_from_searcher(&searcher))?;
+        let full_w = Ranking::weights(&ranking.full, &searcher)?;
+        let mut counted = count_matches(&searcher, filter_w.as_ref(), cap.max(k))?;
+        if !counted.exhausted && counted.total <= cap.saturating_mul(READ_ALL_UP_TO) {
+            // Not many more by the estimate: reading them all is cheaper than pruning, which
+            // would look at the cover terms' documents that fail the filter.
+            counted = read_matches(&searcher, filter_w.as_ref(), usize::MAX, counted)?;
+        }
+        let ranked: Vec<(f32, DocAddress)> = match (req.sort, counted.exhausted) {
+            // Few matches: score exactly those.
+            (Sort::Relevance, true) => score_docs(&searcher, &full_w, &counted.seen, k)?,
+            (Sort::Relevance, false) => {
+                // Many matches. First the best `pool` by the cover terms alone, from WAND over
+                // them with the filter checked per candidate; then those rescored in full.
+                let pool = k.saturating_mul(2).max(k + RERANK_POOL);
+                let cover_w = Ranking::union(&ranking.cover)
+                    .weight(EnableScoring::enabled_from_searcher(&searcher))?;
+                // Seeds: matches with every part in the title. They score high, so WAND
+                // starts from a high threshold and skips the stretches where only the text
+                // has the terms. Any verified matches give a valid threshold, so the result
+                // is the same as without seeds.
+                let seed_w = self
+                    .filter_query(req, audience, true)
+                    .weight(EnableScoring::disabled_from_searcher(&searcher))?;
+                let seeds = count_matches(&searcher, seed_w.as_ref(), pool * SEEDS_PER_HIT)?;
+                let mut top = TopK::new(pool);
+                for (score, a) in score_docs(
+                    &searcher,
+                    &Ranking::weights(&ranking.cover, &searcher)?,
+                    &seeds.seen,
+                    pool,
+                )? {
+                    top.push(score, a);
+                }
+                let mut threshold = top.threshold();
+                let check = FilterCheck::new(self, &searcher, req, audience, &parts)?;
+                for (seg, reader) in searcher.segment_readers().iter().enumerate() {
+                    let mut filter = check.scorers(reader)?;
+                    let alive = reader.alive_bitset();
+                    let seeded = &seeds.seen[seg];
+                    let mut next_seed = 0usize;
+                    cover_w.for_each_pruning(threshold, reader, &mut |d, score| {
+                        if alive.is_some_and(|a| a.is_deleted(d)) {
+                            return threshold;
+                        }
+                        while seeded.get(next_seed).is_some_and(|&s| s < d) {
+                            next_seed += 1;
+                        }
+                        if seeded.get(next_seed) == Some(&d) {
+                            return threshold;
+                        }
+                        if filter.matches(d) {
+                            top.push(score, DocAddress::new(seg as u32, d));
+                            threshold = top.threshold();
+                        }
+                        threshold
+                    })?;
+                }
+                let mut docs = vec![Vec::new(); searcher.segment_readers().len()];
+                for (_, a) in top.into_sorted() {
+                    docs[a.segment_ord as usize].push(a.doc_id);
+                }
+                docs.iter_mut().for_each(|d| d.sort_unstable());
+                score_docs(&searcher, &full_w, &docs, k)?
+            }
+            (Sort::Newest, true) => self.newest(&searcher, &counted.seen, k)?,
+            (Sort::Newest, false) => {
+                // Many matches: the k-th newest date among those counted bounds the answer from
+                // below (at least k matches are that new), so only matches at least that new
+                // are read.
+                let since = self.kth_newest_date(&searcher, &counted.seen, k)?;
+                let bounded = BooleanQuery::new(vec![
+                    (Occur::Must, filter.box_clone()),
+                    (
+                        Occur::Must,
+                        Box::new(RangeQuery::new(
+                            Bound::Included(Term::from_field_i64(self.f.date, since)),
+                            Bound::Unbounded,
+                        )),
                     ),
-                )?;
-                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
+                ]);
+                let w = bounded.weight(EnableScoring::disabled_from_searcher(&searcher))?;
+                let recent = count_matches(&searcher, w.as_ref(), usize::MAX)?;
+                self.newest(&searcher, &recent.seen, k)?
             }
         };
-        let parts = parts(&req.q);
+        let addrs: Vec<(f32, DocAddress)> = ranked.into_iter().skip(req.offset).collect();
+        let (total, exact) = (counted.total, counted.exhausted);
         let mut hits = Vec::with_capacity(addrs.len());
         for (score, addr) in addrs {
             let doc: TantivyDocument = searcher.doc(addr)?;
@@ -623,6 +1193,196 @@ impl SearchIndex {
                 score,
             });
         }
-        Ok(Results { total, hits })
+        Ok(Results { total, exact, hits })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+    use super::*;
+    use crate::corpus::{self, Rng};
+    use tantivy::collector::TopDocs;
+    use tantivy::query::ConstScoreQuery;
+
+    /// 700 corpus documents (about one in twenty not public), in three commits, with some
+    /// re-indexed (so segments hold deleted documents).
+    fn index() -> SearchIndex {
+        let index = SearchIndex::in_ram(crate::tokenize::segmenter(&[])).unwrap();
+        let doc = |i: u64| {
+            let mut d = corpus::document(11, i);
+            d.text = d.text.chars().take(300).collect();
+            d
+        };
+        for chunk in [0..300u64, 300..550, 550..700] {
+            let docs: Vec<Doc> = chunk.map(doc).collect();
+            index
+                .apply(false, &docs, &[], Some(&Checkpoint::default()))
+                .unwrap();
+        }
+        let again: Vec<Doc> = (0..700).step_by(7).map(doc).collect();
+        index
+            .apply(false, &again, &[], Some(&Checkpoint::default()))
+            .unwrap();
+        index
+    }
+
+    fn requests() -> Vec<Request> {
+        let mut r = Rng::new(5);
+        let mut out: Vec<Request> = ["的", "政府", "残疾人", "通知 2024", "补贴", "管理办法"]
+            .iter()
+            .map(|q| Request {
+                q: (*q).to_string(),
+                ..Default::default()
+            })
+            .collect();
+        out.extend((0..120).map(|_| {
+            let (q, filtered) = corpus::query(&mut r);
+            let mut req = Request {
+                q,
+                ..Default::default()
+            };
+            if filtered {
+                req.validity = Some("valid".into());
+            }
+            req
+        }));
+        out
+    }
+
+    /// The oracle, from tantivy's own collector over every match and its explanations: when
+    /// every match was read (`exact`), the best `k` by the full ranking; otherwise the best
+    /// `pool` by the cover terms, rescored by the full ranking.
+    fn exhaustive(
+        index: &SearchIndex,
+        req: &Request,
+        audience: &Audience,
+        exact: bool,
+    ) -> Vec<(Score, DocAddress)> {
+        let searcher = index.reader.searcher();
+        let Some(ranking) = index.ranking(&searcher, &parts(&req.q)) else {
+            return Vec::new();
+        };
+        let k = req.offset + req.limit;
+        let filter = index.build_query(req, audience);
+        let by = |scoring: Box<dyn Query>, n: usize| {
+            let q = BooleanQuery::new(vec![
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(filter.box_clone(), 0.0)) as Box<dyn Query>,
+                ),
+                (Occur::Must, scoring),
+            ]);
+            searcher
+                .search(&q, &TopDocs::with_limit(n).order_by_score())
+                .unwrap()
+        };
+        if exact {
+            return by(Box::new(Ranking::union(&ranking.full)), k);
+        }
+        let pool = by(
+            Box::new(Ranking::union(&ranking.cover)),
+            (k * 2).max(k + RERANK_POOL),
+        );
+        let mut rescored: Vec<(Score, DocAddress)> = pool
+            .into_iter()
+            .map(|(_, a)| {
+                let full = Ranking::union(&ranking.full);
+                (full.explain(&searcher, a).unwrap().value(), a)
+            })
+            .collect();
+        rescored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        rescored.truncate(k);
+        rescored
+    }
+
+    #[test]
+    fn pruned_ranking_equals_exhaustive_scoring() {
+        let index = index();
+        let audience = Audience::Public { now_ms: i64::MAX };
+        let (mut pruned, mut compared) = (0, 0);
+        for base in requests() {
+            let all = index.matching_ids(&base, &audience).unwrap();
+            for (cap, offset, limit) in [(COUNT_CAP, 0, 10), (3, 0, 10), (3, 10, 10), (0, 0, 1)] {
+                let req = Request {
+                    offset,
+                    limit,
+                    ..base.clone()
+                };
+                let got = index.search_capped(&req, &audience, cap).unwrap();
+                let want = exhaustive(&index, &req, &audience, got.exact);
+                let want: Vec<_> = want.into_iter().skip(offset).collect();
+                assert_eq!(got.hits.len(), want.len(), "{req:?}");
+                for (h, (s, _)) in got.hits.iter().zip(&want) {
+                    assert!((h.score - s).abs() <= 1e-4 * s.abs().max(1.0), "{req:?}");
+                }
+                // Where scores differ the order is the same document by document.
+                let ids: Vec<i64> = got.hits.iter().map(|h| h.id).collect();
+                let searcher = index.reader.searcher();
+                for (i, (s, a)) in want.iter().enumerate() {
+                    let tied = want
+                        .iter()
+                        .enumerate()
+                        .any(|(j, (t, _))| j != i && (s - t).abs() <= 1e-4);
+                    if !tied {
+                        let d: TantivyDocument = searcher.doc(*a).unwrap();
+                        let key = d.get_first(index.f.key).and_then(|v| v.as_str()).unwrap();
+                        assert_eq!(key, format!("item:{}", ids[i]), "{req:?}");
+                    }
+                }
+                if got.exact {
+                    assert_eq!(got.total, all.len(), "{req:?}");
+                } else {
+                    pruned += 1;
+                    assert!(all.len() > cap, "{req:?}");
+                    assert!(got.total >= cap, "{req:?}");
+                }
+                compared += 1;
+            }
+        }
+        assert!(pruned > 100, "the pruned path ran ({pruned} of {compared})");
+    }
+
+    #[test]
+    fn newest_first_equals_sorting_every_match() {
+        let index = index();
+        let audience = Audience::Public { now_ms: i64::MAX };
+        let searcher = index.reader.searcher();
+        for base in requests() {
+            let all = index.matching_ids(&base, &audience).unwrap();
+            // The oracle: every match's date, newest first.
+            let mut dated: Vec<(i64, i64)> = all
+                .iter()
+                .map(|id| (corpus::document(11, (*id - 1) as u64).date, *id))
+                .collect();
+            dated.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            for cap in [COUNT_CAP, 3] {
+                let req = Request {
+                    sort: Sort::Newest,
+                    offset: 5,
+                    limit: 10,
+                    ..base.clone()
+                };
+                let got = index.search_capped(&req, &audience, cap).unwrap();
+                let dates: Vec<i64> = got
+                    .hits
+                    .iter()
+                    .map(|h| corpus::document(11, (h.id - 1) as u64).date)
+                    .collect();
+                let want: Vec<i64> = dated.iter().skip(5).take(10).map(|d| d.0).collect();
+                assert_eq!(dates, want, "{req:?}");
+            }
+        }
+        drop(searcher);
+    }
+
+    #[test]
+    fn estimates_have_two_significant_figures() {
+        assert_eq!(two_figures(0), 0);
+        assert_eq!(two_figures(99), 99);
+        assert_eq!(two_figures(123), 120);
+        assert_eq!(two_figures(125), 130);
+        assert_eq!(two_figures(31_358), 31_000);
+        assert_eq!(two_figures(996_000), 1_000_000);
     }
 }

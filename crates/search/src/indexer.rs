@@ -30,7 +30,7 @@
 
 use crate::doc;
 use crate::index::{
-    Audience, Checkpoint, IndexError, Request, Results, SCHEMA_VERSION, SearchIndex,
+    Audience, Checkpoint, IndexError, Request, Results, SCHEMA_VERSION, SearchIndex, WriterSetup,
 };
 use crate::{Unavailable, tokenize};
 use gongkai_store::search::{self as outbox, OutboxRow};
@@ -339,9 +339,9 @@ impl Search {
         {
             let j = jieba.clone();
             let d = dir.clone();
-            let threads = self.inner.threads;
+            let setup = WriterSetup::live(self.inner.threads);
             let opened =
-                tokio::task::spawn_blocking(move || SearchIndex::open_or_create(&d, j, threads))
+                tokio::task::spawn_blocking(move || SearchIndex::open_or_create(&d, j, setup))
                     .await?;
             match opened {
                 Ok(index) => {
@@ -426,9 +426,9 @@ impl Search {
         };
         let j = jieba.clone();
         let d = dir.clone();
-        let threads = self.inner.threads.max(2);
+        let setup = WriterSetup::live(self.inner.threads.max(2));
         let index = tokio::task::spawn_blocking(move || match d {
-            Some(d) => SearchIndex::open_or_create(&d, j, threads),
+            Some(d) => SearchIndex::open_or_create(&d, j, setup),
             None => SearchIndex::in_ram(j),
         })
         .await??;

@@ -17,12 +17,15 @@
 
 pub mod corpus;
 pub mod doc;
+mod either;
 pub mod index;
 pub mod indexer;
 pub mod snippet;
 pub mod tokenize;
 
-pub use index::{Audience, Checkpoint, Hit, Request, Results, SCHEMA_VERSION, SearchIndex, Sort};
+pub use index::{
+    Audience, Checkpoint, Hit, Request, Results, SCHEMA_VERSION, SearchIndex, Sort, WriterSetup,
+};
 pub use indexer::{Progress, Search, Status};
 
 /// Why a search could not be answered.

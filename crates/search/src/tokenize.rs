@@ -1,7 +1,7 @@
 //! The two analyzers (tech-choices §1.4).
 //!
 //! **Substring analyzer** ([`CjkTokenizer`], fields `*_cjk`). Text is normalised (ASCII and
-//! full-width letters lower-cased, full-width forms folded to ASCII) and split into:
+//! full-width letters lower-cased, full-width forms folded to ASCII) and split into ([`pieces`]):
 //! - *words*: runs of ASCII letters and digits, one token each;
 //! - *characters*: every other non-space character (Han, kana, punctuation …). Each one gets its
 //!   own position and emits its **unigram** and, when the next character is also a character,
@@ -13,6 +13,13 @@
 //! substring (of the normalised text, words matched whole): 银行 finds 中国农业发展银行, 张三
 //! finds 张三等, and a single character works too (its unigram). Whitespace separates runs and
 //! takes one position, so nothing matches across a space or a line break (Ctrl-F would not).
+//!
+//! What is stored with positions is less ([`indexed_pieces`]): a unigram inside a run (a
+//! bigram ends at it and another starts at it) is left out. A phrase needs a unigram only for a
+//! one-character run of the query, which sits between words or at an end of the part, so in
+//! the text that character ends or starts its run: its unigram is there. Every unigram is in
+//! the **unigram fields** (`*_uni`, [`UnigramTokenizer`]) without positions, for one-character
+//! queries. Positions are most of the index, and of the time spent writing and merging it.
 //!
 //! **Word analyzer** ([`WordTokenizer`], fields `*_ws`): jieba search mode with the
 //! administrators' dictionary, for BM25 ranking only (never for recall). It holds the segmenter
@@ -27,6 +34,8 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 pub const CJK: &str = "gk_cjk";
 /// Name of the word analyzer.
 pub const WORDS: &str = "gk_words";
+/// Name of the unigram analyzer.
+pub const UNIGRAMS: &str = "gk_uni";
 
 /// Normalises one character: full-width ASCII forms to ASCII, ASCII letters to lower case.
 pub fn fold(c: char) -> char {
@@ -120,6 +129,28 @@ pub fn pieces(text: &str) -> Vec<Piece> {
     out
 }
 
+/// The substring analyzer's tokens as indexed: [`pieces`] without the unigrams inside a run
+/// (see the module documentation).
+pub fn indexed_pieces(text: &str) -> Vec<Piece> {
+    let all = pieces(text);
+    let is_bigram = |p: &Piece| p.text.chars().count() == 2 && !p.text.chars().any(is_word_char);
+    let starts: std::collections::HashSet<usize> = all
+        .iter()
+        .filter(|p| is_bigram(p))
+        .map(|p| p.position)
+        .collect();
+    all.iter()
+        .filter(|p| {
+            let unigram = p.text.chars().count() == 1 && !p.text.chars().all(is_word_char);
+            let inside = p.position > 0
+                && starts.contains(&p.position)
+                && starts.contains(&(p.position - 1));
+            !(unigram && inside)
+        })
+        .cloned()
+        .collect()
+}
+
 /// The terms of one query part with their phrase offsets: bigrams for character runs (a unigram
 /// for a one-character run), words whole. Empty for a part with nothing searchable.
 pub fn query_terms(part: &str) -> Vec<(usize, String)> {
@@ -152,6 +183,31 @@ pub fn query_terms(part: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// The terms a phrase needs: [`query_terms`] without the bigrams whose two characters the
+/// kept ones already cover (every other bigram along a run, and always the run's last). The
+/// phrase matches the same places and reads fewer position lists.
+pub fn phrase_terms(part: &str) -> Vec<(usize, String)> {
+    let terms = query_terms(part);
+    let is_bigram =
+        |t: &str| t.chars().count() == 2 && !t.chars().any(|c| c.is_ascii_alphanumeric());
+    let mut out = Vec::with_capacity(terms.len());
+    // The last character position a kept bigram covers.
+    let mut covered: Option<usize> = None;
+    for (i, (pos, t)) in terms.iter().enumerate() {
+        if is_bigram(t) {
+            let next_covers = terms
+                .get(i + 1)
+                .is_some_and(|(p, n)| *p == pos + 1 && is_bigram(n));
+            if covered.is_some_and(|c| *pos <= c) && next_covers {
+                continue;
+            }
+            covered = Some(pos + 1);
+        }
+        out.push((*pos, t.clone()));
+    }
+    out
+}
+
 /// Runs of `Piece`s as a tantivy token stream.
 pub struct PieceStream {
     pieces: std::vec::IntoIter<Piece>,
@@ -180,7 +236,7 @@ impl TokenStream for PieceStream {
     }
 }
 
-/// The substring analyzer as a tantivy tokenizer.
+/// The substring analyzer as a tantivy tokenizer ([`indexed_pieces`]).
 #[derive(Clone, Default)]
 pub struct CjkTokenizer;
 
@@ -188,6 +244,17 @@ impl Tokenizer for CjkTokenizer {
     type TokenStream<'a> = CjkStream<'a>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> CjkStream<'a> {
         CjkStream::new(text)
+    }
+}
+
+/// The unigram analyzer: the unigram of every character (for fields without positions).
+#[derive(Clone, Default)]
+pub struct UnigramTokenizer;
+
+impl Tokenizer for UnigramTokenizer {
+    type TokenStream<'a> = CjkStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CjkStream<'a> {
+        CjkStream::unigrams(text)
     }
 }
 
@@ -214,10 +281,15 @@ enum Emit {
     },
 }
 
-/// [`pieces`] as a stream, for indexing: the same tokens in the same order (a property test
-/// holds them equal), written into one reused token instead of two `String`s per character —
-/// indexing is dominated by the analyzers, and this one runs over every character twice.
+/// [`indexed_pieces`] as a stream, for indexing: the same tokens in the same order (a property
+/// test holds them equal), written into one reused token instead of two `String`s per
+/// character — indexing is dominated by the analyzers, and this one runs over every character
+/// twice. With `unigrams_only`, the unigrams of [`pieces`] and nothing else.
 pub struct CjkStream<'a> {
+    unigrams_only: bool,
+    /// The unigram of the last character, held until the next one shows whether it ends its
+    /// run (then it is emitted) or not (then it is inside the run and left out).
+    pending: Option<Emit>,
     chars: std::str::CharIndices<'a>,
     len: usize,
     position: usize,
@@ -234,6 +306,8 @@ pub struct CjkStream<'a> {
 impl<'a> CjkStream<'a> {
     pub fn new(text: &'a str) -> CjkStream<'a> {
         CjkStream {
+            unigrams_only: false,
+            pending: None,
             chars: text.char_indices(),
             len: text.len(),
             position: 0,
@@ -245,6 +319,19 @@ impl<'a> CjkStream<'a> {
             done: false,
             queue: std::collections::VecDeque::with_capacity(4),
             token: Token::default(),
+        }
+    }
+
+    pub fn unigrams(text: &'a str) -> CjkStream<'a> {
+        CjkStream {
+            unigrams_only: true,
+            ..CjkStream::new(text)
+        }
+    }
+
+    fn flush_pending(&mut self) {
+        if let Some(e) = self.pending.take() {
+            self.queue.push_back(e);
         }
     }
 
@@ -263,6 +350,24 @@ impl<'a> CjkStream<'a> {
     fn step(&mut self, i: usize, raw: char) {
         let c = fold(raw);
         let end = i + raw.len_utf8();
+        if self.unigrams_only {
+            if !is_word_char(c) && !c.is_whitespace() && !c.is_control() {
+                self.queue.push_back(Emit::Unigram {
+                    c,
+                    from: i,
+                    to: end,
+                    pos: self.position,
+                });
+                self.position += 1;
+            }
+            return;
+        }
+        if !is_word_char(c) && !c.is_whitespace() && !c.is_control() {
+            // Another character follows: the held unigram is inside its run.
+            self.pending = None;
+        } else {
+            self.flush_pending();
+        }
         if is_word_char(c) {
             if self.word.is_empty() {
                 self.word_from = i;
@@ -290,12 +395,18 @@ impl<'a> CjkStream<'a> {
                 pos: self.position - 1,
             });
         }
-        self.queue.push_back(Emit::Unigram {
+        let unigram = Emit::Unigram {
             c,
             from: i,
             to: end,
             pos: self.position,
-        });
+        };
+        if self.prev.is_some() {
+            self.pending = Some(unigram);
+        } else {
+            // The first character of a run.
+            self.queue.push_back(unigram);
+        }
         self.emitted = true;
         self.position += 1;
         self.prev = Some((c, i));
@@ -339,6 +450,7 @@ impl TokenStream for CjkStream<'_> {
             match self.chars.next() {
                 Some((i, raw)) => self.step(i, raw),
                 None => {
+                    self.flush_pending();
                     self.flush_word(self.len);
                     self.done = true;
                 }
@@ -426,6 +538,27 @@ mod tests {
     }
 
     #[test]
+    fn unigrams_inside_a_run_are_not_indexed() {
+        let kept: Vec<(usize, String)> = indexed_pieces("银行A1 张三等")
+            .into_iter()
+            .map(|p| (p.position, p.text))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                (0, "银".to_string()),
+                (0, "银行".into()),
+                (1, "行".into()),
+                (2, "a1".into()),
+                (4, "张".into()),
+                (4, "张三".into()),
+                (5, "三等".into()),
+                (6, "等".into()),
+            ]
+        );
+    }
+
+    #[test]
     fn full_width_forms_fold_to_ascii() {
         assert_eq!(texts("ＡＢ１２"), vec![(0, "ab12".to_string())]);
     }
@@ -455,6 +588,29 @@ mod tests {
             vec![(0, "2024".to_string()), (1, "年".into())]
         );
         assert!(query_terms("  ").is_empty());
+        assert_eq!(
+            phrase_terms("无障碍环境建设"),
+            vec![
+                (0, "无障".to_string()),
+                (2, "碍环".into()),
+                (4, "境建".into()),
+                (5, "建设".into())
+            ]
+        );
+        assert_eq!(
+            phrase_terms("农业发展"),
+            vec![(0, "农业".to_string()), (2, "发展".into())]
+        );
+        assert_eq!(phrase_terms("张三"), query_terms("张三"));
+        assert_eq!(
+            phrase_terms("第12号文件"),
+            vec![
+                (0, "第".to_string()),
+                (1, "12".into()),
+                (2, "号文".into()),
+                (3, "文件".into())
+            ]
+        );
     }
 
     #[test]
@@ -471,13 +627,30 @@ mod tests {
     }
 
     /// Does `part` match `text` the way the phrase query does: one base position where every
-    /// query term is a token of the text?
+    /// query term is a token of the text? With all of [`query_terms`] and with the thinned
+    /// [`phrase_terms`] the queries use, which must agree.
     fn phrase_matches(part: &str, text: &str) -> bool {
-        let terms = query_terms(part);
+        let all = matches_with(&query_terms(part), text);
+        assert_eq!(
+            all,
+            matches_with(&phrase_terms(part), text),
+            "{part:?} in {text:?}"
+        );
+        all
+    }
+
+    fn matches_with(terms: &[(usize, String)], text: &str) -> bool {
         if terms.is_empty() {
             return false;
         }
-        let toks: std::collections::HashSet<(usize, String)> = pieces(text)
+        if let [(_, t)] = terms
+            && t.chars().count() == 1
+            && !t.chars().all(is_word_char)
+        {
+            // One character: the unigram fields, which hold every character's unigram.
+            return pieces(text).iter().any(|p| &p.text == t);
+        }
+        let toks: std::collections::HashSet<(usize, String)> = indexed_pieces(text)
             .into_iter()
             .map(|p| (p.position, p.text))
             .collect();
@@ -547,7 +720,18 @@ mod tests {
                     to: t.offset_to,
                 });
             }
-            prop_assert_eq!(got, pieces(&text));
+            prop_assert_eq!(got, indexed_pieces(&text));
+            let mut st = CjkStream::unigrams(&text);
+            let mut got = Vec::new();
+            while st.advance() {
+                got.push(st.token().text.clone());
+            }
+            let want: Vec<String> = pieces(&text)
+                .into_iter()
+                .filter(|p| p.text.chars().count() == 1 && !p.text.chars().all(is_word_char))
+                .map(|p| p.text)
+                .collect();
+            prop_assert_eq!(got, want);
         }
 
         /// Every substring of a text (not cutting a word) is found in it.

@@ -58,6 +58,7 @@ async fn page_and_api(t: TestDb) {
     assert_eq!(s, StatusCode::OK);
     let total = v["total"].as_u64().unwrap();
     assert!(total > 0);
+    assert_eq!(v["total_exact"], true, "a few matches are counted exactly");
     let hit = &v["hits"][0];
     assert!(
         hit.get("state").is_none(),

@@ -121,6 +121,7 @@ async fn run(
     Ok(axum::Json(json!({
         "q": parsed.q,
         "total": results.total,
+        "total_exact": results.exact,
         "page": parsed.page,
         "per_page": PER_PAGE,
         "hits": hits,
@@ -208,7 +209,10 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
         p("page", "页码（每页 10 条，最多 100 页）", "integer"),
     ]);
     let result = json!({"type": "object", "properties": {
-        "q": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
+        "q": {"type": "string"}, "total": {"type": "integer"},
+        "total_exact": {"type": "boolean", "description":
+            "为 false 时 total 是估计数（匹配超过 500 条时按已读部分估算，取两位有效数字）"},
+        "page": {"type": "integer"},
         "per_page": {"type": "integer"},
         "hits": {"type": "array", "items": {"type": "object", "description":
             "title/snippet 为纯文本，title_marks/snippet_marks 为需高亮的字符区间 [起, 止)"}}}});

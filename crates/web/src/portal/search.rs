@@ -230,6 +230,8 @@ struct SearchPage {
     clear_href: String,
     rows: Vec<ResultRow>,
     total: usize,
+    /// False when `total` is an estimate (more matches than the search counts exactly).
+    exact: bool,
     page: i64,
     pages: i64,
     first: usize,
@@ -260,10 +262,7 @@ pub async fn show_search(
     let parsed = parse(&state, &ctx.site, &query, &vocab).await?;
     let searched = !gongkai_search::index::parts(&parsed.q).is_empty();
     let mut unavailable = None;
-    let mut results = gongkai_search::Results {
-        total: 0,
-        hits: Vec::new(),
-    };
+    let mut results = gongkai_search::Results::default();
     if searched {
         match &state.search {
             Some(search) => {
@@ -349,6 +348,7 @@ pub async fn show_search(
                 .finish()
         ),
         total,
+        exact: results.exact,
         page,
         pages,
         first,
