@@ -15,6 +15,7 @@
 //! [`Search`] is the handle the web layer holds: cheap to clone, answers "正在重建索引" while
 //! the index is being built, never blocks the portal.
 
+mod collect;
 pub mod corpus;
 pub mod doc;
 mod either;
