@@ -456,9 +456,7 @@ impl SearchIndex {
     /// one character (every character's unigram is there), otherwise the substring fields.
     fn fields_for(&self, part: &str) -> ((Field, Field), Vec<(usize, String)>) {
         let terms = tokenize::phrase_terms(part);
-        let one_char = matches!(&terms[..], [(_, t)]
-            if t.chars().count() == 1 && !t.chars().all(|c| c.is_ascii_alphanumeric()));
-        if one_char {
+        if matches!(&terms[..], [(_, t)] if tokenize::is_unigram(t)) {
             ((self.f.title_uni, self.f.text_uni), terms)
         } else {
             ((self.f.title_cjk, self.f.text_cjk), terms)

@@ -51,6 +51,18 @@ fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric()
 }
 
+/// Whether a substring-analyzer token is one character's unigram (not a one-letter word).
+pub fn is_unigram(t: &str) -> bool {
+    let mut c = t.chars();
+    matches!((c.next(), c.next()), (Some(a), None) if !is_word_char(a))
+}
+
+/// Whether a substring-analyzer token is a bigram of two characters (not a two-letter word).
+pub fn is_bigram(t: &str) -> bool {
+    let mut c = t.chars();
+    matches!((c.next(), c.next(), c.next()), (Some(a), Some(_), None) if !is_word_char(a))
+}
+
 /// A token of the substring analyzer before it becomes a tantivy token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
@@ -133,19 +145,17 @@ pub fn pieces(text: &str) -> Vec<Piece> {
 /// (see the module documentation).
 pub fn indexed_pieces(text: &str) -> Vec<Piece> {
     let all = pieces(text);
-    let is_bigram = |p: &Piece| p.text.chars().count() == 2 && !p.text.chars().any(is_word_char);
     let starts: std::collections::HashSet<usize> = all
         .iter()
-        .filter(|p| is_bigram(p))
+        .filter(|p| is_bigram(&p.text))
         .map(|p| p.position)
         .collect();
     all.iter()
         .filter(|p| {
-            let unigram = p.text.chars().count() == 1 && !p.text.chars().all(is_word_char);
             let inside = p.position > 0
                 && starts.contains(&p.position)
                 && starts.contains(&(p.position - 1));
-            !(unigram && inside)
+            !(is_unigram(&p.text) && inside)
         })
         .cloned()
         .collect()
@@ -160,15 +170,11 @@ pub fn query_terms(part: &str) -> Vec<(usize, String)> {
     let mut i = 0;
     while i < ps.len() {
         let p = &ps[i];
-        let is_char = p.text.chars().count() == 1 && !p.text.chars().all(is_word_char);
-        let is_bigram = p.text.chars().count() == 2 && !p.text.chars().all(is_word_char);
-        if is_bigram {
+        if is_bigram(&p.text) {
             out.push((p.position, p.text.clone()));
-        } else if is_char {
+        } else if is_unigram(&p.text) {
             let covered = ps.iter().any(|q| {
-                q.text.chars().count() == 2
-                    && !q.text.chars().all(is_word_char)
-                    && (q.position == p.position || q.position + 1 == p.position)
+                is_bigram(&q.text) && (q.position == p.position || q.position + 1 == p.position)
             });
             if !covered {
                 out.push((p.position, p.text.clone()));
@@ -188,8 +194,6 @@ pub fn query_terms(part: &str) -> Vec<(usize, String)> {
 /// phrase matches the same places and reads fewer position lists.
 pub fn phrase_terms(part: &str) -> Vec<(usize, String)> {
     let terms = query_terms(part);
-    let is_bigram =
-        |t: &str| t.chars().count() == 2 && !t.chars().any(|c| c.is_ascii_alphanumeric());
     let mut out = Vec::with_capacity(terms.len());
     // The last character position a kept bigram covers.
     let mut covered: Option<usize> = None;
@@ -638,8 +642,7 @@ mod tests {
             return false;
         }
         if let [(_, t)] = terms
-            && t.chars().count() == 1
-            && !t.chars().all(is_word_char)
+            && is_unigram(t)
         {
             // One character: the unigram fields, which hold every character's unigram.
             return pieces(text).iter().any(|p| &p.text == t);
@@ -722,7 +725,7 @@ mod tests {
             }
             let want: Vec<String> = pieces(&text)
                 .into_iter()
-                .filter(|p| p.text.chars().count() == 1 && !p.text.chars().all(is_word_char))
+                .filter(|p| is_unigram(&p.text))
                 .map(|p| p.text)
                 .collect();
             prop_assert_eq!(got, want);

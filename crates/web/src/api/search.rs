@@ -210,8 +210,9 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
     ]);
     let result = json!({"type": "object", "properties": {
         "q": {"type": "string"}, "total": {"type": "integer"},
-        "total_exact": {"type": "boolean", "description":
-            "为 false 时 total 是估计数（匹配超过 500 条时按已读部分估算，取两位有效数字）"},
+        "total_exact": {"type": "boolean", "description": format!(
+            "为 false 时 total 是估计数（匹配超过 {} 条时按已读部分估算，取两位有效数字）",
+            gongkai_search::index::COUNT_CAP)},
         "page": {"type": "integer"},
         "per_page": {"type": "integer"},
         "hits": {"type": "array", "items": {"type": "object", "description":
