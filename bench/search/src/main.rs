@@ -6,7 +6,10 @@
 //! names, single characters; a quarter with a filter), warm (after one untimed pass), as the
 //! portal runs them: top 10 by relevance with highlighted titles and snippets, public audience.
 //!
-//! Usage: `bench-search [--docs N] [--queries N] [--threads N] [--dir PATH]` (see `bench/search.sh`).
+//! Usage: `bench-search [--docs N] [--queries N] [--threads N] [--dir PATH] [--keep 1]
+//! [--heap-mb M] [--merge 0|1] [--analyzers N]` (see `bench/search.sh`). The writer is set up as
+//! `gongkai reindex` sets it up (`WriterSetup::rebuild`) unless `--heap-mb`/`--merge` say otherwise;
+//! `--analyzers N` only times each analyzer and each field alone over N documents.
 
 use gongkai_search::corpus::{self, Rng};
 use gongkai_search::tokenize::segmenter;
@@ -23,6 +26,9 @@ struct Args {
     merge: bool,
     /// Keep the index after the run, and reuse a kept one of the same size (query work).
     keep: bool,
+    /// Only time each analyzer alone over this many documents, on one thread (where indexing
+    /// time goes), and exit.
+    analyzers: u64,
 }
 
 fn args() -> Result<Args, String> {
@@ -32,8 +38,9 @@ fn args() -> Result<Args, String> {
         threads: 2,
         dir: std::env::temp_dir().join("gongkai-bench-search"),
         keep: false,
-        heap_mb: 64,
+        heap_mb: WriterSetup::rebuild(1).heap / (1024 * 1024),
         merge: true,
+        analyzers: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -46,6 +53,7 @@ fn args() -> Result<Args, String> {
             "--keep" => a.keep = v == "1" || v == "yes",
             "--heap-mb" => a.heap_mb = v.parse().map_err(|_| "bad --heap-mb")?,
             "--merge" => a.merge = v == "1" || v == "yes",
+            "--analyzers" => a.analyzers = v.parse().map_err(|_| "bad --analyzers")?,
             _ => return Err(format!("unknown option {k}")),
         }
     }
@@ -72,6 +80,161 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// Times each analyzer alone over `n` generated documents (title and text), on one thread.
+fn analyzer_costs(n: u64, jieba: &std::sync::Arc<jieba_rs::Jieba>) {
+    use gongkai_search::tokenize::{
+        CJK, CjkTokenizer, UNIGRAMS, UnigramTokenizer, WORDS, WordTokenizer,
+    };
+    use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+    use tantivy::tokenizer::{TokenStream, Tokenizer};
+    use tantivy::{Index, TantivyDocument, doc};
+    let docs: Vec<_> = (0..n).map(|k| corpus::document(42, k)).collect();
+    let bytes: usize = docs.iter().map(|d| d.title.len() + d.text.len()).sum();
+    fn run<T: Tokenizer>(name: &str, mut t: T, docs: &[gongkai_search::doc::Doc]) {
+        let start = Instant::now();
+        let mut tokens = 0usize;
+        for d in docs {
+            for s in [&d.title, &d.text] {
+                let mut ts = t.token_stream(s);
+                while ts.advance() {
+                    tokens += 1;
+                }
+            }
+        }
+        let el = start.elapsed().as_secs_f64();
+        eprintln!(
+            "{name:<28} {:>8.1} µs/doc {:>7.0} tokens/doc {:>6.0} ns/token {:>7.0} docs/s",
+            el * 1e6 / docs.len() as f64,
+            tokens as f64 / docs.len() as f64,
+            el * 1e9 / tokens as f64,
+            docs.len() as f64 / el
+        );
+    }
+    eprintln!(
+        "{} documents, {:.1} KB/doc, one thread",
+        n,
+        bytes as f64 / n as f64 / 1e3
+    );
+    run("substring (cjk)", CjkTokenizer, &docs);
+    run("unigram (uni)", UnigramTokenizer, &docs);
+    run(
+        "words (WordTokenizer)",
+        WordTokenizer {
+            jieba: jieba.clone(),
+        },
+        &docs,
+    );
+    let start = Instant::now();
+    let mut words = 0;
+    for d in &docs {
+        words += jieba.cut_for_search(&d.text, false).len();
+    }
+    let el = start.elapsed().as_secs_f64();
+    eprintln!(
+        "{:<28} {:>8.1} µs/doc {:>7.0} words/doc",
+        "jieba search mode, no HMM",
+        el * 1e6 / n as f64,
+        words as f64 / n as f64
+    );
+    {
+        let mut b = Schema::builder();
+        let f = b.add_text_field("f", tantivy::schema::STORED);
+        let index = Index::create_in_ram(b.build());
+        if let Ok(mut w) = index.writer_with_num_threads::<TantivyDocument>(1, 1 << 30) {
+            let start = Instant::now();
+            for d in &docs {
+                let _ = w.add_document(doc!(f => d.text.as_str()));
+            }
+            let _ = w.commit();
+            let el = start.elapsed().as_secs_f64();
+            eprintln!(
+                "{:<28} {:>8.1} µs/doc",
+                "index: stored text",
+                el * 1e6 / n as f64
+            );
+        }
+    }
+    for (name, tok, opt) in [
+        (
+            "index: substring, positions",
+            CJK,
+            IndexRecordOption::WithFreqsAndPositions,
+        ),
+        ("index: substring, freqs", CJK, IndexRecordOption::WithFreqs),
+        (
+            "index: unigram, freqs",
+            UNIGRAMS,
+            IndexRecordOption::WithFreqs,
+        ),
+        ("index: jieba, freqs", WORDS, IndexRecordOption::WithFreqs),
+    ] {
+        let mut b = Schema::builder();
+        let f = b.add_text_field(
+            "f",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tok)
+                    .set_index_option(opt),
+            ),
+        );
+        let index = Index::create_in_ram(b.build());
+        index.tokenizers().register(CJK, CjkTokenizer);
+        index.tokenizers().register(UNIGRAMS, UnigramTokenizer);
+        index.tokenizers().register(
+            WORDS,
+            WordTokenizer {
+                jieba: jieba.clone(),
+            },
+        );
+        let Ok(mut w) = index.writer_with_num_threads::<TantivyDocument>(1, 1 << 30) else {
+            return;
+        };
+        let start = Instant::now();
+        for d in &docs {
+            let text = if tok == WORDS {
+                gongkai_search::tokenize::lead(&d.text)
+            } else {
+                &d.text
+            };
+            let _ = w.add_document(doc!(f => text));
+        }
+        let _ = w.commit();
+        let el = start.elapsed().as_secs_f64();
+        eprintln!("{name:<28} {:>8.1} µs/doc", el * 1e6 / n as f64);
+    }
+    let dir = std::env::temp_dir().join("gongkai-bench-analyzers");
+    let _ = std::fs::remove_dir_all(&dir);
+    let setup = WriterSetup {
+        threads: 1,
+        heap: 1 << 30,
+        merge: false,
+    };
+    if let Ok(index) = SearchIndex::open_or_create(&dir, jieba.clone(), setup) {
+        let start = Instant::now();
+        let _ = index.add_uncommitted(&docs);
+        let _ = index.apply(false, &[], &[], Some(&Default::default()));
+        let el = start.elapsed().as_secs_f64();
+        eprintln!(
+            "{:<28} {:>8.1} µs/doc",
+            "index: every field",
+            el * 1e6 / n as f64
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let start = Instant::now();
+    let mut words = 0;
+    for d in &docs {
+        words += jieba.cut(&d.text, false).len();
+    }
+    let el = start.elapsed().as_secs_f64();
+    eprintln!(
+        "{:<28} {:>8.1} µs/doc {:>7.0} words/doc",
+        "jieba plain cut, no HMM",
+        el * 1e6 / n as f64,
+        words as f64 / n as f64
+    );
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a = args()?;
     let jieba = segmenter(&["残疾人两项补贴".into(), "一网通办".into(), "放管服".into()]);
@@ -80,13 +243,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         heap: a.heap_mb * 1024 * 1024,
         merge: a.merge,
     };
+    if a.analyzers > 0 {
+        analyzer_costs(a.analyzers, &jieba);
+        return Ok(());
+    }
     let reuse = a.keep
         && SearchIndex::open_or_create(&a.dir, jieba.clone(), setup)
             .is_ok_and(|i| i.num_docs() == a.docs);
     if !reuse {
         let _ = std::fs::remove_dir_all(&a.dir);
     }
-    let index = SearchIndex::open_or_create(&a.dir, jieba, setup)?;
+    let index = SearchIndex::open_or_create(&a.dir, jieba.clone(), setup)?;
 
     let (mut gen_time, mut index_time) = (Duration::ZERO, Duration::ZERO);
     let mut bytes = 0u64;
@@ -121,7 +288,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let commit = t.elapsed();
     index_time += commit;
+    // The index is searchable now; its background merges finish after.
+    let t = Instant::now();
+    index.wait_for_merges()?;
+    let merges = t.elapsed();
     let size = dir_size(&a.dir);
+    let index = SearchIndex::open_or_create(&a.dir, jieba, setup)?;
+    let segments = index.num_segments();
 
     let mut r = Rng::new(7);
     let queries: Vec<Request> = (0..a.queries)
@@ -203,6 +376,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         a.docs as f64 / index_time.as_secs_f64(),
         mb / index_time.as_secs_f64(),
         a.threads
+    );
+    println!(
+        "merges:           {:.1} s after the commit (not counted), {segments} segments",
+        merges.as_secs_f64()
     );
     println!(
         "index size:       {:.1} MB ({:.2}× the text)",

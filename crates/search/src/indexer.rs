@@ -426,7 +426,7 @@ impl Search {
         };
         let j = jieba.clone();
         let d = dir.clone();
-        let setup = WriterSetup::live(self.inner.threads.max(2));
+        let setup = WriterSetup::rebuild(self.inner.threads.max(2));
         let index = tokio::task::spawn_blocking(move || match d {
             Some(d) => SearchIndex::open_or_create(&d, j, setup),
             None => SearchIndex::in_ram(j),

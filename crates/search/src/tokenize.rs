@@ -17,7 +17,7 @@
 //! What is stored with positions is less ([`indexed_pieces`]): a unigram inside a run (a
 //! bigram ends at it and another starts at it) is left out. A phrase needs a unigram only for a
 //! one-character run of the query, which sits between words or at an end of the part, so in
-//! the text that character ends or starts its run: its unigram is there. Every unigram is in
+//! the text that character ends or starts its run: its unigram is there. Every character is in
 //! the **unigram fields** (`*_uni`, [`UnigramTokenizer`]) without positions, for one-character
 //! queries. Positions are most of the index, and of the time spent writing and merging it.
 //!
@@ -212,34 +212,6 @@ pub fn phrase_terms(part: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// Runs of `Piece`s as a tantivy token stream.
-pub struct PieceStream {
-    pieces: std::vec::IntoIter<Piece>,
-    token: Token,
-}
-
-impl TokenStream for PieceStream {
-    fn advance(&mut self) -> bool {
-        match self.pieces.next() {
-            Some(p) => {
-                self.token.text = p.text;
-                self.token.position = p.position;
-                self.token.offset_from = p.from;
-                self.token.offset_to = p.to;
-                self.token.position_length = 1;
-                true
-            }
-            None => false,
-        }
-    }
-    fn token(&self) -> &Token {
-        &self.token
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.token
-    }
-}
-
 /// The substring analyzer as a tantivy tokenizer ([`indexed_pieces`]).
 #[derive(Clone, Default)]
 pub struct CjkTokenizer;
@@ -251,7 +223,11 @@ impl Tokenizer for CjkTokenizer {
     }
 }
 
-/// The unigram analyzer: the unigram of every character (for fields without positions).
+/// The unigram analyzer: the unigram of each distinct character, once (fields without
+/// positions). The unigram fields only answer which documents hold a character; emitting each
+/// one once makes them cost a third of what every occurrence did (indexing time goes to
+/// tantivy hashing and recording each token, bench/RESULTS.md), and a character's frequency in
+/// a document is no ranking signal worth that.
 #[derive(Clone, Default)]
 pub struct UnigramTokenizer;
 
@@ -287,8 +263,7 @@ enum Emit {
 
 /// [`indexed_pieces`] as a stream, for indexing: the same tokens in the same order (a property
 /// test holds them equal), written into one reused token instead of two `String`s per
-/// character — indexing is dominated by the analyzers, and this one runs over every character
-/// twice. With `unigrams_only`, the unigrams of [`pieces`] and nothing else.
+/// character. With `unigrams_only`, the unigrams of [`pieces`], each character once.
 pub struct CjkStream<'a> {
     unigrams_only: bool,
     /// The unigram of the last character, held until the next one shows whether it ends its
@@ -305,6 +280,33 @@ pub struct CjkStream<'a> {
     done: bool,
     queue: std::collections::VecDeque<Emit>,
     token: Token,
+    /// Unigrams already emitted (with `unigrams_only`: each character once).
+    seen: CharSet,
+}
+
+/// A set of characters: a bitmap for the Basic Multilingual Plane (where Han characters live),
+/// a hash set for the rest. Allocated on the first insert.
+#[derive(Default)]
+struct CharSet {
+    bmp: Vec<u64>,
+    other: std::collections::HashSet<char>,
+}
+
+impl CharSet {
+    /// Adds `c`; whether it was new.
+    fn insert(&mut self, c: char) -> bool {
+        let n = c as usize;
+        if n > 0xFFFF {
+            return self.other.insert(c);
+        }
+        if self.bmp.is_empty() {
+            self.bmp = vec![0; 0x10000 / 64];
+        }
+        let (word, bit) = (n / 64, 1u64 << (n % 64));
+        let new = self.bmp[word] & bit == 0;
+        self.bmp[word] |= bit;
+        new
+    }
 }
 
 impl<'a> CjkStream<'a> {
@@ -323,6 +325,7 @@ impl<'a> CjkStream<'a> {
             done: false,
             queue: std::collections::VecDeque::with_capacity(4),
             token: Token::default(),
+            seen: CharSet::default(),
         }
     }
 
@@ -355,7 +358,7 @@ impl<'a> CjkStream<'a> {
         let c = fold(raw);
         let end = i + raw.len_utf8();
         if self.unigrams_only {
-            if !is_word_char(c) && !c.is_whitespace() && !c.is_control() {
+            if !is_word_char(c) && !c.is_whitespace() && !c.is_control() && self.seen.insert(c) {
                 self.queue.push_back(Emit::Unigram {
                     c,
                     from: i,
@@ -469,6 +472,20 @@ impl TokenStream for CjkStream<'_> {
     }
 }
 
+/// How much of a document's text the word fields analyse: its lead, the first this many
+/// characters (the whole title). A document says what it is about at its start; the rest of
+/// the text is matched and ranked through the substring fields. Segmenting every character
+/// was a third of the indexing time (bench/RESULTS.md).
+pub const WORDS_LEAD_CHARS: usize = 1000;
+
+/// The lead of `text` that the word fields analyse ([`WORDS_LEAD_CHARS`]).
+pub fn lead(text: &str) -> &str {
+    match text.char_indices().nth(WORDS_LEAD_CHARS) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
 /// jieba with the built-in dictionary plus the administrators' words.
 pub fn segmenter(extra: &[String]) -> Arc<jieba_rs::Jieba> {
     let mut j = jieba_rs::Jieba::new();
@@ -479,23 +496,59 @@ pub fn segmenter(extra: &[String]) -> Arc<jieba_rs::Jieba> {
 }
 
 /// The words of `text` in jieba search mode (lower-cased; punctuation and spaces dropped).
+/// Without jieba's HMM for words missing from the dictionary: it took half of jieba's time,
+/// and the substring fields find such words anyway (the word fields only rank).
 pub fn words(jieba: &jieba_rs::Jieba, text: &str) -> Vec<Piece> {
-    let base = text.as_ptr() as usize;
-    jieba
-        .cut_for_search(text, true)
-        .into_iter()
-        .filter(|t| t.word.chars().any(|c| c.is_alphanumeric()))
-        .map(|t| {
-            // `word` is a slice of `text`: its byte offset is the pointer difference.
-            let from = (t.word.as_ptr() as usize).saturating_sub(base);
-            Piece {
-                text: t.word.chars().map(fold).collect(),
-                position: t.start,
-                from,
-                to: from + t.word.len(),
+    let mut st = WordStream::new(jieba, text);
+    let mut out = Vec::new();
+    while st.advance() {
+        let t = st.token();
+        out.push(Piece {
+            text: t.text.clone(),
+            position: t.position,
+            from: t.offset_from,
+            to: t.offset_to,
+        });
+    }
+    out
+}
+
+/// [`words`] as a tantivy token stream, written into one reused token.
+pub struct WordStream<'a> {
+    words: std::vec::IntoIter<jieba_rs::Token<'a>>,
+    token: Token,
+}
+
+impl<'a> WordStream<'a> {
+    pub fn new(jieba: &jieba_rs::Jieba, text: &'a str) -> WordStream<'a> {
+        WordStream {
+            words: jieba.cut_for_search(text, false).into_iter(),
+            token: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for WordStream<'_> {
+    fn advance(&mut self) -> bool {
+        for w in self.words.by_ref() {
+            if !w.word.chars().any(char::is_alphanumeric) {
+                continue;
             }
-        })
-        .collect()
+            let t = &mut self.token;
+            t.text.clear();
+            t.text.extend(w.word.chars().map(fold));
+            (t.position, t.offset_from, t.offset_to) = (w.start, w.byte_start, w.byte_end);
+            t.position_length = 1;
+            return true;
+        }
+        false
+    }
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
 }
 
 /// The word analyzer as a tantivy tokenizer.
@@ -505,12 +558,9 @@ pub struct WordTokenizer {
 }
 
 impl Tokenizer for WordTokenizer {
-    type TokenStream<'a> = PieceStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> PieceStream {
-        PieceStream {
-            pieces: words(&self.jieba, text).into_iter(),
-            token: Token::default(),
-        }
+    type TokenStream<'a> = WordStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
+        WordStream::new(&self.jieba, text)
     }
 }
 
@@ -554,6 +604,26 @@ mod tests {
             .collect();
         // 三 has a bigram on each side; 银/行/张/等 end their runs and stay.
         assert_eq!(dropped, vec![(5, "三".to_string())]);
+    }
+
+    #[test]
+    fn the_unigram_fields_get_each_character_once() {
+        // 𠀀 is outside the Basic Multilingual Plane (the hash-set side of `CharSet`).
+        let mut st = CjkStream::unigrams("银行，银行A𠀀 𠀀行");
+        let mut got = Vec::new();
+        while st.advance() {
+            got.push(st.token().text.clone());
+        }
+        assert_eq!(got, vec!["银", "行", "，", "𠀀"]);
+    }
+
+    #[test]
+    fn the_word_fields_read_the_lead() {
+        let short = "残疾人两项补贴";
+        assert_eq!(lead(short), short);
+        let long: String = "补贴发放".repeat(WORDS_LEAD_CHARS);
+        assert_eq!(lead(&long).chars().count(), WORDS_LEAD_CHARS);
+        assert!(long.starts_with(lead(&long)));
     }
 
     #[test]
@@ -703,7 +773,8 @@ mod tests {
             prop_assert_eq!(phrase_matches(&part, &text), ctrl_f(&part, &text));
         }
 
-        /// The indexing stream emits exactly [`pieces`].
+        /// The indexing stream emits exactly [`indexed_pieces`]; the unigram stream each unigram of
+        /// [`pieces`] once, in order of first occurrence.
         #[test]
         fn stream_equals_pieces(text in arb_text(40)) {
             let mut st = CjkStream::new(&text);
@@ -723,11 +794,12 @@ mod tests {
             while st.advance() {
                 got.push(st.token().text.clone());
             }
-            let want: Vec<String> = pieces(&text)
-                .into_iter()
-                .filter(|p| is_unigram(&p.text))
-                .map(|p| p.text)
-                .collect();
+            let mut want: Vec<String> = Vec::new();
+            for p in pieces(&text) {
+                if is_unigram(&p.text) && !want.contains(&p.text) {
+                    want.push(p.text);
+                }
+            }
             prop_assert_eq!(got, want);
         }
 
