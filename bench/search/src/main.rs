@@ -191,12 +191,7 @@ fn analyzer_costs(n: u64, jieba: &std::sync::Arc<jieba_rs::Jieba>) {
         };
         let start = Instant::now();
         for d in &docs {
-            let text = if tok == WORDS {
-                gongkai_search::tokenize::lead(&d.text)
-            } else {
-                &d.text
-            };
-            let _ = w.add_document(doc!(f => text));
+            let _ = w.add_document(doc!(f => d.text.as_str()));
         }
         let _ = w.commit();
         let el = start.elapsed().as_secs_f64();
@@ -284,7 +279,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let t = Instant::now();
     if !reuse {
+        // As a rebuild ends (`Search::rebuild_with`).
         index.apply(false, &[], &[], Some(&Default::default()))?;
+        index.merge_from_now_on()?;
     }
     let commit = t.elapsed();
     index_time += commit;

@@ -188,10 +188,10 @@ impl Ranking {
     }
 }
 
-/// For each `(title, text, term)`, a should-clause on the title field (boosted) and one on the
-/// text field.
+/// For each `((title field, title term), (text field, text term))`, a should-clause on the
+/// title (boosted) and one on the text.
 pub(crate) fn should_terms(
-    terms: &std::collections::BTreeSet<(Field, Field, String)>,
+    terms: &std::collections::BTreeSet<((Field, String), (Field, String))>,
     boost: Score,
 ) -> Vec<(Occur, Box<dyn Query>)> {
     let term = |field: Field, t: &str| {
@@ -202,13 +202,13 @@ pub(crate) fn should_terms(
     };
     terms
         .iter()
-        .flat_map(|(title, text, t)| {
+        .flat_map(|((title, a), (text, b))| {
             [
                 (
                     Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(term(*title, t)), boost)) as Box<dyn Query>,
+                    Box::new(BoostQuery::new(Box::new(term(*title, a)), boost)) as Box<dyn Query>,
                 ),
-                (Occur::Should, Box::new(term(*text, t)) as Box<dyn Query>),
+                (Occur::Should, Box::new(term(*text, b)) as Box<dyn Query>),
             ]
         })
         .collect()

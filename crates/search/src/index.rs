@@ -57,13 +57,16 @@ impl WriterSetup {
         }
     }
 
-    /// A rebuild's writer (`gongkai reindex`, a new schema or dictionary): a larger budget, so
-    /// the bulk load writes fewer, larger segments and merges them fewer times (+25 % documents
-    /// per second at 1,000,000 documents, bench/RESULTS.md). The arenas fill up to it only
-    /// while a rebuild streams documents in; a live commit holds a few.
+    /// A rebuild's writer (`gongkai reindex`, a new schema or dictionary): a larger budget and
+    /// no merging while the bulk load streams in, so that the index is searchable sooner; the
+    /// rebuild then calls [`SearchIndex::merge_from_now_on`] and the segments are merged in the
+    /// background while it serves (bench/RESULTS.md: merging during the load cost a quarter of
+    /// the indexing rate at 1,000,000 documents). The arenas fill up to the budget only while
+    /// a rebuild streams documents in; a live commit holds a few.
     pub fn rebuild(threads: usize) -> Self {
         WriterSetup {
             heap: 256 * 1024 * 1024,
+            merge: false,
             ..WriterSetup::live(threads)
         }
     }
@@ -118,7 +121,6 @@ pub(crate) struct Fields {
     title_cjk: Field,
     text_cjk: Field,
     title_ws: Field,
-    text_ws: Field,
     title_uni: Field,
     text_uni: Field,
     meta: Field,
@@ -159,8 +161,7 @@ fn schema() -> (Schema, Fields) {
         text: b.add_text_field("text", STORED),
         title_cjk: b.add_text_field("title_cjk", cjk.clone()),
         text_cjk: b.add_text_field("text_cjk", cjk),
-        title_ws: b.add_text_field("title_ws", ws.clone()),
-        text_ws: b.add_text_field("text_ws", ws),
+        title_ws: b.add_text_field("title_ws", ws),
         title_uni: b.add_text_field("title_uni", uni.clone()),
         text_uni: b.add_text_field("text_uni", uni),
         meta: b.add_text_field("meta", STORED),
@@ -355,8 +356,24 @@ impl SearchIndex {
         Ok(s)
     }
 
-    /// Closes the index once its background merges have finished (benchmarks: the size and
-    /// the segments an index settles at).
+    /// Ends a bulk load written without merging ([`WriterSetup::rebuild`]): from now on the
+    /// writer merges segments in the background (tantivy's log merge policy, as a live
+    /// writer), starting with the bulk load's. Commits again with the same checkpoint, since a
+    /// commit is when the writer looks for merges.
+    pub fn merge_from_now_on(&self) -> Result<(), IndexError> {
+        let payload = self.index.load_metas()?.payload;
+        let mut w = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+        w.set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
+        let mut prepared = w.prepare_commit()?;
+        if let Some(p) = payload {
+            prepared.set_payload(&p);
+        }
+        prepared.commit()?;
+        Ok(())
+    }
+
+    /// Closes the index once its background merges have finished (`gongkai reindex` before it
+    /// exits; benchmarks: the size and the segments an index settles at).
     pub fn wait_for_merges(self) -> Result<(), IndexError> {
         let writer = self.writer.into_inner().map_err(|_| IndexError::Poisoned)?;
         writer.wait_merging_threads()?;
@@ -411,7 +428,6 @@ impl SearchIndex {
         t.add_text(f.title_cjk, &d.title);
         t.add_text(f.text_cjk, &d.text);
         t.add_text(f.title_ws, &d.title);
-        t.add_text(f.text_ws, tokenize::lead(&d.text));
         t.add_text(f.title_uni, &d.title);
         t.add_text(f.text_uni, &d.text);
         let meta = Meta {
@@ -523,16 +539,20 @@ impl SearchIndex {
     /// - `cover`: for each part, its rarest substring term (title ×3, text). Every match of a
     ///   part holds all of the part's substring terms in its title or its text, so every match
     ///   of the filter has a positive score here;
-    /// - `full`: `cover` plus the parts' jieba words (title ×2, text), for word-level BM25.
+    /// - `full`: `cover` plus, for each of the parts' jieba words, the word in the title's word
+    ///   field (×2) and the word's rarest substring term in the text, for word-level BM25.
     ///   This is the score shown and sorted by.
+    ///
+    /// The text has no word field: a word's rarest substring term counts about as often as the
+    /// word (for a two-character word, exactly as often as it occurs), over the whole text, and
+    /// segmenting and indexing every text's words was 30 % of the indexing time
+    /// (bench/RESULTS.md).
     fn ranking(&self, searcher: &Searcher, parts: &[String]) -> Option<Ranking> {
         let f = self.f;
-        // (title field, text field, term)
-        let mut cover: std::collections::BTreeSet<(Field, Field, String)> = Default::default();
-        let mut words: std::collections::BTreeSet<String> = Default::default();
-        for p in parts {
-            let ((title, text), terms) = self.fields_for(p);
-            let rarest = terms
+        // A piece of text's substring fields (title, text) and its rarest term in the text.
+        let rarest = |piece: &str| {
+            let ((title, text), terms) = self.fields_for(piece);
+            terms
                 .into_iter()
                 .map(|(_, t)| {
                     let df = searcher
@@ -540,19 +560,24 @@ impl SearchIndex {
                         .unwrap_or(0);
                     (df, t)
                 })
-                .min();
-            if let Some((_, t)) = rarest {
-                cover.insert((title, text, t));
+                .min()
+                .map(|(_, t)| (title, text, t))
+        };
+        let mut cover: std::collections::BTreeSet<_> = Default::default();
+        let mut words: std::collections::BTreeSet<_> = Default::default();
+        for p in parts {
+            if let Some((title, text, t)) = rarest(p) {
+                cover.insert(((title, t.clone()), (text, t)));
             }
-            words.extend(tokenize::words(&self.jieba, p).into_iter().map(|w| w.text));
+            for w in tokenize::words(&self.jieba, p) {
+                if let Some((_, text, t)) = rarest(&w.text) {
+                    words.insert(((f.title_ws, w.text), (text, t)));
+                }
+            }
         }
         if cover.is_empty() {
             return None;
         }
-        let words: std::collections::BTreeSet<(Field, Field, String)> = words
-            .into_iter()
-            .map(|w| (f.title_ws, f.text_ws, w))
-            .collect();
         let cover = should_terms(&cover, 3.0);
         let mut full: Vec<_> = cover.iter().map(|(o, q)| (*o, q.box_clone())).collect();
         full.extend(should_terms(&words, 2.0));
@@ -1074,9 +1099,10 @@ mod tests {
     }
 
     #[test]
-    fn text_past_the_words_lead_is_found() {
+    fn words_rank_across_the_whole_text() {
+        // The text's words are ranked through the substring fields, wherever they are.
         let index = SearchIndex::in_ram(crate::tokenize::segmenter(&[])).unwrap();
-        let filler = "按照有关规定做好相关工作。".repeat(crate::tokenize::WORDS_LEAD_CHARS / 10);
+        let filler = "按照有关规定做好相关工作。".repeat(200);
         let doc = |i: u64, tail: &str| {
             let mut d = corpus::document(11, i);
             d.title = "工作通知".into();
@@ -1085,7 +1111,11 @@ mod tests {
             d.visible_from = 0;
             d
         };
-        let docs = [doc(0, "推进无障碍环境建设"), doc(1, "推进环境建设")];
+        let docs = [
+            doc(0, "推进无障碍环境建设"),
+            doc(1, "推进无障碍环境建设，无障碍设施改造，无障碍出行"),
+            doc(2, "推进环境建设"),
+        ];
         index
             .apply(false, &docs, &[], Some(&Checkpoint::default()))
             .unwrap();
@@ -1098,9 +1128,11 @@ mod tests {
                 &Audience::Public { now_ms: i64::MAX },
             )
             .unwrap();
-        assert_eq!(res.total, 1);
-        assert_eq!(res.hits[0].id, 1);
-        assert!(res.hits[0].score > 0.0);
+        assert_eq!(res.total, 2);
+        // The text that says 无障碍 three times ranks first.
+        let ids: Vec<i64> = res.hits.iter().map(|h| h.id).collect();
+        assert_eq!(ids, vec![2, 1]);
+        assert!(res.hits[0].score > res.hits[1].score);
     }
 
     #[test]

@@ -458,7 +458,11 @@ impl Search {
         };
         let idx = index.clone();
         let cp = checkpoint.clone();
-        tokio::task::spawn_blocking(move || idx.apply(false, &[], &[], Some(&cp))).await??;
+        tokio::task::spawn_blocking(move || {
+            idx.apply(false, &[], &[], Some(&cp))?;
+            idx.merge_from_now_on()
+        })
+        .await??;
         if let (Some(root), Some(d)) = (&self.inner.root, &dir) {
             write_current(root, d)?;
             remove_stale(root, d);
@@ -631,6 +635,20 @@ impl Search {
             .ok()
             .and_then(|g| g.as_ref().map(|i| i.num_docs()))
             .unwrap_or(0)
+    }
+
+    /// Stops serving the index and waits for its background merges (`gongkai reindex`, so
+    /// that the index it leaves is merged: the process exits next). Without waiting if a
+    /// search still holds the index.
+    pub async fn close(&self) -> Result<(), SearchError> {
+        let live = self.inner.state.lock().await.take();
+        if let Ok(mut g) = self.inner.live.write() {
+            *g = None;
+        }
+        if let Some(index) = live.and_then(|l| Arc::into_inner(l.index)) {
+            tokio::task::spawn_blocking(move || index.wait_for_merges()).await??;
+        }
+        Ok(())
     }
 
     /// The directory of the live generation (none in memory).

@@ -21,8 +21,10 @@
 //! the **unigram fields** (`*_uni`, [`UnigramTokenizer`]) without positions, for one-character
 //! queries. Positions are most of the index, and of the time spent writing and merging it.
 //!
-//! **Word analyzer** ([`WordTokenizer`], fields `*_ws`): jieba search mode with the
-//! administrators' dictionary, for BM25 ranking only (never for recall). It holds the segmenter
+//! **Word analyzer** ([`WordTokenizer`], field `title_ws`, and the words of a query): jieba
+//! search mode with the administrators' dictionary, for BM25 ranking only (never for recall).
+//! The text has no word field: a query word is ranked there by its rarest substring term
+//! (`SearchIndex::ranking`). It holds the segmenter
 //! in an `Arc`: tantivy clones a field's tokenizer per segment writer, and tantivy-jieba's custom
 //! segmenter would be cloned with it (a 350,000-word dictionary each time), so we wrap jieba-rs
 //! ourselves in a few lines.
@@ -472,20 +474,6 @@ impl TokenStream for CjkStream<'_> {
     }
 }
 
-/// How much of a document's text the word fields analyse: its lead, the first this many
-/// characters (the whole title). A document says what it is about at its start; the rest of
-/// the text is matched and ranked through the substring fields. Segmenting every character
-/// was a third of the indexing time (bench/RESULTS.md).
-pub const WORDS_LEAD_CHARS: usize = 1000;
-
-/// The lead of `text` that the word fields analyse ([`WORDS_LEAD_CHARS`]).
-pub fn lead(text: &str) -> &str {
-    match text.char_indices().nth(WORDS_LEAD_CHARS) {
-        Some((end, _)) => &text[..end],
-        None => text,
-    }
-}
-
 /// jieba with the built-in dictionary plus the administrators' words.
 pub fn segmenter(extra: &[String]) -> Arc<jieba_rs::Jieba> {
     let mut j = jieba_rs::Jieba::new();
@@ -615,15 +603,6 @@ mod tests {
             got.push(st.token().text.clone());
         }
         assert_eq!(got, vec!["银", "行", "，", "𠀀"]);
-    }
-
-    #[test]
-    fn the_word_fields_read_the_lead() {
-        let short = "残疾人两项补贴";
-        assert_eq!(lead(short), short);
-        let long: String = "补贴发放".repeat(WORDS_LEAD_CHARS);
-        assert_eq!(lead(&long).chars().count(), WORDS_LEAD_CHARS);
-        assert!(long.starts_with(lead(&long)));
     }
 
     #[test]

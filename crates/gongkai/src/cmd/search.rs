@@ -54,6 +54,13 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
                 .map(|d| d.display().to_string())
                 .unwrap_or_default()
         );
+        // The index is complete and searchable; its segments merge before the process exits.
+        let merging = Instant::now();
+        search.close().await?;
+        println!(
+            "索引段已合并：用时 {:.1} 秒",
+            merging.elapsed().as_secs_f64()
+        );
         db.close().await;
         Ok(())
     })
