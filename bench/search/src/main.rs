@@ -178,14 +178,7 @@ fn analyzer_costs(n: u64, jieba: &std::sync::Arc<jieba_rs::Jieba>) {
             ),
         );
         let index = Index::create_in_ram(b.build());
-        index.tokenizers().register(CJK, CjkTokenizer);
-        index.tokenizers().register(UNIGRAMS, UnigramTokenizer);
-        index.tokenizers().register(
-            WORDS,
-            WordTokenizer {
-                jieba: jieba.clone(),
-            },
-        );
+        gongkai_search::tokenize::register(&index, jieba);
         let Ok(mut w) = index.writer_with_num_threads::<TantivyDocument>(1, 1 << 30) else {
             return;
         };

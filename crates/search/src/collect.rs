@@ -188,10 +188,13 @@ impl Ranking {
     }
 }
 
-/// For each `((title field, title term), (text field, text term))`, a should-clause on the
-/// title (boosted) and one on the text.
+/// A ranking term asked of the title and of the text: `((title field, title term), (text
+/// field, text term))`.
+pub(crate) type TitleAndText = ((Field, String), (Field, String));
+
+/// For each [`TitleAndText`], a should-clause on the title (boosted) and one on the text.
 pub(crate) fn should_terms(
-    terms: &std::collections::BTreeSet<((Field, String), (Field, String))>,
+    terms: &std::collections::BTreeSet<TitleAndText>,
     boost: Score,
 ) -> Vec<(Occur, Box<dyn Query>)> {
     let term = |field: Field, t: &str| {

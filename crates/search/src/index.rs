@@ -12,7 +12,7 @@ use crate::collect::{
     FilterCheck, Ranking, TopK, count_matches, read_matches, score_docs, should_terms,
 };
 use crate::doc::Doc;
-use crate::tokenize::{self, CJK, CjkTokenizer, UNIGRAMS, UnigramTokenizer, WORDS, WordTokenizer};
+use crate::tokenize::{self, CJK, UNIGRAMS, WORDS};
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 use std::path::Path;
@@ -306,14 +306,7 @@ impl SearchIndex {
         setup: WriterSetup,
     ) -> Result<Self, IndexError> {
         let (_, f) = schema();
-        index.tokenizers().register(CJK, CjkTokenizer);
-        index.tokenizers().register(UNIGRAMS, UnigramTokenizer);
-        index.tokenizers().register(
-            WORDS,
-            WordTokenizer {
-                jieba: jieba.clone(),
-            },
-        );
+        tokenize::register(&index, &jieba);
         let writer: IndexWriter =
             index.writer_with_num_threads(setup.threads.max(1), setup.heap)?;
         if !setup.merge {

@@ -474,6 +474,18 @@ impl TokenStream for CjkStream<'_> {
     }
 }
 
+/// Registers the three analyzers under their names in `index`'s tokenizer registry.
+pub fn register(index: &tantivy::Index, jieba: &Arc<jieba_rs::Jieba>) {
+    index.tokenizers().register(CJK, CjkTokenizer);
+    index.tokenizers().register(UNIGRAMS, UnigramTokenizer);
+    index.tokenizers().register(
+        WORDS,
+        WordTokenizer {
+            jieba: jieba.clone(),
+        },
+    );
+}
+
 /// jieba with the built-in dictionary plus the administrators' words.
 pub fn segmenter(extra: &[String]) -> Arc<jieba_rs::Jieba> {
     let mut j = jieba_rs::Jieba::new();
@@ -487,7 +499,11 @@ pub fn segmenter(extra: &[String]) -> Arc<jieba_rs::Jieba> {
 /// Without jieba's HMM for words missing from the dictionary: it took half of jieba's time,
 /// and the substring fields find such words anyway (the word fields only rank).
 pub fn words(jieba: &jieba_rs::Jieba, text: &str) -> Vec<Piece> {
-    let mut st = WordStream::new(jieba, text);
+    collect(WordStream::new(jieba, text))
+}
+
+/// The tokens of a stream as [`Piece`]s.
+pub fn collect(mut st: impl TokenStream) -> Vec<Piece> {
     let mut out = Vec::new();
     while st.advance() {
         let t = st.token();
@@ -597,11 +613,10 @@ mod tests {
     #[test]
     fn the_unigram_fields_get_each_character_once() {
         // 𠀀 is outside the Basic Multilingual Plane (the hash-set side of `CharSet`).
-        let mut st = CjkStream::unigrams("银行，银行A𠀀 𠀀行");
-        let mut got = Vec::new();
-        while st.advance() {
-            got.push(st.token().text.clone());
-        }
+        let got: Vec<String> = collect(CjkStream::unigrams("银行，银行A𠀀 𠀀行"))
+            .into_iter()
+            .map(|p| p.text)
+            .collect();
         assert_eq!(got, vec!["银", "行", "，", "𠀀"]);
     }
 
@@ -756,23 +771,9 @@ mod tests {
         /// [`pieces`] once, in order of first occurrence.
         #[test]
         fn stream_equals_pieces(text in arb_text(40)) {
-            let mut st = CjkStream::new(&text);
-            let mut got = Vec::new();
-            while st.advance() {
-                let t = st.token();
-                got.push(Piece {
-                    text: t.text.clone(),
-                    position: t.position,
-                    from: t.offset_from,
-                    to: t.offset_to,
-                });
-            }
-            prop_assert_eq!(got, indexed_pieces(&text));
-            let mut st = CjkStream::unigrams(&text);
-            let mut got = Vec::new();
-            while st.advance() {
-                got.push(st.token().text.clone());
-            }
+            prop_assert_eq!(collect(CjkStream::new(&text)), indexed_pieces(&text));
+            let got: Vec<String> =
+                collect(CjkStream::unigrams(&text)).into_iter().map(|p| p.text).collect();
             let mut want: Vec<String> = Vec::new();
             for p in pieces(&text) {
                 if is_unigram(&p.text) && !want.contains(&p.text) {
