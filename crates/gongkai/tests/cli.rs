@@ -916,3 +916,57 @@ fn a_site_is_added_from_the_command_line() {
         "gongzhuling\tgzl\twww.gzl.example\t公主岭市残疾人联合会\n"
     );
 }
+
+/// `gongkai reindex` rebuilds the index from the database, waits for its merges, and says so.
+#[test]
+fn reindex_rebuilds_the_index_and_waits_for_its_merges() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(gk(dir.path(), &["migrate"], ""));
+    ok(gk(
+        dir.path(),
+        &[
+            "org",
+            "add",
+            "--code",
+            "town",
+            "--kind",
+            "body",
+            "--name",
+            "某镇人民政府",
+        ],
+        "",
+    ));
+    let csv = dir.path().join("old.csv");
+    std::fs::write(
+        &csv,
+        "索引号,标题,发布机构,发布日期,公开目录,正文\n\
+         T-1,关于残疾人两项补贴的通知,某镇人民政府,2019-01-02,art20-07,正文一\n\
+         T-2,无障碍环境建设通知,某镇人民政府,2019-02-03,art20-07,正文二\n",
+    )
+    .unwrap();
+    ok(gk(
+        dir.path(),
+        &["import", "--org", "town", csv.to_str().unwrap()],
+        "",
+    ));
+    let run = ok(gk(dir.path(), &["reindex", "--quiet"], ""));
+    assert!(
+        run.stdout.contains("搜索索引已重建：2 篇"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("索引段已合并"), "{}", run.stdout);
+    // The generation it wrote is the current one, under the schema's directory, and whole.
+    let version = dir
+        .path()
+        .join("search")
+        .join(format!("v{}", gongkai_search::SCHEMA_VERSION));
+    let current = std::fs::read_to_string(version.join("CURRENT")).unwrap();
+    let index = gongkai_search::SearchIndex::open_or_create(
+        &version.join(current.trim()),
+        gongkai_search::tokenize::segmenter(&[]),
+        gongkai_search::WriterSetup::live(1),
+    )
+    .unwrap();
+    assert_eq!(index.num_docs(), 2);
+}

@@ -1116,6 +1116,7 @@ mod tests {
             .search(
                 &Request {
                     q: "无障碍环境".into(),
+                    limit: 10,
                     ..Default::default()
                 },
                 &Audience::Public { now_ms: i64::MAX },
