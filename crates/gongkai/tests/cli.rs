@@ -126,6 +126,28 @@ async fn seed_orgs(dir: &Path) {
     db.close().await;
 }
 
+/// Migrates `dir`, adds the body `town` (某镇人民政府) and writes `csv` to `dir/old.csv`, its path.
+fn town_with_csv(dir: &Path, csv: &str) -> PathBuf {
+    ok(gk(dir, &["migrate"], ""));
+    ok(gk(
+        dir,
+        &[
+            "org",
+            "add",
+            "--code",
+            "town",
+            "--kind",
+            "body",
+            "--name",
+            "某镇人民政府",
+        ],
+        "",
+    ));
+    let path = dir.join("old.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
 async fn migrated_with_orgs() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     ok(gk(dir.path(), &["migrate"], ""));
@@ -683,29 +705,12 @@ fn a_fresh_deployment_is_bootstrapped_from_the_command_line() {
 fn import_dry_run_log_export_and_round_trip() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    ok(gk(a.path(), &["migrate"], ""));
-    ok(gk(
+    let csv = town_with_csv(
         a.path(),
-        &[
-            "org",
-            "add",
-            "--code",
-            "town",
-            "--kind",
-            "body",
-            "--name",
-            "某镇人民政府",
-        ],
-        "",
-    ));
-    let csv = a.path().join("old.csv");
-    std::fs::write(
-        &csv,
         "索引号,标题,发布机构,发布日期,公开目录,正文\n\
          T-1,通知一,某镇人民政府,2019-01-02,art20-07,正文\n\
          T-2,通知二,某镇人民政府,2019-13-02,art20-07,正文\n",
-    )
-    .unwrap();
+    );
     let csv = csv.to_str().unwrap();
     let dry = gk(a.path(), &["import", "--org", "town", "--dry-run", csv], "");
     assert_eq!(dry.code, 1, "{}", dry.stderr);
@@ -921,29 +926,12 @@ fn a_site_is_added_from_the_command_line() {
 #[test]
 fn reindex_rebuilds_the_index_and_waits_for_its_merges() {
     let dir = tempfile::tempdir().unwrap();
-    ok(gk(dir.path(), &["migrate"], ""));
-    ok(gk(
+    let csv = town_with_csv(
         dir.path(),
-        &[
-            "org",
-            "add",
-            "--code",
-            "town",
-            "--kind",
-            "body",
-            "--name",
-            "某镇人民政府",
-        ],
-        "",
-    ));
-    let csv = dir.path().join("old.csv");
-    std::fs::write(
-        &csv,
         "索引号,标题,发布机构,发布日期,公开目录,正文\n\
          T-1,关于残疾人两项补贴的通知,某镇人民政府,2019-01-02,art20-07,正文一\n\
          T-2,无障碍环境建设通知,某镇人民政府,2019-02-03,art20-07,正文二\n",
-    )
-    .unwrap();
+    );
     ok(gk(
         dir.path(),
         &["import", "--org", "town", csv.to_str().unwrap()],
