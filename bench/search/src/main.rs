@@ -39,7 +39,7 @@ fn args() -> Result<Args, String> {
         dir: std::env::temp_dir().join("gongkai-bench-search"),
         keep: false,
         heap_mb: WriterSetup::rebuild(1).heap / (1024 * 1024),
-        merge: true,
+        merge: WriterSetup::rebuild(1).merge,
         analyzers: 0,
     };
     let mut it = std::env::args().skip(1);
@@ -124,59 +124,49 @@ fn analyzer_costs(n: u64, jieba: &std::sync::Arc<jieba_rs::Jieba>) {
         },
         &docs,
     );
-    let start = Instant::now();
-    let mut words = 0;
-    for d in &docs {
-        words += jieba.cut_for_search(&d.text, false).len();
-    }
-    let el = start.elapsed().as_secs_f64();
-    eprintln!(
-        "{:<28} {:>8.1} µs/doc {:>7.0} words/doc",
-        "jieba search mode, no HMM",
-        el * 1e6 / n as f64,
-        words as f64 / n as f64
-    );
-    {
-        let mut b = Schema::builder();
-        let f = b.add_text_field("f", tantivy::schema::STORED);
-        let index = Index::create_in_ram(b.build());
-        if let Ok(mut w) = index.writer_with_num_threads::<TantivyDocument>(1, 1 << 30) {
-            let start = Instant::now();
-            for d in &docs {
-                let _ = w.add_document(doc!(f => d.text.as_str()));
-            }
-            let _ = w.commit();
-            let el = start.elapsed().as_secs_f64();
-            eprintln!(
-                "{:<28} {:>8.1} µs/doc",
-                "index: stored text",
-                el * 1e6 / n as f64
-            );
-        }
-    }
-    for (name, tok, opt) in [
+    let jieba_alone = |name: &str, words: &dyn Fn(&str) -> usize| {
+        let start = Instant::now();
+        let count: usize = docs.iter().map(|d| words(&d.text)).sum();
+        eprintln!(
+            "{name:<28} {:>8.1} µs/doc {:>7.0} words/doc",
+            start.elapsed().as_secs_f64() * 1e6 / n as f64,
+            count as f64 / n as f64
+        );
+    };
+    jieba_alone("jieba search mode, no HMM", &|t| {
+        jieba.cut_for_search(t, false).len()
+    });
+    let field = |tokenizer: &str, option: IndexRecordOption| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(option),
+        )
+    };
+    for (name, options) in [
+        (
+            "index: stored text",
+            TextOptions::from(tantivy::schema::STORED),
+        ),
         (
             "index: substring, positions",
-            CJK,
-            IndexRecordOption::WithFreqsAndPositions,
+            field(CJK, IndexRecordOption::WithFreqsAndPositions),
         ),
-        ("index: substring, freqs", CJK, IndexRecordOption::WithFreqs),
+        (
+            "index: substring, freqs",
+            field(CJK, IndexRecordOption::WithFreqs),
+        ),
         (
             "index: unigram, freqs",
-            UNIGRAMS,
-            IndexRecordOption::WithFreqs,
+            field(UNIGRAMS, IndexRecordOption::WithFreqs),
         ),
-        ("index: jieba, freqs", WORDS, IndexRecordOption::WithFreqs),
+        (
+            "index: jieba, freqs",
+            field(WORDS, IndexRecordOption::WithFreqs),
+        ),
     ] {
         let mut b = Schema::builder();
-        let f = b.add_text_field(
-            "f",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(tok)
-                    .set_index_option(opt),
-            ),
-        );
+        let f = b.add_text_field("f", options);
         let index = Index::create_in_ram(b.build());
         gongkai_search::tokenize::register(&index, jieba);
         let Ok(mut w) = index.writer_with_num_threads::<TantivyDocument>(1, 1 << 30) else {
@@ -209,18 +199,7 @@ fn analyzer_costs(n: u64, jieba: &std::sync::Arc<jieba_rs::Jieba>) {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
-    let start = Instant::now();
-    let mut words = 0;
-    for d in &docs {
-        words += jieba.cut(&d.text, false).len();
-    }
-    let el = start.elapsed().as_secs_f64();
-    eprintln!(
-        "{:<28} {:>8.1} µs/doc {:>7.0} words/doc",
-        "jieba plain cut, no HMM",
-        el * 1e6 / n as f64,
-        words as f64 / n as f64
-    );
+    jieba_alone("jieba plain cut, no HMM", &|t| jieba.cut(t, false).len());
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -273,8 +252,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     if !reuse {
         // As a rebuild ends (`Search::rebuild_with`).
+        index.merge_from_next_commit()?;
         index.apply(false, &[], &[], Some(&Default::default()))?;
-        index.merge_from_now_on()?;
     }
     let commit = t.elapsed();
     index_time += commit;

@@ -59,10 +59,9 @@ impl WriterSetup {
 
     /// A rebuild's writer (`gongkai reindex`, a new schema or dictionary): a larger budget and
     /// no merging while the bulk load streams in, so that the index is searchable sooner; the
-    /// rebuild then calls [`SearchIndex::merge_from_now_on`] and the segments are merged in the
-    /// background while it serves (bench/RESULTS.md: merging during the load cost a quarter of
-    /// the indexing rate at 1,000,000 documents). The arenas fill up to the budget only while
-    /// a rebuild streams documents in; a live commit holds a few.
+    /// rebuild's commit then starts the merges ([`SearchIndex::merge_from_next_commit`]), which
+    /// run in the background while it serves. The arenas fill up to the budget only while a
+    /// rebuild streams documents in; a live commit holds a few.
     pub fn rebuild(threads: usize) -> Self {
         WriterSetup {
             heap: 256 * 1024 * 1024,
@@ -349,19 +348,13 @@ impl SearchIndex {
         Ok(s)
     }
 
-    /// Ends a bulk load written without merging ([`WriterSetup::rebuild`]): from now on the
-    /// writer merges segments in the background (tantivy's log merge policy, as a live
-    /// writer), starting with the bulk load's. Commits again with the same checkpoint, since a
+    /// Ends a bulk load written without merging ([`WriterSetup::rebuild`]): from the next
+    /// commit on, the writer merges segments in the background (tantivy's log merge policy, as
+    /// a live writer), starting with the bulk load's. Call it before the load's commit: a
     /// commit is when the writer looks for merges.
-    pub fn merge_from_now_on(&self) -> Result<(), IndexError> {
-        let payload = self.index.load_metas()?.payload;
-        let mut w = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
+    pub fn merge_from_next_commit(&self) -> Result<(), IndexError> {
+        let w = self.writer.lock().map_err(|_| IndexError::Poisoned)?;
         w.set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
-        let mut prepared = w.prepare_commit()?;
-        if let Some(p) = payload {
-            prepared.set_payload(&p);
-        }
-        prepared.commit()?;
         Ok(())
     }
 

@@ -459,8 +459,8 @@ impl Search {
         let idx = index.clone();
         let cp = checkpoint.clone();
         tokio::task::spawn_blocking(move || {
-            idx.apply(false, &[], &[], Some(&cp))?;
-            idx.merge_from_now_on()
+            idx.merge_from_next_commit()?;
+            idx.apply(false, &[], &[], Some(&cp))
         })
         .await??;
         if let (Some(root), Some(d)) = (&self.inner.root, &dir) {

@@ -499,11 +499,11 @@ pub fn segmenter(extra: &[String]) -> Arc<jieba_rs::Jieba> {
 /// Without jieba's HMM for words missing from the dictionary: it took half of jieba's time,
 /// and the substring fields find such words anyway (the word fields only rank).
 pub fn words(jieba: &jieba_rs::Jieba, text: &str) -> Vec<Piece> {
-    collect(WordStream::new(jieba, text))
+    pieces_of(WordStream::new(jieba, text))
 }
 
 /// The tokens of a stream as [`Piece`]s.
-pub fn collect(mut st: impl TokenStream) -> Vec<Piece> {
+fn pieces_of(mut st: impl TokenStream) -> Vec<Piece> {
     let mut out = Vec::new();
     while st.advance() {
         let t = st.token();
@@ -613,7 +613,7 @@ mod tests {
     #[test]
     fn the_unigram_fields_get_each_character_once() {
         // 𠀀 is outside the Basic Multilingual Plane (the hash-set side of `CharSet`).
-        let got: Vec<String> = collect(CjkStream::unigrams("银行，银行A𠀀 𠀀行"))
+        let got: Vec<String> = pieces_of(CjkStream::unigrams("银行，银行A𠀀 𠀀行"))
             .into_iter()
             .map(|p| p.text)
             .collect();
@@ -772,9 +772,9 @@ mod tests {
         /// [`pieces`] once, in order of first occurrence.
         #[test]
         fn stream_equals_pieces(text in arb_text(40)) {
-            prop_assert_eq!(collect(CjkStream::new(&text)), indexed_pieces(&text));
+            prop_assert_eq!(pieces_of(CjkStream::new(&text)), indexed_pieces(&text));
             let got: Vec<String> =
-                collect(CjkStream::unigrams(&text)).into_iter().map(|p| p.text).collect();
+                pieces_of(CjkStream::unigrams(&text)).into_iter().map(|p| p.text).collect();
             let mut want: Vec<String> = Vec::new();
             for p in pieces(&text) {
                 if is_unigram(&p.text) && !want.contains(&p.text) {
