@@ -14,14 +14,8 @@ CONNS="${BENCH_CONNECTIONS:-32}"
 TARGET="${CARGO_TARGET_DIR:-/var/tmp/gongkai-target}"
 BIN="$TARGET/release/gongkai"
 
-need=()
-command -v wrk >/dev/null 2>&1 || need+=(wrk)
-[ -x /usr/sbin/nginx ] || need+=(nginx-light)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+. bench/lib.sh
+need_packages wrk:wrk /usr/sbin/nginx:nginx-light
 
 CARGO_TARGET_DIR="$TARGET" cargo build --release --quiet --bin gongkai --bin bench-load
 
@@ -36,7 +30,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 GK_PORT="$(free_port)"
 NGX_PORT="$(free_port)"
 GK="http://127.0.0.1:$GK_PORT"
@@ -72,31 +65,7 @@ curl -fs "$GK$ITEM" >"$WORK/www/item.html"
 curl -fs "$GK$CATALOG" >"$WORK/www/catalog.html"
 curl -fs "$GK$SEARCH" >"$WORK/www/search.html"
 
-cat >"$WORK/nginx.conf" <<EOF
-worker_processes auto;
-daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/tmp;
-  proxy_temp_path $WORK/tmp;
-  fastcgi_temp_path $WORK/tmp;
-  uwsgi_temp_path $WORK/tmp;
-  scgi_temp_path $WORK/tmp;
-  types { text/html html; }
-  default_type text/html;
-  server {
-    listen 127.0.0.1:$NGX_PORT;
-    root $WORK/www;
-  }
-}
-EOF
-mkdir -p "$WORK/tmp"
-/usr/sbin/nginx -c "$WORK/nginx.conf" -p "$WORK" &
-NGINX_PID=$!
-for _ in $(seq 1 100); do curl -fs -o /dev/null "$NGX/item.html" && break; sleep 0.1; done
+start_nginx "$WORK" "$WORK/www" "$NGX_PORT" /item.html
 
 # wrk prints "Requests/sec: N"; `--latency` the percentiles.
 # Runs wrk against $1; samples the server's resident memory half-way through into $WORK/rss.
@@ -106,6 +75,7 @@ rps() {
   sleep $(( DURATION / 2 ))
   rss_kb >"$WORK/rss"
   wait "$w"
+  wrk_ok "$WORK/rps.txt"
   awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/rps.txt"
 }
 # Latency at a fixed rate: each connection waits 10 ms (wrk's delay() hook) after each answer
@@ -117,6 +87,7 @@ latency_at() {
   [ "$conns" -lt 1 ] && conns=1
   printf 'function delay() return %d end\n' "$delay" >"$WORK/delay.lua"
   wrk -t1 -c"$conns" -d"${DURATION}s" --latency -s "$WORK/delay.lua" "$url" >"$WORK/lat.txt"
+  wrk_ok "$WORK/lat.txt"
   local achieved p50 p99
   achieved=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/lat.txt")
   p50=$(awk '$1=="50%" {print $2}' "$WORK/lat.txt")
