@@ -108,6 +108,12 @@ request_timeout_secs = 120
 # when anything is committed, on any instance, within a quarter of a second. 0 = off.
 # [GONGKAI_HTTP_PAGE_CACHE_MB]
 page_cache_mb = 64
+# Addresses or networks of this deployment's own load balancers or reverse proxies. A request
+# from one of them is taken to come from the address its X-Forwarded-For header names (the first
+# one from the right that is not itself listed here), so the per-address limits and the audit log
+# see each person rather than the balancer. Empty: the header is ignored (anyone can send it).
+# Example: ["127.0.0.1", "10.0.0.0/8"]. [GONGKAI_HTTP_TRUSTED_PROXIES, comma-separated]
+trusted_proxies = []
 
 [personal]
 # Years after an application is archived (or a mailbox message replied) before its personal data
@@ -188,6 +194,8 @@ pub struct HttpConfig {
     pub header_read_timeout_secs: u32,
     pub request_timeout_secs: u32,
     pub page_cache_mb: u32,
+    /// Load balancers whose `X-Forwarded-For` is believed (`crate::proxy`).
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Retention of personal data (个人信息保护法 Art. 19, 47).
@@ -365,6 +373,7 @@ struct HttpLayer {
     header_read_timeout_secs: Option<u32>,
     request_timeout_secs: Option<u32>,
     page_cache_mb: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -474,6 +483,13 @@ fn env_layer(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
             header_read_timeout_secs: env_u32(env, "GONGKAI_HTTP_HEADER_READ_TIMEOUT_SECS")?,
             request_timeout_secs: env_u32(env, "GONGKAI_HTTP_REQUEST_TIMEOUT_SECS")?,
             page_cache_mb: env_u32(env, "GONGKAI_HTTP_PAGE_CACHE_MB")?,
+            trusted_proxies: text("GONGKAI_HTTP_TRUSTED_PROXIES").map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            }),
         },
         report: ReportLayer {
             department_deadline: text("GONGKAI_REPORT_DEPARTMENT_DEADLINE"),
@@ -597,6 +613,13 @@ pub fn load_with(cli: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> anyho
         cfg.http.request_timeout_secs,
     );
     cfg.http.page_cache_mb = num(&|l| l.http.page_cache_mb, cfg.http.page_cache_mb);
+    if let Some(p) = layers
+        .iter()
+        .rev()
+        .find_map(|l| l.http.trusted_proxies.clone())
+    {
+        cfg.http.trusted_proxies = p;
+    }
     if let Some(d) = pick(&|l| l.report.department_deadline.clone()) {
         cfg.report.department_deadline = d;
     }
@@ -656,6 +679,7 @@ impl Config {
                 header_read_timeout_secs: 10,
                 request_timeout_secs: 120,
                 page_cache_mb: 64,
+                trusted_proxies: Vec::new(),
             },
             report: ReportConfig {
                 department_deadline: "01-31".into(),
@@ -733,6 +757,7 @@ impl Config {
         if self.http.header_read_timeout_secs == 0 || self.http.request_timeout_secs == 0 {
             bail!("[http] 的超时时间须至少为 1 秒");
         }
+        crate::proxy::TrustedProxies::parse(&self.http.trusted_proxies)?;
         for (what, v) in [
             ("部门年度报告公布期限", &self.report.department_deadline),
             (
@@ -943,6 +968,37 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string().contains("本级政府年度报告公布期限"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_from_the_file_or_the_environment_and_checked() {
+        let dir = no_file_dir();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "[http]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n",
+        )
+        .unwrap();
+        let cli = Overrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let cfg = load_with(&cli, &env_of(&[])).unwrap();
+        assert_eq!(cfg.http.trusted_proxies, ["127.0.0.1", "10.0.0.0/8"]);
+        let cfg = load_with(
+            &cli,
+            &env_of(&[("GONGKAI_HTTP_TRUSTED_PROXIES", " ::1 , 192.0.2.0/24 ")]),
+        )
+        .unwrap();
+        assert_eq!(cfg.http.trusted_proxies, ["::1", "192.0.2.0/24"]); // env > file
+        let err = load_with(
+            &cli,
+            &env_of(&[("GONGKAI_HTTP_TRUSTED_PROXIES", "127.0.0.1,lb.example")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("“lb.example”不是 IP 地址或网段"),
             "{err}"
         );
     }

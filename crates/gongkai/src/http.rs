@@ -3,11 +3,13 @@
 //! `axum::serve` gives hyper no timer, so hyper's header-read timeout never fires and a client
 //! that sends its headers a byte at a time (slowloris) holds a connection for ever. This loop
 //! serves each connection with hyper's HTTP/1.1 builder, a Tokio timer and a header-read
-//! timeout, passes the peer address to handlers as axum's `ConnectInfo<SocketAddr>`, and shuts
+//! timeout, passes the client's address to handlers as axum's `ConnectInfo<SocketAddr>` (the
+//! peer's, or behind a configured trusted proxy the one it forwarded: `crate::proxy`), and shuts
 //! down gracefully: on the signal it stops accepting, lets every connection finish its current
 //! request, and returns once they are closed. Whole requests (bodies included) are bounded by
 //! the router's own `request_timeout` (gongkai-web `security::request_timeout`).
 
+use crate::proxy::TrustedProxies;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -23,8 +25,10 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     header_read_timeout: Duration,
+    proxies: TrustedProxies,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let proxies = std::sync::Arc::new(proxies);
     // Every connection task holds a receiver: when all are dropped, the drain is over.
     let (closed_tx, closed_rx) = tokio::sync::watch::channel(());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -43,8 +47,13 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let app = app.clone();
+        let proxies = proxies.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
+            // Port 0 when the address is a forwarded one: only the address is known.
+            let client = proxies.client(peer.ip(), req.headers());
+            let port = if client == peer.ip() { peer.port() } else { 0 };
+            req.extensions_mut()
+                .insert(ConnectInfo(std::net::SocketAddr::new(client, port)));
             let mut app = app.clone();
             async move { app.call(req.map(Body::new)).await }
         });

@@ -4,6 +4,7 @@ mod cmd;
 mod config;
 mod http;
 mod keys;
+mod proxy;
 mod worker;
 
 use clap::{Parser, Subcommand};

@@ -237,8 +237,9 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     res
 }
 
-/// The client's IP address for throttling and the audit log. We do not trust `X-Forwarded-For`
-/// unless configured behind our own proxy (FUTURE: a trusted-proxy setting).
+/// The client's IP address for throttling and the audit log: the server loop's `ConnectInfo`,
+/// which is the peer, or behind a configured trusted proxy the address it forwarded (the
+/// binary's `proxy` module, `[http] trusted_proxies`). Handlers never read `X-Forwarded-For`.
 pub fn client_ip(connect: Option<&axum::extract::ConnectInfo<std::net::SocketAddr>>) -> String {
     connect.map(|c| c.0.ip().to_string()).unwrap_or_default()
 }

@@ -140,6 +140,7 @@ async fn serve(args: Args, cfg: Config) -> anyhow::Result<()> {
         listener,
         app,
         std::time::Duration::from_secs(u64::from(cfg.http.header_read_timeout_secs)),
+        crate::proxy::TrustedProxies::parse(&cfg.http.trusted_proxies)?,
         shutdown_signal(),
     )
     .await
