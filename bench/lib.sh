@@ -18,6 +18,27 @@ need_packages() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# The machine line every report starts with.
+machine() {
+  echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GB RAM, $(uname -sr), rustc $(rustc --version | cut -d' ' -f2), $(/usr/sbin/nginx -v 2>&1 | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), load $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# Creates the demo deployment in data folder $2 with binary $1 on 127.0.0.1:$3 (log in $4):
+# starts `serve --demo`, waits until its search index is built (a clean restart then reuses it,
+# so a timed start measures the start and not a rebuild) and stops it.
+demo_deployment() {
+  local bin=$1 data=$2 port=$3 log=$4 url="http://127.0.0.1:$3" pid
+  "$bin" serve --demo --data "$data" --bind "127.0.0.1:$port" >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do curl -fs -o /dev/null "$url/healthz" && break; sleep 0.2; done
+  for _ in $(seq 1 600); do
+    curl -fs "$url/search?q=%E6%AE%8B%E7%96%BE%E4%BA%BA" | grep -q '正在重建' || break
+    sleep 0.5
+  done
+  kill -TERM "$pid"
+  wait "$pid" 2>/dev/null || true
+}
+
 # Seconds between two `date +%s%N` readings, two decimals.
 secs() { python3 -c "print(f'{($2-$1)/1e9:.2f}')"; }
 

@@ -37,16 +37,7 @@ NGX="http://127.0.0.1:$NGX_PORT"
 
 # --- start-up: from exec to the first served page --------------------------------------------
 # A first start loads the demo (not timed); the timed start opens the existing data folder.
-"$BIN" serve --demo --data "$WORK/data" --bind "127.0.0.1:$GK_PORT" >"$WORK/first.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 600); do curl -fs "$GK/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -fs "$GK/" >/dev/null
-# Wait for the search index to be built before stopping (a clean restart then reuses it).
-for _ in $(seq 1 600); do
-  curl -fs "$GK/search?q=%E6%AE%8B%E7%96%BE%E4%BA%BA" | grep -q '正在重建' || break
-  sleep 0.5
-done
-kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+demo_deployment "$BIN" "$WORK/data" "$GK_PORT" "$WORK/first.log"
 start_ns=$(date +%s%N)
 "$BIN" serve --data "$WORK/data" --bind "127.0.0.1:$GK_PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -98,7 +89,7 @@ latency_at() {
 # Warm every page once (first render fills the render cache; the search index is warm).
 for p in "$ITEM" "$CATALOG" "$SEARCH"; do curl -fs -o /dev/null "$GK$p"; done
 
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), rustc $(rustc --version | cut -d' ' -f2), $(/usr/sbin/nginx -v 2>&1 | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), load $(cut -d' ' -f1-3 /proc/loadavg)"
+machine
 echo "wrk: 1 thread, $CONNS connections, ${DURATION}s per run; gongkai serve (release, SQLite, demo data, page cache on) and nginx $(nproc) workers on the same machine as wrk"
 echo
 echo "| page | bytes | gongkai req/s | nginx static req/s | ratio | p50 / p99 at 50% of gongkai's peak |"

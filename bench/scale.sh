@@ -52,7 +52,7 @@ serve() {
 }
 stop() { kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; PID=""; }
 
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GB RAM, $(uname -sr), rustc $(rustc --version | cut -d' ' -f2), $(/usr/sbin/nginx -v 2>&1 | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), load $(cut -d' ' -f1-3 /proc/loadavg)"
+machine
 
 # 1. The demo deployment (organisations, vocabularies, keys), its search index built; the
 # baseline of start-up and memory is this small deployment, before it is grown. A data folder
@@ -60,14 +60,7 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 if [ -e "$DATA/gongkai.db" ]; then
   echo "reusing the data folder $DATA ($(du -sh "$DATA/gongkai.db" | cut -f1)): no demo baseline, nothing generated"
 else
-  "$GK_BIN" serve --demo --data "$DATA" --bind "127.0.0.1:$PORT" >"$WORK/demo.log" 2>&1 &
-  PID=$!
-  for _ in $(seq 1 600); do curl -fs -o /dev/null "$URL/healthz" && break; sleep 0.2; done
-  for _ in $(seq 1 600); do
-    curl -fs "$URL/search?q=%E6%AE%8B%E7%96%BE%E4%BA%BA" | grep -q '正在重建' || break
-    sleep 0.5
-  done
-  stop
+  demo_deployment "$GK_BIN" "$DATA" "$PORT" "$WORK/demo.log"
   serve 64
   echo "[baseline: demo data set] start-up to the first page: $STARTUP s"
   sleep 2

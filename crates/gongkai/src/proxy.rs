@@ -30,13 +30,14 @@ impl Net {
             None => max,
         };
         Some(Net {
-            addr: canonical(addr),
+            addr: addr.to_canonical(),
             prefix,
         })
     }
 
     fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, canonical(ip)) {
+        // `::ffff:10.0.0.1` is `10.0.0.1` (a dual-stack listener reports IPv4 peers that way).
+        match (self.addr, ip.to_canonical()) {
             (IpAddr::V4(n), IpAddr::V4(a)) => prefix_eq(
                 u128::from(n.to_bits()) << 96,
                 u128::from(a.to_bits()) << 96,
@@ -51,11 +52,6 @@ impl Net {
 /// Whether the first `prefix` bits of `a` and `b` agree.
 fn prefix_eq(a: u128, b: u128, prefix: u8) -> bool {
     prefix == 0 || (a ^ b) >> (128 - u32::from(prefix)) == 0
-}
-
-/// `::ffff:10.0.0.1` is `10.0.0.1` (a dual-stack listener reports IPv4 peers that way).
-fn canonical(ip: IpAddr) -> IpAddr {
-    ip.to_canonical()
 }
 
 /// The configured proxies; empty = trust no `X-Forwarded-For`.
@@ -86,24 +82,22 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return peer;
         }
-        // Every X-Forwarded-For header, in order, as one list.
-        let hops: Vec<&str> = headers
+        // Every X-Forwarded-For header, in order, as one list read from its end (no copy: this
+        // runs for every request from a proxy).
+        let hops = headers
             .get_all("x-forwarded-for")
             .iter()
             .flat_map(|v| v.to_str().unwrap_or("").split(','))
-            .map(str::trim)
-            .collect();
+            .rev();
         let mut client = peer;
-        for hop in hops.iter().rev() {
-            match hop.parse::<IpAddr>() {
-                Ok(ip) => {
-                    client = canonical(ip);
-                    if !self.trusts(client) {
-                        break;
-                    }
-                }
-                // What a trusted proxy wrote is an address; anything else is not followed.
-                Err(_) => break,
+        for hop in hops {
+            // What a trusted proxy wrote is an address; anything else is not followed.
+            let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+                break;
+            };
+            client = ip.to_canonical();
+            if !self.trusts(client) {
+                break;
             }
         }
         client
